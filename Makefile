@@ -1,0 +1,40 @@
+# Two entry points, as the README says: `make build` and `make test`. Both set up everything first.
+# Set-up is idempotent: a second run only checks stamps and is fast.
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+SYSTEM_PACKAGES := fonts-noto-cjk fonts-droid-fallback libharfbuzz-subset0 chromium poppler-utils zbar-tools
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: build test setup system python check clean
+
+build: setup
+	$(VENV)/bin/rulebook check
+
+test: setup
+	$(PY) -m pytest
+
+setup: system python
+
+# System pieces: CJK fonts for posters and checklists, HarfBuzz subsetting (fast PDFs), Debian's Chromium for the
+# browser tests, poppler and zbar to inspect PDFs. Installed only when one is missing.
+system:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing system packages:" $$missing; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+python: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+check: setup
+	$(VENV)/bin/rulebook check
+
+clean:
+	rm -rf $(VENV) site build

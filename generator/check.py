@@ -1,0 +1,30 @@
+"""Runs the whole validation: load every file, check schemas, then the handbook's rules; returns all findings.
+
+`rulebook check FILE` still loads the rest of policies/ so that references into other policies resolve.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from generator import rules
+from generator.findings import Finding
+from generator.loader import load, policy_files
+from generator.model import Handbook
+from generator.project import Project
+
+
+def check(project: Project, paths: list[Path] | None = None, today: date | None = None) -> tuple[Handbook, list[Finding]]:
+    """(handbook, findings) for the named policy files or folders (default: the whole of policies/)."""
+    today = today or date.today()
+    whole = not paths
+    everything = policy_files([project.policies])
+    targets = everything if whole else policy_files(paths)
+    known = {p.resolve() for p in everything}
+    handbook, findings, _ = load(project, everything + [t for t in targets if t.resolve() not in known])
+    findings += rules.run(handbook, today, whole=whole)
+    if not whole:
+        wanted = {str(t) for t in targets} | {str(t.resolve()) for t in targets}
+        findings = [f for f in findings if f.path in wanted or str(Path(f.path).resolve()) in wanted]
+    return handbook, sorted(set(findings), key=lambda f: (f.path, f.line, f.col, f.code, f.message))

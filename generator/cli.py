@@ -1,0 +1,82 @@
+"""The `rulebook` command line: parses arguments and hands each subcommand to the module that does the work.
+
+Exit status: 0 success, 1 problems found or the work failed, 2 wrong usage or no project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from generator import __version__
+from generator.findings import summary, to_json
+from generator.project import Project, ProjectNotFound, find_project
+
+USAGE, FAILED = 2, 1
+
+
+def _project(args) -> Project:
+    return find_project(Path(args.project) if args.project else None)
+
+
+def _relative(project: Project, path: str) -> str:
+    return project.relative(Path(path))
+
+
+def cmd_check(args) -> int:
+    from dataclasses import replace
+
+    from generator.check import check
+
+    project = _project(args)
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        print(f"rulebook check: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return USAGE
+    today = date.fromisoformat(args.today) if args.today else None
+    _, findings = check(project, [Path(p) for p in args.paths] or None, today)
+    findings = [replace(f, path=_relative(project, f.path)) for f in findings]
+    if args.format == "json":
+        print(to_json(findings))
+    else:
+        for f in findings:
+            print(f.format())
+        print(("" if not findings else "\n") + summary(findings))
+    failing = [f for f in findings if f.severity == "error" or args.strict]
+    return FAILED if failing else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rulebook",
+        description="Policy-as-code handbook: validate the regulations in policies/ and render the site, posters and checklists.",
+    )
+    parser.add_argument("--version", action="version", version=f"rulebook {__version__}")
+    parser.add_argument("-C", "--project", metavar="DIR", help="run in the project at DIR (default: the nearest folder upwards with mkdocs.yml)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("check", help="validate policies and report every problem", description="Validate policy files against the schema and the handbook's rules. Prints path:line:col: CODE message for each problem.")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="policy files or folders (default: the project's policies/)")
+    p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    p.add_argument("--today", metavar="YYYY-MM-DD", help="date to check review deadlines against (default: today)")
+    p.set_defaults(run=cmd_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return USAGE
+    try:
+        return args.run(args)
+    except ProjectNotFound as exc:
+        print(f"rulebook: {exc}", file=sys.stderr)
+        print("hint: run inside a Rulebook checkout, or pass -C DIR", file=sys.stderr)
+        return USAGE
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,154 @@
+"""Turns the project's YAML files into a Handbook: parse with positions, check each file's schema, build the model.
+
+Files that fail to parse or fail their schema are reported and left out of the model, so later rules see only sound data.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from generator import model as m
+from generator.findings import Finding, finding
+from generator.project import Project
+from generator.schema import validate
+from generator.source import Document, load_document
+
+HANDBOOK_FILES = ("roles", "glossary", "requirements", "external")
+
+
+def policy_files(paths: list[Path]) -> list[Path]:
+    """The policy files named by paths (files, or folders whose *.yaml files are read; handbook/ is not a policy)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.glob("*.yaml") if p.is_file())
+        else:
+            found.append(path)
+    return found
+
+
+def _text(data) -> m.Text | None:
+    return m.Text.of(data)
+
+
+def _clause(data: dict, at: tuple, level: int, parent, policy: m.Policy) -> m.Clause:
+    clause = m.Clause(
+        id=data["id"], number=data.get("number"), kind=data.get("kind"), title=_text(data.get("title")),
+        text=_text(data.get("text")), applies_to=list(data.get("applies_to", [])), topics=list(data.get("topics", [])),
+        refs=list(data.get("refs", [])), checks=[], clauses=[], level=level, parent=parent, policy=policy, at=at,
+    )
+    clause.checks = [
+        m.Check(c["id"], _text(c["do"]), c["role"], c["frequency"], _text(c.get("evidence")), clause, at + ("checks", i))
+        for i, c in enumerate(data.get("checks", []))
+    ]
+    clause.clauses = [_clause(child, at + ("clauses", i), level + 1, clause, policy) for i, child in enumerate(data.get("clauses", []))]
+    return clause
+
+
+def build_policy(doc: Document) -> m.Policy:
+    d = doc.data
+    prov, review = d["provenance"], d["review"]
+    policy = m.Policy(
+        id=d["id"], type=d["type"], title=_text(d["title"]), script=d["script"], version=d["version"],
+        effective=date.fromisoformat(d["effective"]), owner=d["owner"], approver=d["approver"],
+        review_interval_months=review.get("interval_months"),
+        review_next=date.fromisoformat(review["next"]) if "next" in review else None,
+        source=prov["source"], source_title=prov.get("source_title"), truncated=prov["truncated"],
+        provenance_note=_text(prov.get("note")),
+        parameters=[
+            m.Parameter(p["id"], _text(p["label"]), _text(p.get("value")), ("parameters", i))
+            for i, p in enumerate(d.get("parameters", []))
+        ],
+        editorial_notes=[
+            m.EditorialNote(n["clause"], n["original"], n["restored"], _text(n["reason"]), ("editorial_notes", i))
+            for i, n in enumerate(d.get("editorial_notes", []))
+        ],
+        retired_ids=list(d.get("retired_ids", [])),
+        posters=[m.Poster(p["id"], _text(p.get("title")), list(p["clauses"]), ("posters", i)) for i, p in enumerate(d.get("posters", []))],
+        checklists=[
+            m.Checklist(
+                c["id"], _text(c["title"]), _text(c.get("event")), c.get("role"), c.get("frequency"), list(c["items"]),
+                [m.ChecklistField(f["id"], _text(f["label"]), f.get("type", "text")) for f in c.get("fields", [])],
+                ("checklists", i),
+            )
+            for i, c in enumerate(d.get("checklists", []))
+        ],
+        clauses=[], path=doc.path, smap=doc.source, data=d,
+    )
+    policy.clauses = [_clause(c, ("clauses", i), 1, None, policy) for i, c in enumerate(d["clauses"])]
+    return policy
+
+
+def _load_valid(path: Path, schema: str, findings: list[Finding]) -> Document | None:
+    doc, problems = load_document(path)
+    findings += problems
+    if doc is None:
+        return None
+    if not isinstance(doc.data, dict):
+        findings.append(finding(doc.source.at(), "E010", f"the file should hold a mapping of keys, not {type(doc.data).__name__}"))
+        return None
+    problems = validate(doc, schema)
+    findings += problems
+    return None if problems else doc
+
+
+def _duplicate_ids(doc: Document, key: str | None) -> list[Finding]:
+    seen: set[str] = set()
+    out = []
+    for i, entry in enumerate(doc.data.get(key, []) if key else []):
+        if entry["id"] in seen:
+            out.append(finding(doc.source.at((key, i, "id")), "E021", f"id '{entry['id']}' is declared twice in this file"))
+        seen.add(entry["id"])
+    return out
+
+
+def load_handbook_data(project: Project, handbook: m.Handbook, findings: list[Finding]) -> None:
+    for name in HANDBOOK_FILES:
+        path = project.handbook_data / f"{name}.yaml"
+        if not path.exists():
+            continue
+        doc = _load_valid(path, name, findings)
+        if doc is None:
+            continue
+        d = doc.data
+        handbook.data[name] = m.HandbookData(d["script"], doc.source)
+        findings += _duplicate_ids(doc, {"roles": "roles", "requirements": "topics", "external": "documents"}.get(name))
+        if name == "roles":
+            for i, r in enumerate(d["roles"]):
+                handbook.roles.setdefault(r["id"], m.Role(r["id"], r["kind"], _text(r["name"]), r.get("part_of"), ("roles", i)))
+        elif name == "glossary":
+            handbook.terms = [m.Term(t["zh"], t["en"], list(t.get("accept", [])), t.get("note"), ("terms", i)) for i, t in enumerate(d["terms"])]
+        elif name == "requirements":
+            handbook.required_clauses = [
+                m.RequiredClause(r["kind"], _text(r["name"]), list(r["policy_types"]), ("required_clauses", i))
+                for i, r in enumerate(d["required_clauses"])
+            ]
+            for i, t in enumerate(d["topics"]):
+                handbook.topics.setdefault(t["id"], m.Topic(t["id"], _text(t["name"]), t.get("source"), ("topics", i)))
+        elif name == "external":
+            for i, e in enumerate(d["documents"]):
+                handbook.external.setdefault(e["id"], m.ExternalDocument(e["id"], _text(e["name"]), e.get("url"), ("documents", i)))
+
+
+def load(project: Project, paths: list[Path] | None = None) -> tuple[m.Handbook, list[Finding], list[Path]]:
+    """Load the handbook. paths narrows which policy files are read (default: all of policies/).
+
+    Returns the handbook of sound files, the findings so far, and the policy files that could not be loaded.
+    """
+    findings: list[Finding] = []
+    handbook = m.Handbook(project.root)
+    load_handbook_data(project, handbook, findings)
+    broken: list[Path] = []
+    for path in policy_files(paths or [project.policies]):
+        doc = _load_valid(path, "policy", findings)
+        if doc is None:
+            broken.append(path)
+            continue
+        policy = build_policy(doc)
+        if policy.id in handbook.policies:
+            first = handbook.policies[policy.id].path
+            findings.append(finding(policy.pos(("id",)), "E021", f"policy id '{policy.id}' is already used by {first.name}"))
+            continue
+        handbook.policies[policy.id] = policy
+    return handbook, findings, broken

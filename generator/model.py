@@ -1,0 +1,292 @@
+"""The handbook's domain objects: Policy, Clause, Text and the handbook-wide data around them.
+
+Built from schema-valid data only; each object keeps the position it came from so rules can point at it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Iterator
+
+from generator.source import SourceMap
+
+PARAMETER = re.compile(r"\{([a-z0-9]+(?:-[a-z0-9]+)*)\}")
+CHINESE_DIGITS = "零一二三四五六七八九"
+LEVELS = {1: "chapter", 2: "section", 3: "item", 4: "sub-item"}
+
+
+def chinese_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九 (regulations do not number beyond that)."""
+    if n < 10:
+        return CHINESE_DIGITS[n]
+    tens, units = divmod(n, 10)
+    return ("" if tens == 1 else CHINESE_DIGITS[tens]) + "十" + (CHINESE_DIGITS[units] if units else "")
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text in Chinese (in the policy's script) and English."""
+
+    zh: str
+    en: str
+
+    @classmethod
+    def of(cls, data: dict | None) -> "Text | None":
+        return None if data is None else cls(data["zh"], data.get("en", ""))
+
+    def parameters(self) -> tuple[set[str], set[str]]:
+        return set(PARAMETER.findall(self.zh)), set(PARAMETER.findall(self.en))
+
+
+@dataclass
+class Parameter:
+    id: str
+    label: Text
+    value: Text | None
+    at: tuple
+
+
+@dataclass
+class EditorialNote:
+    clause: str
+    original: str
+    restored: str
+    reason: Text
+    at: tuple
+
+
+@dataclass
+class Check:
+    """One tickable item of a checklist, declared on the clause it enforces."""
+
+    id: str
+    do: Text
+    role: str
+    frequency: str
+    evidence: Text | None
+    clause: "Clause"
+    at: tuple
+
+
+@dataclass
+class ChecklistField:
+    id: str
+    label: Text
+    type: str
+
+
+@dataclass
+class Checklist:
+    id: str
+    title: Text
+    event: Text | None
+    role: str | None
+    frequency: str | None
+    items: list[str]
+    fields: list[ChecklistField]
+    at: tuple
+
+
+@dataclass
+class Poster:
+    id: str
+    title: Text | None
+    clauses: list[str]
+    at: tuple
+
+
+@dataclass
+class Clause:
+    """A numbered part of a policy: chapter, section, item or sub-item, by depth."""
+
+    id: str
+    number: int | None
+    kind: str | None
+    title: Text | None
+    text: Text | None
+    applies_to: list[str]
+    topics: list[str]
+    refs: list[str]
+    checks: list[Check]
+    clauses: list["Clause"]
+    level: int
+    parent: "Clause | None"
+    policy: "Policy"
+    at: tuple  # JSON path inside the policy file
+
+    @property
+    def level_name(self) -> str:
+        return LEVELS.get(self.level, "sub-item")
+
+    def label(self, lang: str = "zh") -> str:
+        """The number as a reader sees it: 一、 （一） 1. (1) in Chinese; 1 / 1.1 / 1.1.1 in English."""
+        if self.number is None:
+            return ""
+        if lang == "zh":
+            n = self.number
+            return {1: f"{chinese_numeral(n)}、", 2: f"（{chinese_numeral(n)}）", 3: f"{n}."}.get(self.level, f"({n})")
+        numbers, node = [], self
+        while node is not None and node.number is not None:
+            numbers.append(str(node.number))
+            node = node.parent
+        return ".".join(reversed(numbers))
+
+    def walk(self) -> Iterator["Clause"]:
+        yield self
+        for child in self.clauses:
+            yield from child.walk()
+
+    def ancestors(self) -> list["Clause"]:
+        chain, node = [], self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+    @property
+    def anchor(self) -> str:
+        return self.id
+
+
+@dataclass
+class Policy:
+    id: str
+    type: str
+    title: Text
+    script: str
+    version: str
+    effective: date
+    owner: str
+    approver: str
+    review_interval_months: int | None
+    review_next: date | None
+    source: str
+    source_title: str | None
+    truncated: bool
+    provenance_note: Text | None
+    parameters: list[Parameter]
+    editorial_notes: list[EditorialNote]
+    retired_ids: list[str]
+    posters: list[Poster]
+    checklists: list[Checklist]
+    clauses: list[Clause]
+    path: Path
+    smap: SourceMap
+    data: dict
+
+    def walk(self) -> Iterator[Clause]:
+        for clause in self.clauses:
+            yield from clause.walk()
+
+    def clause(self, clause_id: str) -> Clause | None:
+        return self._index().get(clause_id)
+
+    def _index(self) -> dict[str, Clause]:
+        if not hasattr(self, "_by_id"):
+            self._by_id = {}
+            for clause in self.walk():
+                self._by_id.setdefault(clause.id, clause)
+        return self._by_id
+
+    def checks(self) -> Iterator[Check]:
+        for clause in self.walk():
+            yield from clause.checks
+
+    def check(self, check_id: str) -> Check | None:
+        return next((c for c in self.checks() if c.id == check_id), None)
+
+    def parameter(self, parameter_id: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.id == parameter_id), None)
+
+    @property
+    def next_review(self) -> date:
+        if self.review_next is not None:
+            return self.review_next
+        months = self.effective.month - 1 + (self.review_interval_months or 12)
+        year, month = self.effective.year + months // 12, months % 12 + 1
+        return date(year, month, min(self.effective.day, 28))
+
+    def pos(self, at: tuple = (), key: bool = False) -> tuple:
+        return self.smap.at(at, key=key)
+
+
+@dataclass
+class Role:
+    id: str
+    kind: str
+    name: Text
+    part_of: str | None
+    at: tuple
+
+
+@dataclass
+class Term:
+    zh: str
+    en: str
+    accept: list[str]
+    note: str | None
+    at: tuple
+
+    @property
+    def forms(self) -> list[str]:
+        return [self.en, *self.accept]
+
+
+@dataclass
+class Topic:
+    id: str
+    name: Text
+    source: str | None
+    at: tuple
+
+
+@dataclass
+class RequiredClause:
+    kind: str
+    name: Text
+    policy_types: list[str]
+    at: tuple
+
+
+@dataclass
+class ExternalDocument:
+    id: str
+    name: Text
+    url: str | None
+    at: tuple
+
+
+@dataclass
+class HandbookData:
+    """One of the handbook-wide files (roles, glossary, requirements, external) with its script and source map."""
+
+    script: str
+    smap: SourceMap | None
+
+
+@dataclass
+class Handbook:
+    """Everything the renderers need: the policies and the handbook-wide data, all validated."""
+
+    root: Path
+    policies: dict[str, Policy] = field(default_factory=dict)
+    roles: dict[str, Role] = field(default_factory=dict)
+    terms: list[Term] = field(default_factory=list)
+    required_clauses: list[RequiredClause] = field(default_factory=list)
+    topics: dict[str, Topic] = field(default_factory=dict)
+    external: dict[str, ExternalDocument] = field(default_factory=dict)
+    data: dict[str, HandbookData] = field(default_factory=dict)
+
+    def resolve(self, ref: str, policy: Policy) -> "Clause | ExternalDocument | None":
+        """The clause or external document a reference names, or None when it dangles."""
+        if ref.startswith("external:"):
+            return self.external.get(ref.split(":", 1)[1])
+        policy_id, _, clause_id = ref.partition("#")
+        target = self.policies.get(policy_id) if policy_id else policy
+        return target.clause(clause_id) if target else None
+
+    def covering(self, topic_id: str) -> list[Clause]:
+        return [c for p in self.policies.values() for c in p.walk() if topic_id in c.topics]

@@ -1,0 +1,50 @@
+"""Finds the project a command runs in, as git and mkdocs do: the nearest folder upwards holding mkdocs.yml.
+
+Names the project's folders in one place so no other module spells out a path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ProjectNotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+
+    @property
+    def policies(self) -> Path:
+        return self.root / "policies"
+
+    @property
+    def handbook_data(self) -> Path:
+        return self.policies / "handbook"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def config(self) -> Path:
+        return self.root / "mkdocs.yml"
+
+    def relative(self, path: Path) -> str:
+        """A path as the user should see it: relative to the current folder when that is shorter."""
+        path = Path(path).resolve()
+        try:
+            return str(path.relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return str(path)
+
+
+def find_project(start: Path | None = None) -> Project:
+    here = (start or Path.cwd()).resolve()
+    for folder in [here, *here.parents]:
+        if (folder / "mkdocs.yml").is_file() and (folder / "policies").is_dir():
+            return Project(folder)
+    raise ProjectNotFound(f"no Rulebook project here: neither {here} nor a folder above it holds mkdocs.yml next to policies/")

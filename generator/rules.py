@@ -1,0 +1,225 @@
+"""The rules a schema cannot express: ids, references, required clauses and topics, translations, numbering, blanks.
+
+Each rule is a function of the handbook that yields findings; RULES lists them in the order they are reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+from typing import Callable, Iterable, Iterator
+
+from generator.findings import Finding, finding
+from generator.model import PARAMETER, Clause, Handbook, Policy
+from generator.scripts import convert
+
+Rule = Callable[[Handbook, date], Iterable[Finding]]
+
+
+def _texts(data, at: tuple = ()) -> Iterator[tuple[tuple, dict]]:
+    """Every bilingual text (a mapping of exactly zh and en) in raw policy data, with its path."""
+    if isinstance(data, dict):
+        if set(data) == {"zh", "en"} and all(isinstance(v, str) for v in data.values()):
+            yield at, data
+            return
+        for key, value in data.items():
+            yield from _texts(value, at + (key,))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _texts(value, at + (i,))
+
+
+def file_name(hb: Handbook, today: date) -> Iterator[Finding]:
+    for p in hb.policies.values():
+        if p.path.stem != p.id:
+            yield finding(p.pos(("id",)), "E020", f"policy id '{p.id}' does not match the file name '{p.path.name}'")
+
+
+def unique_ids(hb: Handbook, today: date) -> Iterator[Finding]:
+    for p in hb.policies.values():
+        scopes = {
+            "clause": [(c.id, c.at) for c in p.walk()],
+            "check": [(c.id, c.at) for c in p.checks()],
+            "parameter": [(x.id, x.at) for x in p.parameters],
+            "poster": [(x.id, x.at) for x in p.posters],
+            "checklist": [(x.id, x.at) for x in p.checklists],
+        }
+        for scope, entries in scopes.items():
+            first: dict[str, tuple] = {}
+            for ident, at in entries:
+                if ident in first:
+                    line = p.pos(first[ident] + ("id",))[1]
+                    yield finding(p.pos(at + ("id",)), "E021", f"{scope} id '{ident}' is used twice in this policy (first at line {line})")
+                else:
+                    first[ident] = at
+
+
+def retired_ids(hb: Handbook, today: date) -> Iterator[Finding]:
+    for p in hb.policies.values():
+        retired = set(p.retired_ids)
+        for c in p.walk():
+            if c.id in retired:
+                yield finding(p.pos(c.at + ("id",)), "E022", f"clause id '{c.id}' was retired and may not be used again")
+
+
+def references(hb: Handbook, today: date) -> Iterator[Finding]:
+    for p in hb.policies.values():
+        for c in p.walk():
+            for i, ref in enumerate(c.refs):
+                if hb.resolve(ref, p) is not None:
+                    continue
+                where = p.pos(c.at + ("refs", i))
+                if ref.startswith("external:"):
+                    yield finding(where, "E031", f"reference '{ref}' names no document declared in handbook/external.yaml")
+                    continue
+                policy_id, _, clause_id = ref.partition("#")
+                if policy_id and policy_id not in hb.policies:
+                    yield finding(where, "E030", f"reference '{ref}' points to policy '{policy_id}', which the handbook does not hold")
+                else:
+                    yield finding(where, "E030", f"reference '{ref}' points to clause '{clause_id}', which {'policy ' + policy_id if policy_id else 'this policy'} does not have")
+
+
+def roles_and_topics(hb: Handbook, today: date) -> Iterator[Finding]:
+    if "roles" in hb.data:
+        for p in hb.policies.values():
+            named = [(p.owner, ("owner",)), (p.approver, ("approver",))]
+            named += [(r, c.at + ("applies_to", i)) for c in p.walk() for i, r in enumerate(c.applies_to)]
+            named += [(k.role, k.at + ("role",)) for k in p.checks()]
+            named += [(cl.role, cl.at + ("role",)) for cl in p.checklists if cl.role]
+            for role, at in named:
+                if role not in hb.roles:
+                    yield finding(p.pos(at), "E032", f"unknown role or department '{role}'")
+    if "requirements" in hb.data:
+        for p in hb.policies.values():
+            for c in p.walk():
+                for i, topic in enumerate(c.topics):
+                    if topic not in hb.topics:
+                        yield finding(p.pos(c.at + ("topics", i)), "E033", f"unknown topic '{topic}'")
+
+
+def required_clauses(hb: Handbook, today: date) -> Iterator[Finding]:
+    for p in hb.policies.values():
+        kinds = {c.kind for c in p.walk()}
+        for req in hb.required_clauses:
+            if p.type in req.policy_types and req.kind not in kinds:
+                yield finding(p.pos(("clauses",), key=True), "E040", f"a {p.type} must have a {req.name.en.lower()} clause ({req.name.zh}, kind: {req.kind}); none found")
+
+
+def topic_coverage(hb: Handbook, today: date) -> Iterator[Finding]:
+    """Only meaningful for the whole handbook: check() skips it when asked about single files."""
+    data = hb.data.get("requirements")
+    if data is None or not hb.policies:
+        return
+    for topic in hb.topics.values():
+        if not any(p.type == "regulation" for p in hb.policies.values() for c in p.walk() if topic.id in c.topics):
+            yield finding(data.smap.at(topic.at + ("id",)), "E041", f"required topic '{topic.id}' ({topic.name.zh}) is covered by no clause of any regulation")
+
+
+def translations(hb: Handbook, today: date) -> Iterator[Finding]:
+    for p in hb.policies.values():
+        for at, text in _texts(p.data):
+            if not text["en"].strip():
+                yield finding(p.pos(at + ("en",)), "E050", f"missing English translation of '{_short(text['zh'])}'")
+
+
+def _short(text: str, n: int = 20) -> str:
+    return text if len(text) <= n else text[:n] + "…"
+
+
+def numbering(hb: Handbook, today: date) -> Iterator[Finding]:
+    for p in hb.policies.values():
+        groups = [p.clauses] + [c.clauses for c in p.walk() if c.clauses]
+        for siblings in groups:
+            numbered = [c for c in siblings if c.number is not None]
+            for expected, c in enumerate(numbered, start=1):
+                if c.number != expected:
+                    yield finding(p.pos(c.at + ("number",)), "E051", f"{c.level_name} '{c.id}' is numbered {c.number}, expected {expected}")
+                    break
+
+
+def parameters(hb: Handbook, today: date) -> Iterator[Finding]:
+    for p in hb.policies.values():
+        used: Counter[str] = Counter()
+        for at, text in _texts(p.data):
+            if at and at[0] == "parameters":
+                continue
+            zh, en = set(PARAMETER.findall(text["zh"])), set(PARAMETER.findall(text["en"]))
+            used.update(zh | en)
+            for name in sorted(zh | en):
+                if p.parameter(name) is None:
+                    yield finding(p.pos(at + ("zh" if name in zh else "en",)), "E060", f"text uses {{{name}}}, but no parameter '{name}' is defined")
+            if text["en"].strip():
+                for name in sorted(n for n in zh ^ en if p.parameter(n) is not None):
+                    missing = "English" if name in zh else "Chinese"
+                    yield finding(p.pos(at + ("en",)), "E061", f"{{{name}}} is missing from the {missing} text")
+        for param in p.parameters:
+            if param.id not in used:
+                yield finding(p.pos(param.at + ("id",)), "W102", f"parameter '{param.id}' is used in no text")
+            elif param.value is None:
+                yield finding(p.pos(param.at + ("id",)), "W101", f"blank '{param.id}' ({param.label.zh}) is not filled in; used {used[param.id]} time{'s' * (used[param.id] != 1)}")
+
+
+def editorial_notes(hb: Handbook, today: date) -> Iterator[Finding]:
+    for p in hb.policies.values():
+        for note in p.editorial_notes:
+            clause = p.clause(note.clause)
+            if clause is None:
+                yield finding(p.pos(note.at + ("clause",)), "E070", f"editorial note names clause '{note.clause}', which does not exist")
+            elif note.restored not in " ".join(t.zh for t in (clause.title, clause.text) if t):
+                yield finding(p.pos(note.at + ("restored",)), "E070", f"the restored text does not occur in clause '{note.clause}'")
+
+
+def selections(hb: Handbook, today: date) -> Iterator[Finding]:
+    for p in hb.policies.values():
+        for poster in p.posters:
+            for i, clause_id in enumerate(poster.clauses):
+                if p.clause(clause_id) is None:
+                    yield finding(p.pos(poster.at + ("clauses", i)), "E080", f"poster '{poster.id}' selects clause '{clause_id}', which does not exist")
+        for checklist in p.checklists:
+            for i, item in enumerate(checklist.items):
+                policy_id, _, check_id = item.partition("#")
+                target = hb.policies.get(policy_id) if policy_id else p
+                if target is None or target.check(check_id) is None:
+                    yield finding(p.pos(checklist.at + ("items", i)), "E080", f"checklist '{checklist.id}' lists check '{item}', which does not exist")
+
+
+def review_dates(hb: Handbook, today: date) -> Iterator[Finding]:
+    for p in hb.policies.values():
+        if p.next_review < today:
+            yield finding(p.pos(("review",)), "W110", f"review was due on {p.next_review.isoformat()}")
+
+
+def glossary_terms(hb: Handbook, today: date) -> Iterator[Finding]:
+    glossary = hb.data.get("glossary")
+    if glossary is None:
+        return
+    for p in hb.policies.values():
+        terms = [(convert(t.zh, glossary.script, p.script), t) for t in hb.terms]
+        for at, text in _texts(p.data):
+            english = text["en"].lower()
+            if not english.strip():
+                continue
+            for zh, term in terms:
+                if zh in text["zh"] and not any(_uses(english, form) for form in term.forms):
+                    yield finding(p.pos(at + ("en",)), "W120", f"Chinese uses {term.zh} but the English does not say '{term.en}'")
+
+
+def _uses(english: str, form: str) -> bool:
+    return re.search(r"\b" + re.escape(form.lower()), english) is not None
+
+
+RULES: list[Rule] = [
+    file_name, unique_ids, retired_ids, references, roles_and_topics, required_clauses, topic_coverage,
+    translations, numbering, parameters, editorial_notes, selections, review_dates, glossary_terms,
+]
+
+WHOLE_HANDBOOK_RULES = {topic_coverage}
+
+
+def run(hb: Handbook, today: date, whole: bool = True) -> list[Finding]:
+    out: list[Finding] = []
+    for rule in RULES:
+        if whole or rule not in WHOLE_HANDBOOK_RULES:
+            out.extend(rule(hb, today))
+    return out

@@ -1,0 +1,100 @@
+"""Checks a loaded file against its JSON Schema and turns every violation into a finding at the right line.
+
+The schemas in generator/schemas/ are the format's one declarative definition; editors use the same files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+
+from generator.findings import Finding, finding
+from generator.source import Document
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+SCHEMAS = ("policy", "roles", "glossary", "requirements", "external")
+
+
+def schema_path(name: str) -> Path:
+    return SCHEMA_DIR / f"{name}.schema.json"
+
+
+@lru_cache(maxsize=None)
+def _registry() -> Registry:
+    resources = []
+    for name in SCHEMAS:
+        contents = json.loads(schema_path(name).read_text(encoding="utf-8"))
+        resource = Resource.from_contents(contents)
+        resources += [(f"{name}.schema.json", resource), (contents["$id"], resource)]
+    return Registry().with_resources(resources)
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    contents = json.loads(schema_path(name).read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(contents, registry=_registry())
+
+
+def _describe(value) -> str:
+    if value is None:
+        return "nothing"
+    return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+
+
+def _expected(schema: dict) -> str:
+    if "enum" in schema:
+        return "one of " + ", ".join(map(str, schema["enum"]))
+    if "$ref" in schema:
+        ref = schema["$ref"].rsplit("/", 1)[-1]
+        return {"slug": "a lower-case id like 'expense-claims'", "date": "a date YYYY-MM-DD", "text": "a mapping with zh: and en:"}.get(ref, ref)
+    kind = schema.get("type")
+    return {"string": "text", "integer": "a whole number", "boolean": "true or false", "array": "a list", "object": "a mapping"}.get(kind, str(kind))
+
+
+_PATTERNS = {
+    "^[a-z0-9]+(-[a-z0-9]+)*$": "a well-formed id (lower-case letters, digits and single hyphens, like 'expense-claims')",
+    "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$": "a date written YYYY-MM-DD",
+    "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$": "a semantic version like 1.2.0",
+}
+
+
+def _to_finding(error: ValidationError, doc: Document) -> list[Finding]:
+    if error.context:  # anyOf / oneOf: report the branch that came closest
+        return _to_finding(best_match(error.context), doc)
+    where = tuple(error.absolute_path)
+    dotted = ".".join(map(str, where)) or "(top level)"
+    validator = error.validator
+    if validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        out = []
+        for key in sorted(set(error.instance) - set(allowed)):
+            near = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean '{near[0]}'?" if near else "allowed keys: " + ", ".join(allowed)
+            out.append(finding(doc.source.at(where + (key,), key=True), "E012", f"unknown key '{key}' in {dotted}", hint))
+        return out
+    if validator == "required":
+        missing = error.message.split("'")[1]
+        return [finding(doc.source.at(where), "E011", f"{dotted} is missing required field '{missing}'")]
+    if validator == "anyOf" and error.schema.get("anyOf", [{}])[0].get("required"):
+        return [finding(doc.source.at(where), "E011", f"{dotted} needs at least one of title, text or clauses")]
+    if validator == "pattern":
+        return [finding(doc.source.at(where), "E010", f"{dotted}: '{error.instance}' is not {_PATTERNS.get(error.validator_value, 'well-formed')}")]
+    if validator in ("type", "enum", "const"):
+        return [finding(doc.source.at(where), "E010", f"{dotted} should be {_expected(error.schema)}, not {_describe(error.instance) if validator == 'type' else repr(error.instance)}")]
+    if validator == "minLength" and error.validator_value == 1:
+        return [finding(doc.source.at(where), "E010", f"{dotted} must not be empty")]
+    return [finding(doc.source.at(where), "E010", f"{dotted}: {error.message}")]
+
+
+def validate(doc: Document, name: str) -> list[Finding]:
+    """All schema violations of doc against the named schema, one finding each."""
+    out: list[Finding] = []
+    for error in _validator(name).iter_errors(doc.data):
+        out.extend(_to_finding(error, doc))
+    return out

@@ -1,0 +1,125 @@
+"""Reads a YAML file into plain data plus the line and column of every value and key.
+
+Dates stay strings, duplicate keys are findings (PyYAML would silently keep the last), syntax errors carry their line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from generator.findings import Finding, finding
+
+JsonPath = tuple  # ("clauses", 0, "text", "en")
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: the schema checks their form, and the model keeps what was written."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class SourceMap:
+    """Where each value of a loaded file starts: value positions, and key positions for mapping entries."""
+
+    path: Path
+    values: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+
+    def at(self, json_path: JsonPath = (), key: bool = False) -> tuple[Path, int, int]:
+        """Position of json_path, or of its nearest ancestor that has one (1-based line and column)."""
+        json_path = tuple(json_path)
+        table = self.keys if key else self.values
+        while json_path:
+            if json_path in table:
+                return (self.path, *table[json_path])
+            if json_path in self.values:
+                return (self.path, *self.values[json_path])
+            json_path = json_path[:-1]
+        return (self.path, *self.values.get((), (1, 1)))
+
+
+@dataclass
+class Document:
+    """One YAML file as data, with its source map."""
+
+    path: Path
+    data: object
+    source: SourceMap
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _build(node: yaml.Node, loader: _Loader, at: JsonPath, smap: SourceMap, findings: list[Finding]):
+    smap.values[at] = _mark(node)
+    if isinstance(node, yaml.MappingNode):
+        result: dict = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                findings.append(finding((smap.path, *_mark(key_node)), "E010", "a mapping key must be a plain word"))
+                continue
+            key = str(key)
+            if key in result:
+                first = smap.keys[at + (key,)]
+                findings.append(
+                    finding((smap.path, *_mark(key_node)), "E003", f"duplicate key '{key}' (first at line {first[0]}); the second value would silently win")
+                )
+                continue
+            smap.keys[at + (key,)] = _mark(key_node)
+            result[key] = _build(value_node, loader, at + (key,), smap, findings)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(child, loader, at + (i,), smap, findings) for i, child in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def read_text(path: Path) -> tuple[str | None, list[Finding]]:
+    """The file's text, or a finding saying why it cannot be read as UTF-8 text."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [finding((path, 1, 1), "E001", f"cannot read file: {exc.strerror}")]
+    if b"\0" in raw:
+        return None, [finding((path, 1, 1), "E001", "this is a binary file, not YAML text")]
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [finding((path, line, 1), "E001", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")]
+
+
+def load_document(path: Path, text: str | None = None) -> tuple[Document | None, list[Finding]]:
+    """Parse one YAML file. Returns (None, findings) when it cannot be parsed at all."""
+    if text is None:
+        text, problems = read_text(path)
+        if text is None:
+            return None, problems
+    smap = SourceMap(path)
+    findings: list[Finding] = []
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = _build(node, loader, (), smap, findings) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = " ".join(filter(None, [exc.context, exc.problem]))
+        if exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            problem += f" (the construct began at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1})"
+        return None, [finding((path, line, col), "E002", f"YAML syntax error: {problem}")]
+    except yaml.YAMLError as exc:
+        return None, [finding((path, 1, 1), "E002", f"YAML error: {exc}")]
+    return Document(path, data, smap), findings

@@ -1,0 +1,188 @@
+"""`rulebook check`: every rule catches its fault at the right place, clean input passes, bad input never crashes."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = ROOT / "tests" / "check_cases"
+TODAY = "2026-06-01"
+
+
+def make_project(tmp_path: Path, *case_files: Path) -> Path:
+    """A project holding the cases' own copy of the handbook data and the given policy files, nothing else.
+
+    The copy is frozen so that growing the real glossary or roles never changes what a case must report.
+    """
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: Test\n", encoding="utf-8")
+    shutil.copytree(CASES / "handbook", tmp_path / "policies" / "handbook")
+    for case in case_files:
+        shutil.copy(case, tmp_path / "policies" / case.name)
+    return tmp_path
+
+
+def run_check(project: Path, *args: str, capsys) -> tuple[int, str]:
+    code = main(["-C", str(project), "check", "--today", TODAY, *args])
+    return code, capsys.readouterr().out
+
+
+def expected(case: Path) -> set[tuple[int, int, str]]:
+    header = re.search(r"^# expect: (.*)$", case.read_text(encoding="utf-8"), re.M).group(1)
+    if header == "nothing":
+        return set()
+    return {(int(m[1]), int(m[2]), m[3]) for m in re.finditer(r"(\d+):(\d+) ([EW]\d{3})", header)}
+
+
+CASE_FILES = sorted(CASES.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("case", CASE_FILES, ids=[c.stem for c in CASE_FILES])
+def test_case_gives_exactly_its_findings(case: Path, tmp_path, capsys):
+    project = make_project(tmp_path, case)
+    code, out = run_check(project, str(project / "policies" / case.name), "--format", "json", capsys=capsys)
+    findings = json.loads(out)["findings"]
+    got = {(f["line"], f["col"], f["code"]) for f in findings}
+    assert got == expected(case), "\n".join(f"{f['line']}:{f['col']} {f['code']} {f['message']}" for f in findings)
+    assert all(f["path"].endswith(case.name) for f in findings)
+    errors = [f for f in findings if f["severity"] == "error"]
+    assert code == (1 if errors else 0)
+
+
+def test_every_code_has_a_case():
+    """Each finding code has a failing-input case here, or a test of its own below (unreadable files, topic gaps)."""
+    from generator.findings import CODES
+
+    covered = {code for case in CASE_FILES for _, _, code in expected(case)}
+    assert set(CODES) - covered == {"E001", "E041"}
+
+
+def test_text_output_format_and_summary(tmp_path, capsys):
+    project = make_project(tmp_path, CASES / "dangling-ref.yaml")
+    code, out = run_check(project, str(project / "policies" / "dangling-ref.yaml"), capsys=capsys)
+    lines = out.splitlines()
+    assert code == 1
+    assert lines[0].endswith(
+        "dangling-ref.yaml:71:26: E030 reference 'dangling-ref#no-such-clause' points to clause 'no-such-clause', which policy dangling-ref does not have"
+    )
+    assert lines[1].startswith("    hint: Point the reference at an existing clause")
+    assert lines[-1] == "2 errors, 0 warnings in 1 file"
+
+
+def test_warnings_pass_unless_strict(tmp_path, capsys):
+    project = make_project(tmp_path, CASES / "unfilled-parameter.yaml")
+    target = str(project / "policies" / "unfilled-parameter.yaml")
+    assert run_check(project, target, capsys=capsys)[0] == 0
+    code, out = run_check(project, target, "--strict", capsys=capsys)
+    assert code == 1 and "W101" in out
+
+
+def test_uncovered_topic_is_reported_on_the_topic(tmp_path, capsys):
+    project = make_project(tmp_path, CASES / "clean-policy.yaml")
+    code, out = run_check(project, "--format", "json", capsys=capsys)
+    findings = json.loads(out)["findings"]
+    uncovered = {f["message"].split("'")[1] for f in findings if f["code"] == "E041"}
+    # clean-policy covers only `process`; the other nine required topics are gaps.
+    assert uncovered == {"responsibilities", "quality", "risk", "training", "information", "performance", "customer-relations", "resources", "improvement"}
+    requirements = (project / "policies/handbook/requirements.yaml").read_text(encoding="utf-8").splitlines()
+    for f in findings:
+        if f["code"] == "E041":
+            assert requirements[f["line"] - 1].strip() == f"- id: {f['message'].split(chr(39))[1]}"
+    assert code == 1
+
+
+def test_cross_policy_reference_resolves_and_dangles(tmp_path, capsys):
+    project = make_project(tmp_path, CASES / "clean-policy.yaml")
+    other = (CASES / "clean-policy.yaml").read_text(encoding="utf-8").replace("id: clean-policy", "id: second-policy", 1)
+    other = other.replace("refs: ['#scope', 'external:leave-procedure']", "refs: ['clean-policy#scope', 'clean-policy#gone']")
+    (project / "policies" / "second-policy.yaml").write_text(other, encoding="utf-8")
+    code, out = run_check(project, str(project / "policies" / "second-policy.yaml"), "--format", "json", capsys=capsys)
+    findings = json.loads(out)["findings"]
+    assert [(f["code"], f["message"]) for f in findings] == [
+        ("E030", "reference 'clean-policy#gone' points to clause 'gone', which policy clean-policy does not have")
+    ]
+
+
+def test_duplicate_policy_id_across_files(tmp_path, capsys):
+    project = make_project(tmp_path, CASES / "clean-policy.yaml")
+    shutil.copy(CASES / "clean-policy.yaml", project / "policies" / "copy.yaml")
+    code, out = run_check(project, str(project / "policies" / "copy.yaml"), capsys=capsys)
+    assert code == 1
+    assert "copy.yaml:3:5: E021 policy id 'clean-policy' is already used by clean-policy.yaml" in out
+
+
+@pytest.mark.parametrize(
+    "content, code, line",
+    [
+        (b"\xff\xfeid: x\n", "E001", 1),
+        (b"id: x\n\x00\x01binary", "E001", 1),
+        (b"id: [unclosed\n", "E002", 2),
+        (b"- a list\n- not a mapping\n", "E010", 1),
+        (b"", "E010", 1),
+    ],
+    ids=["not-utf8", "binary", "syntax", "top-level-list", "empty"],
+)
+def test_unreadable_files_give_one_finding_not_a_traceback(tmp_path, capsys, content, code, line):
+    project = make_project(tmp_path)
+    bad = project / "policies" / "broken.yaml"
+    bad.write_bytes(content)
+    exit_code, out = run_check(project, str(bad), "--format", "json", capsys=capsys)
+    findings = json.loads(out)["findings"]
+    assert [(f["code"], f["line"]) for f in findings] == [(code, line)]
+    assert exit_code == 1
+
+
+def test_broken_handbook_data_is_reported(tmp_path, capsys):
+    project = make_project(tmp_path, CASES / "clean-policy.yaml")
+    roles = project / "policies/handbook/roles.yaml"
+    roles.write_text(roles.read_text(encoding="utf-8") + "  - id: all-staff\n    kind: group\n    name: {zh: 全體員工, en: Everyone}\n", encoding="utf-8")
+    code, out = run_check(project, "--format", "json", capsys=capsys)
+    dupes = [f for f in json.loads(out)["findings"] if f["code"] == "E021"]
+    assert len(dupes) == 1 and dupes[0]["path"].endswith("roles.yaml")
+    assert roles.read_text(encoding="utf-8").splitlines()[dupes[0]["line"] - 1].strip() == "- id: all-staff"
+
+
+def test_usage_errors_exit_2(tmp_path, capsys):
+    project = make_project(tmp_path)
+    assert main(["-C", str(project), "check", str(tmp_path / "nope.yaml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "--format", "xml"])
+    assert exc.value.code == 2
+
+
+def test_outside_a_project_exits_2(tmp_path, capsys):
+    assert main(["-C", str(tmp_path), "check"]) == 2
+    assert "no Rulebook project" in capsys.readouterr().err
+
+
+def test_command_finds_the_project_from_a_subfolder(tmp_path):
+    project = make_project(tmp_path, CASES / "missing-translation.yaml")
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "check", "policies/missing-translation.yaml", "--today", TODAY],
+        cwd=project, capture_output=True, text=True,
+    )
+    assert result.returncode == 1
+    assert "policies/missing-translation.yaml:58:31: E050" in result.stdout
+    sub = subprocess.run([sys.executable, "-m", "generator", "check", "--today", TODAY], cwd=project / "policies" / "handbook", capture_output=True, text=True)
+    assert "missing-translation.yaml:58:31: E050" in sub.stdout
+    assert "Traceback" not in sub.stderr + result.stderr
+
+
+def test_every_subcommand_has_help():
+    from generator.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, subparser in sub.choices.items():
+        assert subparser.format_help().startswith("usage: rulebook " + name), name
+        assert subparser.description or subparser.format_help().count("\n") > 3
