@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 SYSTEM_PACKAGES := fonts-noto-cjk fonts-droid-fallback libharfbuzz-subset0 chromium poppler-utils zbar-tools
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: build test setup system python check clean
+.PHONY: build test bench setup system python check clean
 
 build: setup
 	$(VENV)/bin/rulebook check
@@ -32,6 +32,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
+
+bench: setup
+	$(PY) benchmarks/check.py
 
 check: setup
 	$(VENV)/bin/rulebook check

@@ -118,7 +118,10 @@ def load_handbook_data(project: Project, handbook: m.Handbook, findings: list[Fi
             for i, r in enumerate(d["roles"]):
                 handbook.roles.setdefault(r["id"], m.Role(r["id"], r["kind"], _text(r["name"]), r.get("part_of"), ("roles", i)))
         elif name == "glossary":
-            handbook.terms = [m.Term(t["zh"], t["en"], list(t.get("accept", [])), t.get("note"), ("terms", i)) for i, t in enumerate(d["terms"])]
+            handbook.terms = [
+                m.Term(t["zh"], t["en"], list(t.get("accept", [])), t.get("note"), ("terms", i), list(t.get("exclude", [])))
+                for i, t in enumerate(d["terms"])
+            ]
         elif name == "requirements":
             handbook.required_clauses = [
                 m.RequiredClause(r["kind"], _text(r["name"]), list(r["policy_types"]), ("required_clauses", i))

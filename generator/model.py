@@ -229,6 +229,7 @@ class Term:
     accept: list[str]
     note: str | None
     at: tuple
+    exclude: list[str] = field(default_factory=list)
 
     @property
     def forms(self) -> list[str]:

@@ -195,14 +195,24 @@ def glossary_terms(hb: Handbook, today: date) -> Iterator[Finding]:
     if glossary is None:
         return
     for p in hb.policies.values():
-        terms = [(convert(t.zh, glossary.script, p.script), t) for t in hb.terms]
+        # An occurrence inside a longer glossary term (離職 inside 離職面談) is judged by the longer term alone.
+        longer = {t.zh: [o.zh for o in hb.terms if t.zh in o.zh and t.zh != o.zh] for t in hb.terms}
+        terms = [
+            (convert(t.zh, glossary.script, p.script), [convert(x, glossary.script, p.script) for x in t.exclude + longer[t.zh]], t)
+            for t in hb.terms
+        ]
         for at, text in _texts(p.data):
             english = text["en"].lower()
             if not english.strip():
                 continue
-            for zh, term in terms:
-                if zh in text["zh"] and not any(_uses(english, form) for form in term.forms):
+            for zh, exclude, term in terms:
+                if _contains(text["zh"], zh, exclude) and not any(_uses(english, form) for form in term.forms):
                     yield finding(p.pos(at + ("en",)), "W120", f"Chinese uses {term.zh} but the English does not say '{term.en}'")
+
+
+def _contains(chinese: str, term: str, exclude: list[str]) -> bool:
+    """Whether term occurs in chinese other than inside one of the exclude words."""
+    return chinese.count(term) > sum(chinese.count(word) * word.count(term) for word in exclude)
 
 
 def _uses(english: str, form: str) -> bool:
