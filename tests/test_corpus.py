@@ -19,7 +19,7 @@ from generator.model import PARAMETER, Policy
 from generator.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "sources"
 PROJECT = Project(ROOT)
 REGULATIONS = {
     "000_43cb1eccbd474a91.txt": "heitie-operations",
@@ -95,7 +95,7 @@ def test_truncation_is_recorded(handbook, seed, policy_id):
     policy = handbook.policies[policy_id]
     assert clean((SEEDS / seed).read_text(encoding="utf-8")).truncated
     assert policy.truncated and policy.provenance_note is not None
-    assert policy.source == seed
+    assert policy.source == f"sources/{seed}"
 
 
 def test_guide_carries_the_accepted_answer_and_lists(handbook):
