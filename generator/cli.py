@@ -48,6 +48,20 @@ def cmd_check(args) -> int:
     return FAILED if failing else 0
 
 
+def cmd_diff(args) -> int:
+    from generator.diff import RevisionError, compare, render
+
+    project = _project(args)
+    try:
+        comparison = compare(project, args.base, args.head)
+    except RevisionError as exc:
+        print(f"rulebook diff: {exc}", file=sys.stderr)
+        print("hint: name a commit, branch or tag of this repository, e.g. `rulebook diff main`", file=sys.stderr)
+        return USAGE
+    sys.stdout.write(render(comparison, project, args.format))
+    return FAILED if args.exit_code and not comparison.empty else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rulebook",
@@ -63,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="date to check review deadlines against (default: today)")
     p.set_defaults(run=cmd_check)
+
+    p = sub.add_parser("diff", help="show what changed in the policies, clause by clause", description="Compare the policies at two versions by clause id: added, removed, renumbered and reworded clauses (Chinese by character, English by word), metadata, and changes that need a version bump or a retired id. BASE and HEAD are git revisions; HEAD defaults to the files on disk.")
+    p.add_argument("base", nargs="?", default="HEAD", metavar="BASE", help="the revision to compare from (default: HEAD)")
+    p.add_argument("head", nargs="?", default=None, metavar="HEAD", help="the revision to compare to (default: the working tree)")
+    p.add_argument("--format", choices=["text", "markdown", "json"], default="text", help="text for a terminal, markdown for a pull request comment, json for tools")
+    p.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed, like git diff --exit-code")
+    p.set_defaults(run=cmd_diff)
     return parser
 
 
