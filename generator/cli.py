@@ -62,6 +62,33 @@ def cmd_diff(args) -> int:
     return FAILED if args.exit_code and not comparison.empty else 0
 
 
+def cmd_checklist(args) -> int:
+    from generator.checklist import FORMATS, ChecklistError, UnknownChecklist, write_checklists
+    from generator.loader import load
+    from generator.pdf import PrintError
+
+    project = _project(args)
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    if not formats or any(f not in FORMATS for f in formats):
+        print(f"rulebook checklist: --format takes a comma-separated list of {', '.join(FORMATS)}, not '{args.format}'", file=sys.stderr)
+        return USAGE
+    handbook, _, broken = load(project)
+    for path in broken:
+        print(f"rulebook checklist: skipped {_relative(project, path)}: it does not load (run `rulebook check`)", file=sys.stderr)
+    if not any(policy.checklists for policy in handbook.policies.values()):
+        print("rulebook checklist: no checklist to make (declare one under checklists: in a policy)", file=sys.stderr)
+        return FAILED
+    try:
+        write_checklists(handbook, Path(args.out), project, ids=args.ids, lang=args.lang, formats=formats, progress=print)
+    except UnknownChecklist as exc:
+        print(f"rulebook checklist: {exc}", file=sys.stderr)
+        return USAGE
+    except (ChecklistError, PrintError) as exc:
+        print(f"rulebook checklist: {exc}\nnothing was written; the files from before are as they were", file=sys.stderr)
+        return FAILED
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rulebook",
@@ -84,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "markdown", "json"], default="text", help="text for a terminal, markdown for a pull request comment, json for tools")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed, like git diff --exit-code")
     p.set_defaults(run=cmd_diff)
+
+    p = sub.add_parser("checklist", help="make fill-in checklists: fillable PDF, CSV and JSON", description="Make the checklists the policies declare (checklists: in a policy file) into DIR/checklists/<policy-id>/<checklist-id>.pdf (a fillable form), .csv and .json (one row per item, for task tools). Every item shows the clause it comes from.")
+    p.add_argument("ids", nargs="*", metavar="ID", help="a policy id (all its checklists) or policy-id/checklist-id (default: every checklist)")
+    p.add_argument("--lang", choices=["zh-Hant", "zh-Hans", "en", "bilingual"], default="bilingual", help="language of the PDF: bilingual is Chinese with English beneath (default: bilingual)")
+    p.add_argument("--format", default="pdf,csv,json", metavar="LIST", help="what to write, comma-separated: pdf, csv, json (default: all three)")
+    p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
+    p.set_defaults(run=cmd_checklist)
     return parser
 
 

@@ -1,0 +1,401 @@
+"""Fill-in checklists: a policy's `checklists:` as a fillable PDF, a printable web page, and CSV/JSON for task tools.
+
+Builds what a checklist says from the model (ChecklistContent), then fills templates/checklist/ with it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+import jinja2
+
+from generator.model import PARAMETER, Check, Checklist, ChecklistField, Clause, Handbook, Policy, Text
+from generator.project import Project
+from generator.scripts import convert
+
+LANGS = ("zh-Hant", "zh-Hans", "en", "bilingual")
+FORMATS = ("pdf", "csv", "json")
+# The site links an item to its clause from the checklist's page, which sits at checklists/<policy>/<checklist>/.
+SITE_ROOT = "../../../"
+# A checklist that declares no blanks still needs someone to sign it.
+DEFAULT_FIELDS = (
+    ChecklistField("completed-by", Text("填表人", "Completed by"), "text"),
+    ChecklistField("date", Text("日期", "Date"), "date"),
+    ChecklistField("signature", Text("簽名", "Signature"), "signature"),
+)
+COLUMNS = (
+    "policy", "version", "checklist", "item", "check", "clause_policy", "clause", "clause_number", "clause_path",
+    "do_zh", "do_en", "role", "role_zh", "role_en", "frequency", "evidence_zh", "evidence_en", "pdf_field",
+)
+
+
+class ChecklistError(Exception):
+    """A checklist that cannot be produced; the message names the file and line and says what to do."""
+
+
+class UnknownChecklist(ChecklistError):
+    """An id on the command line that names no checklist."""
+
+
+# What a checklist says -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One tickable item. Texts are tuples aligned with ChecklistContent.langs (one language, or Chinese then English)."""
+
+    number: int
+    ref: str  # the check as the checklist names it, normalised: 'check-id' or 'other-policy#check-id'
+    check: str
+    clause_policy: str
+    clause: str
+    clause_ref: str  # the clause as a reference from the checklist's policy: 'clause-id' or 'other-policy#clause-id'
+    clause_number: tuple[str, ...]
+    clause_title: tuple[str, ...]
+    clause_path: str  # from the site's root: policies/<policy-id>/#<clause-id>
+    do: tuple[str, ...]
+    role: str
+    role_name: tuple[str, ...]
+    frequency: str
+    evidence: tuple[str, ...]
+    box: str  # PDF field names, stable as long as the ids are
+    note: str
+
+
+@dataclass(frozen=True)
+class Blank:
+    """A form field besides the items: a name, a date, notes or a signature line."""
+
+    id: str
+    kind: str
+    label: tuple[str, ...]
+    name: str
+
+
+@dataclass(frozen=True)
+class ChecklistContent:
+    policy_id: str
+    checklist_id: str
+    lang: str
+    langs: tuple[str, ...]
+    script: str  # the Chinese script, which picks the font
+    org: tuple[str, ...]
+    policy_title: tuple[str, ...]
+    title: tuple[str, ...]
+    version: str
+    effective: str
+    produced: str
+    event: tuple[str, ...]
+    role_name: tuple[str, ...]
+    frequency: str | None
+    rows: tuple[Row, ...]
+    blanks: tuple[Blank, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.policy_id}/{self.checklist_id}"
+
+    def fields(self, kind: str | None = None) -> list[Blank]:
+        return [b for b in self.blanks if kind is None or b.kind == kind]
+
+
+def field_name(policy: Policy, checklist: Checklist, *parts: str) -> str:
+    """<policy>:<checklist>:<part>...: made of ids only, so a filled-in form still matches after regeneration.
+
+    Colons, not dots: a PDF field name may not contain a period (ISO 32000-1, 12.7.3.2), readers take it as nesting.
+    """
+    return ":".join((policy.id, checklist.id, *parts))
+
+
+def produced_on() -> date:
+    """Today, or SOURCE_DATE_EPOCH's day, so that a reproducible build prints the same date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    return datetime.fromtimestamp(int(epoch), timezone.utc).date() if epoch and epoch.isdigit() else date.today()
+
+
+def languages(policy: Policy, lang: str) -> tuple[str, ...]:
+    if lang not in LANGS and lang != "zh":
+        raise ChecklistError(f"unknown language '{lang}': choose one of {', '.join(LANGS)}")
+    return {"bilingual": (policy.script, "en"), "zh": (policy.script,)}.get(lang, (lang,))
+
+
+class _Words:
+    """The model's bilingual texts in one language: converted to the wanted script, parameters filled in."""
+
+    def __init__(self, handbook: Handbook, langs: tuple[str, ...]):
+        self.handbook, self.langs = handbook, langs
+
+    def one(self, text: Text | None, lang: str, script: str, policy: Policy | None = None) -> str:
+        if text is None:
+            return ""
+        if lang == "en":
+            words = text.en if text.en.strip() else text.zh  # untranslated: `rulebook check` reports it (E050)
+        else:
+            words = convert(text.zh, script, lang)
+        if policy is None:
+            return words
+
+        def value(match) -> str:
+            parameter = policy.parameter(match[1])
+            if parameter is None or parameter.value is None:
+                return "______" if lang == "en" else "＿＿＿"
+            return self.one(parameter.value, lang, policy.script)
+
+        return PARAMETER.sub(value, words)
+
+    def all(self, text: Text | None, script: str, policy: Policy | None = None) -> tuple[str, ...]:
+        return () if text is None else tuple(self.one(text, lang, script, policy) for lang in self.langs)
+
+    def role(self, role_id: str | None) -> tuple[str, ...]:
+        if role_id is None:
+            return ()
+        role = self.handbook.roles.get(role_id)
+        if role is None:
+            return tuple(role_id for _ in self.langs)
+        return self.all(role.name, self.handbook.data["roles"].script if "roles" in self.handbook.data else "zh-Hant")
+
+
+def clause_number(clause: Clause, lang: str) -> str:
+    """二、（一）2. in Chinese (each level's label in turn), 2.1.2 in English."""
+    if lang == "en":
+        return clause.label("en")
+    return "".join(c.label("zh") for c in [*clause.ancestors(), clause])
+
+
+def resolve(handbook: Handbook, policy: Policy, checklist: Checklist) -> list[tuple[str, Check]]:
+    """The checklist's checks in order, each with its normalised reference; a dangling one stops with E080's words."""
+    found, dangling = [], []
+    for i, item in enumerate(checklist.items):
+        policy_id, _, check_id = item.partition("#")
+        target = handbook.policies.get(policy_id) if policy_id else policy
+        check = target.check(check_id) if target else None
+        if check is None:
+            dangling.append(f"{policy.path.name}:{policy.pos(checklist.at + ('items', i))[1]}: checklist "
+                            f"'{checklist.id}' lists check '{item}', which does not exist")
+            continue
+        found.append((check_id if target is policy else f"{target.id}#{check_id}", check))
+    if dangling:
+        raise ChecklistError("\n".join(dangling) + "\nhint: name checks that exist (`rulebook check` lists them all as E080)")
+    return found
+
+
+def checklist_content(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str = "bilingual") -> ChecklistContent:
+    """What one checklist says in one language (zh-Hant, zh-Hans, en) or bilingually (Chinese first, then English)."""
+    return _content(handbook, policy, checklist, lang, languages(policy, lang))
+
+
+def _content(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str, langs: tuple[str, ...]) -> ChecklistContent:
+    words = _Words(handbook, langs)
+    rows = []
+    for number, (ref, check) in enumerate(resolve(handbook, policy, checklist), start=1):
+        clause, source = check.clause, check.clause.policy
+        title = words.all(clause.title, source.script, source) or tuple(_short(t) for t in words.all(clause.text, source.script, source))
+        rows.append(Row(
+            number=number, ref=ref, check=check.id, clause_policy=source.id, clause=clause.id,
+            clause_ref=clause.id if source is policy else f"{source.id}#{clause.id}",
+            clause_number=tuple(clause_number(clause, l) for l in langs), clause_title=title,
+            clause_path=f"policies/{source.id}/#{clause.id}", do=words.all(check.do, source.script, source),
+            role=check.role, role_name=words.role(check.role), frequency=check.frequency,
+            evidence=words.all(check.evidence, source.script, source),
+            box=field_name(policy, checklist, ref), note=field_name(policy, checklist, ref, "note"),
+        ))
+    blanks = tuple(
+        Blank(f.id, f.type, words.all(f.label, policy.script if checklist.fields else "zh-Hant"), field_name(policy, checklist, "field", f.id))
+        for f in (checklist.fields or DEFAULT_FIELDS)
+    )
+    owner = handbook.roles.get(policy.owner)
+    return ChecklistContent(
+        policy_id=policy.id, checklist_id=checklist.id, lang=lang, langs=langs,
+        script=policy.script if langs[0] == "en" else langs[0], org=words.role(policy.owner) if owner else (),
+        policy_title=words.all(policy.title, policy.script), title=words.all(checklist.title, policy.script),
+        version=policy.version, effective=policy.effective.isoformat(), produced=produced_on().isoformat(),
+        event=words.all(checklist.event, policy.script, policy), role_name=words.role(checklist.role),
+        frequency=checklist.frequency, rows=tuple(rows), blanks=blanks,
+    )
+
+
+def _short(text: str, n: int = 24) -> str:
+    return text if len(text) <= n else text[:n].rstrip() + "…"
+
+
+# Exports -------------------------------------------------------------------------------------------------------
+
+
+def table(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str = "bilingual") -> ChecklistContent:
+    """The checklist for the exports: Chinese (in lang's script, else the policy's) and English, whatever lang is."""
+    zh = lang if lang in ("zh-Hant", "zh-Hans") else policy.script
+    return _content(handbook, policy, checklist, lang, (zh, "en"))
+
+
+def records(content: ChecklistContent) -> list[dict]:
+    """One record per item of a table(), in the columns of COLUMNS: what the CSV and the JSON hold."""
+    return [
+        {
+            "policy": content.policy_id, "version": content.version, "checklist": content.checklist_id,
+            "item": row.number, "check": row.check, "clause_policy": row.clause_policy, "clause": row.clause,
+            "clause_number": row.clause_number[1], "clause_path": row.clause_path, "do_zh": row.do[0], "do_en": row.do[1],
+            "role": row.role, "role_zh": row.role_name[0], "role_en": row.role_name[1], "frequency": row.frequency,
+            "evidence_zh": row.evidence[0] if row.evidence else "", "evidence_en": row.evidence[1] if row.evidence else "",
+            "pdf_field": row.box,
+        }
+        for row in content.rows
+    ]
+
+
+def to_csv(rows: list[dict]) -> bytes:
+    """UTF-8 with a byte-order mark: without it Excel reads the Chinese as mojibake."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_json(content: ChecklistContent) -> bytes:
+    """The table() with its header (title, dates, the form's other fields); items are the CSV's rows."""
+    data = {
+        "policy": content.policy_id, "version": content.version, "effective": content.effective,
+        "checklist": content.checklist_id, "title": dict(zip(("zh", "en"), content.title)),
+        "event": dict(zip(("zh", "en"), content.event)) or None, "role": dict(zip(("zh", "en"), content.role_name)) or None,
+        "frequency": content.frequency, "produced": content.produced,
+        "fields": [{"id": b.id, "type": b.kind, "label": dict(zip(("zh", "en"), b.label)), "pdf_field": b.name} for b in content.blanks],
+        "items": records(content),
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# Rendering -----------------------------------------------------------------------------------------------------
+
+
+def _templates(root: Path) -> Path:
+    folder = Project(root).templates / "checklist"
+    if not (folder / "checklist.html").is_file():
+        raise ChecklistError(f"{folder / 'checklist.html'} is missing: the checklist templates live in templates/checklist/")
+    return folder
+
+
+def _environment(folder: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder), autoescape=True, undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True,
+    )
+
+
+def checklist_page(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str, *,
+                   site_root: str = SITE_ROOT, files: str = "../") -> str:
+    """The checklist as an HTML fragment for the site's page (insert it as a raw HTML block): boxes tick on screen, a
+    print stylesheet, and every item links to its clause at <site_root>policies/<policy-id>/#<clause-id>.
+
+    lang: zh-Hant, zh-Hans, en, bilingual, or zh (the policy's own script). files is where the PDF, CSV and JSON are,
+    relative to the page: by default the page is checklists/<policy-id>/<checklist-id>/ and the files sit beside
+    its folder, as write_checklists() puts them.
+    """
+    content = checklist_content(handbook, policy, checklist, lang)
+    folder = _templates(handbook.root)
+    html = _environment(folder).get_template("page.html").render(c=content, site_root=site_root, files=files)
+    # No blank lines: Markdown would end the raw HTML block at the first one.
+    return "\n".join(line for line in html.splitlines() if line.strip()) + "\n"
+
+
+def checklist_pdf(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str = "bilingual"):
+    """The fillable PDF in memory (generator.pdf.Printed). Raises ChecklistError or pdf.PrintError."""
+    from generator import pdf
+
+    content = checklist_content(handbook, policy, checklist, lang)
+    page_font = pdf.PAGE_FONTS[content.script]
+    pdf.require_fonts(page_font, pdf.FIELD_FONT)
+    folder = _templates(handbook.root)
+    html = _environment(folder).get_template("checklist.html").render(c=content, font=page_font, field_font=pdf.FORM_FONT)
+    return pdf.print_pdf(html, folder, forms=True, name=f"checklist {content.name}")
+
+
+def select(handbook: Handbook, ids: Iterable[str] = ()) -> list[tuple[Policy, Checklist]]:
+    """The checklists named by ids ('policy-id' or 'policy-id/checklist-id'); all of them when ids is empty."""
+    ids = list(ids)
+    chosen = []
+    for policy in handbook.policies.values():
+        for checklist in policy.checklists:
+            if not ids or policy.id in ids or f"{policy.id}/{checklist.id}" in ids:
+                chosen.append((policy, checklist))
+    known = {p.id for p in handbook.policies.values()} | {f"{p.id}/{c.id}" for p, c in chosen}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        available = sorted(f"{p.id}/{c.id}" for p in handbook.policies.values() for c in p.checklists)
+        raise UnknownChecklist(f"no checklist {', '.join(repr(u) for u in unknown)}; there are: {', '.join(available) or 'none'}")
+    return chosen
+
+
+def write_checklists(handbook: Handbook, out_dir: Path, project: Project, *, ids: Iterable[str] = (),
+                     lang: str = "bilingual", formats: Iterable[str] = FORMATS,
+                     progress: Callable[[str], None] | None = None) -> list[Path]:
+    """Write out_dir/checklists/<policy-id>/<checklist-id>.{pdf,csv,json} for the chosen checklists (default all).
+
+    Everything is made in a temporary folder first: a failure raises and leaves the previous files as they were.
+    Writing all checklists in all formats replaces the whole checklists/ folder, so a removed one leaves no stale file.
+    """
+    ids, formats = list(ids), [f for f in FORMATS if f in set(formats)]
+    if lang not in LANGS:
+        raise ChecklistError(f"unknown language '{lang}': choose one of {', '.join(LANGS)}")
+    tables, problems = [], []
+    for policy, checklist in select(handbook, ids):  # every item resolved before the first slow PDF
+        try:
+            tables.append((policy, checklist, table(handbook, policy, checklist, lang)))
+        except ChecklistError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ChecklistError("\n".join(problems))
+    target = Path(out_dir) / "checklists"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".checklists.", dir=target.parent))
+    try:
+        made = []
+        for policy, checklist, exported in tables:
+            outputs = {
+                "pdf": lambda: checklist_pdf(handbook, policy, checklist, lang).pdf,
+                "csv": lambda: to_csv(records(exported)),
+                "json": lambda: to_json(exported),
+            }
+            for fmt in formats:
+                started = time.perf_counter()
+                data = outputs[fmt]()
+                name = f"{policy.id}/{checklist.id}.{fmt}"
+                (staging / policy.id).mkdir(exist_ok=True)
+                (staging / name).write_bytes(data)
+                made.append(name)
+                if progress:
+                    size = f"{len(data) / 1024:.0f} KB" if len(data) >= 1024 else f"{len(data)} B"
+                    progress(f"made {name}  ({len(exported.rows)} items, {size}, {time.perf_counter() - started:.1f} s)")
+        for path in staging.rglob("*"):
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        if not ids and len(formats) == len(FORMATS):
+            _swap(staging, target)
+        else:
+            for name in made:
+                (target / name).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / name, target / name)
+        if progress:
+            progress(f"wrote {len(made)} file{'s' * (len(made) != 1)} to {project.relative(target)}/")
+        return [target / name for name in made]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Put new in target's place with two renames, so no reader sees a half-written folder."""
+    os.chmod(new, 0o755)
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)

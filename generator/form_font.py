@@ -1,0 +1,85 @@
+"""Builds the font of PDF form fields: Droid Sans Fallback (CJK, small enough to embed whole) with the Latin letters,
+digits and punctuation it lacks drawn in from Noto Sans CJK, so that a date typed into a field shows too.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+
+from fontTools.pens.cu2quPen import Cu2QuPen
+from fontTools.pens.transformPen import TransformPen
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib import TTFont
+
+from generator.pdf import FIELD_FONT, PAGE_FONTS, font_files, require_fonts
+
+# What people type into a form besides Chinese: ASCII, Latin-1 (café, ±, °), dashes, quotes, the euro sign.
+LATIN = (*range(0x20, 0x7F), *range(0xA0, 0x100), 0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2026, 0x20AC)
+
+
+def _face(family: str) -> TTFont:
+    """The face of family named so, from its file (Noto's files are collections of several families)."""
+    for path in font_files().get(family, ()):
+        for number in range(16 if path.suffix.lower() in (".ttc", ".otc") else 1):
+            try:
+                font = TTFont(path, fontNumber=number, recalcBBoxes=False, recalcTimestamp=False)
+            except Exception:  # past the last face of a collection, or not a font fontTools reads
+                break
+            names = {font["name"].getDebugName(1), font["name"].getDebugName(16)}
+            style = font["name"].getDebugName(2)
+            if family in names and style in ("Regular", None):
+                return font
+    raise LookupError(family)
+
+
+@lru_cache(maxsize=1)
+def form_font() -> bytes:
+    """The merged TrueType font (about 4 MB): built once per process, in about a second."""
+    latin_family = next((f for f in PAGE_FONTS.values() if f in font_files()), PAGE_FONTS["zh-Hant"])
+    require_fonts(FIELD_FONT, latin_family)
+    base, latin = _face(FIELD_FONT), _face(latin_family)
+    scale = base["head"].unitsPerEm / latin["head"].unitsPerEm
+    have, source, drawn = base.getBestCmap(), latin.getBestCmap(), latin.getGlyphSet()
+    glyf, hmtx, maxp = base["glyf"], base["hmtx"], base["maxp"]
+    order = list(base.getGlyphOrder())
+    taken, added = set(order), {}
+    for code in LATIN:
+        if code in have or code not in source:
+            continue
+        pen = TTGlyphPen(None)
+        # Noto's outlines are cubic (CFF); TrueType needs quadratic ones, in the smaller font's units.
+        drawn[source[code]].draw(TransformPen(Cu2QuPen(pen, max_err=0.5, reverse_direction=True), (scale, 0, 0, scale, 0, 0)))
+        glyph_name = f"uni{code:04X}"
+        while glyph_name in taken:
+            glyph_name += ".latin"
+        taken.add(glyph_name)
+        glyph = pen.glyph()
+        glyph.recalcBounds(glyf)
+        glyf.glyphs[glyph_name] = glyph
+        order.append(glyph_name)
+        hmtx.metrics[glyph_name] = (round(drawn[source[code]].width * scale), getattr(glyph, "xMin", 0))
+        if glyph.numberOfContours > 0:
+            maxp.maxPoints = max(maxp.maxPoints, len(glyph.coordinates))
+            maxp.maxContours = max(maxp.maxContours, glyph.numberOfContours)
+        added[code] = glyph_name
+    base.setGlyphOrder(order)
+    glyf.glyphOrder = order
+    maxp.numGlyphs = len(order)
+    for table in base["cmap"].tables:
+        if table.isUnicode():
+            table.cmap.update(added)
+    # Vertical metrics would need an entry per new glyph; form fields are written horizontally.
+    for tag in ("vhea", "vmtx"):
+        if tag in base:
+            del base[tag]
+    base["post"].formatType = 3.0  # no glyph names: smaller, and nothing reads them
+    for record in base["name"].names:
+        if record.nameID in (1, 4, 16):
+            record.string = "Rulebook Form"
+        elif record.nameID == 6:
+            record.string = "RulebookForm"
+    out = io.BytesIO()
+    base.save(out)
+    return out.getvalue()
+

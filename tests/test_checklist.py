@@ -1,0 +1,444 @@
+"""Fill-in checklists: the real ones from policies/ and a fixture made to be awkward (a borrowed check, default fields,
+a blank parameter, text that looks like markup). PDFs are read back with pypdf and poppler, not with our own code;
+expected items, ids and texts come from the YAML files themselves.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pypdf
+import pytest
+import yaml
+from pypdf.generic import NameObject
+
+from generator import pdf
+from generator.checklist import checklist_page, write_checklists
+from generator.cli import main
+from generator.loader import load
+from generator.project import Project
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "checklists"
+MAX_BYTES = 3 * 1024 * 1024
+COLUMNS = ["policy", "version", "checklist", "item", "check", "clause_policy", "clause", "clause_number", "clause_path",
+           "do_zh", "do_en", "role", "role_zh", "role_en", "frequency", "evidence_zh", "evidence_en", "pdf_field"]
+
+
+# Projects and what their YAML says ---------------------------------------------------------------------------
+
+
+def real_project(folder: Path) -> Path:
+    """A copy of the project as it stands (mkdocs.yml, policies/, templates/), so tests may break it freely."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
+    shutil.copytree(ROOT / "policies", folder / "policies")
+    shutil.copytree(ROOT / "templates", folder / "templates")
+    return folder
+
+
+def fixture_project(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "mkdocs.yml").write_text("site_name: Test\n", encoding="utf-8")
+    shutil.copytree(ROOT / "tests" / "check_cases" / "handbook", folder / "policies" / "handbook")
+    for policy in FIXTURES.glob("*.yaml"):
+        shutil.copy(policy, folder / "policies" / policy.name)
+    shutil.copytree(ROOT / "templates", folder / "templates")
+    return folder
+
+
+def raw_policies(project: Path) -> dict[str, dict]:
+    return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((project / "policies").glob("*.yaml"))}
+
+
+def raw_checks(policy: dict) -> dict[str, tuple[dict, dict]]:
+    """check id → (check, the clause that declares it), by walking the raw clause tree."""
+    found = {}
+
+    def walk(clauses):
+        for clause in clauses:
+            for check in clause.get("checks", []):
+                found[check["id"]] = (check, clause)
+            walk(clause.get("clauses", []))
+
+    walk(policy["clauses"])
+    return found
+
+
+def expected_items(policies: dict[str, dict], policy_id: str, checklist: dict) -> list[tuple[str, str, dict, dict]]:
+    """(field-name part, policy of the check, check, clause) for every item, as the YAML lists them."""
+    out = []
+    for item in checklist["items"]:
+        owner, _, check_id = item.partition("#")
+        owner = owner or policy_id
+        check, clause = raw_checks(policies[owner])[check_id]
+        out.append((check_id if owner == policy_id else f"{owner}#{check_id}", owner, check, clause))
+    return out
+
+
+def all_checklists(policies: dict[str, dict]) -> list[tuple[str, dict]]:
+    return [(pid, cl) for pid, p in policies.items() for cl in p.get("checklists", [])]
+
+
+# Reading PDFs back ---------------------------------------------------------------------------------------------
+
+
+def form_fields(path: Path) -> dict[str, dict]:
+    """Field name → {type, flags} from the AcroForm itself."""
+    reader = pypdf.PdfReader(path)
+    out = {}
+    for ref in reader.trailer["/Root"]["/AcroForm"]["/Fields"]:
+        field = ref.get_object()
+        name = str(field["/T"])
+        assert name not in out, f"field {name} appears twice"
+        out[name] = {"type": str(field["/FT"]), "flags": int(field.get("/Ff", 0))}
+    return out
+
+
+def page_text(path: Path) -> str:
+    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return squash(text)
+
+
+def squash(text: str) -> str:
+    """Without whitespace: text wraps differently on paper, but keeps its characters in order."""
+    return re.sub(r"\s+", "", text)
+
+
+def shown(text: str) -> str:
+    """A policy text as printed when its parameters have no value, blanks left out: {param} prints as ＿＿＿."""
+    return squash(re.sub(r"\{[a-z0-9-]+\}", "", text))
+
+
+def unblanked(text: str) -> str:
+    return re.sub("＿+|_{2,}", "", text)
+
+
+def font_names(path: Path) -> set[str]:
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    return {line.split()[0].split("+")[-1] for line in out}
+
+
+# Built once per session: generating a PDF takes about a second -------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def real(tmp_path_factory):
+    project = real_project(tmp_path_factory.mktemp("real") / "project")
+    handbook, _, broken = load(Project(project))
+    assert not broken
+    out = project / "site"
+    written = write_checklists(handbook, out, Project(project))
+    return project, out / "checklists", written
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory):
+    project = fixture_project(tmp_path_factory.mktemp("sample") / "project")
+    handbook, _, broken = load(Project(project))
+    assert not broken
+    out = project / "site"
+    write_checklists(handbook, out, Project(project))
+    return project, out / "checklists"
+
+
+def test_the_real_policies_declare_the_checklists_the_issue_asks_for(real):
+    project, _, _ = real
+    declared = {f"{pid}/{cl['id']}" for pid, cl in all_checklists(raw_policies(project))}
+    for wanted in ("operations-wall-rules/resignation-handover", "operations-wall-rules/onboarding",
+                   "operations-wall-rules/expense-claim", "heitie-operations/project-acceptance",
+                   "operations-responsibilities/project-acceptance", "operations-center/data-security-monthly",
+                   "heitie-operations/data-security-monthly", "operations-center/performance-self-assessment-monthly"):
+        assert wanted in declared
+
+
+def test_every_checklist_gets_one_pdf_csv_and_json(real):
+    project, out, written = real
+    expected = {out / pid / f"{cl['id']}.{ext}" for pid, cl in all_checklists(raw_policies(project)) for ext in ("pdf", "csv", "json")}
+    assert set(written) == expected
+    assert all(path.is_file() for path in expected)
+    assert not [p for p in out.rglob("*") if p.is_file() and p not in expected], "stray files in checklists/"
+
+
+def test_pdf_form_has_one_box_per_item_and_the_named_text_fields(real):
+    project, out, _ = real
+    policies = raw_policies(project)
+    for pid, cl in all_checklists(policies):
+        fields = form_fields(out / pid / f"{cl['id']}.pdf")
+        prefix = f"{pid}:{cl['id']}:"
+        boxes = {n for n, f in fields.items() if f["type"] == "/Btn"}
+        texts = {n for n, f in fields.items() if f["type"] == "/Tx"}
+        items = expected_items(policies, pid, cl)
+        assert boxes == {prefix + ref for ref, *_ in items}
+        declared = cl.get("fields") or [{"id": "completed-by"}, {"id": "date"}, {"id": "signature"}]
+        assert texts == {prefix + "field:" + f["id"] for f in declared} | {prefix + ref + ":note" for ref, *_ in items}
+        assert set(fields) == boxes | texts
+        # A field name may not contain a period (ISO 32000-1, 12.7.3.2): readers take it as a nesting of fields.
+        assert not [n for n in fields if "." in n]
+
+
+def test_every_item_and_its_clause_and_check_ids_are_printed(real):
+    project, out, _ = real
+    policies = raw_policies(project)
+    for pid, cl in all_checklists(policies):
+        path = out / pid / f"{cl['id']}.pdf"
+        text = unblanked(page_text(path))
+        policy = policies[pid]
+        for words in (policy["title"]["zh"], policy["title"]["en"], cl["title"]["zh"], cl["title"]["en"], str(policy["version"])):
+            assert squash(words) in text, f"{path.name}: header lacks {words!r}"
+        for _, owner, check, clause in expected_items(policies, pid, cl):
+            where = f"{pid}/{cl['id']} item {check['id']}"
+            assert shown(check["do"]["zh"]) in text, f"{where}: Chinese text missing"
+            assert shown(check["do"]["en"]) in text, f"{where}: English text missing"
+            assert clause["id"] in text and check["id"] in text, f"{where}: ids missing"
+            if "evidence" in check:
+                assert shown(check["evidence"]["zh"]) in text
+
+
+def test_pdfs_stay_under_3_mb_with_the_page_font_subset_and_the_field_font_small(real):
+    project, out, _ = real
+    for pid, cl in all_checklists(raw_policies(project)):
+        path = out / pid / f"{cl['id']}.pdf"
+        assert path.stat().st_size < MAX_BYTES, f"{path.name}: {path.stat().st_size} bytes"
+        names = font_names(path)
+        assert "Noto-Sans-CJK-TC" in names  # every real policy is written in Traditional script
+        assert "Rulebook-Form" in names  # the form fields' font: Droid Sans Fallback with Latin letters added
+        assert not [n for n in names if "JP" in n or "KR" in n], names
+
+
+def test_header_shows_the_production_date(real, monkeypatch, tmp_path):
+    project, _, _ = real
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1788220800")  # 2026-09-01 00:00 UTC
+    handbook, _, _ = load(Project(project))
+    write_checklists(handbook, tmp_path, Project(project), ids=["operations-wall-rules/onboarding"], formats=["pdf", "json"])
+    assert "2026-09-01" in page_text(tmp_path / "checklists" / "operations-wall-rules" / "onboarding.pdf")
+    assert json.loads((tmp_path / "checklists" / "operations-wall-rules" / "onboarding.json").read_text())["produced"] == "2026-09-01"
+
+
+def test_field_names_are_stable_when_regenerated_and_in_any_language(real, tmp_path):
+    project, out, _ = real
+    handbook, _, _ = load(Project(project))
+    before = form_fields(out / "operations-wall-rules" / "resignation-handover.pdf")
+    for lang in ("en", "zh-Hans"):
+        again = tmp_path / lang
+        write_checklists(handbook, again, Project(project), ids=["operations-wall-rules/resignation-handover"], lang=lang, formats=["pdf"])
+        assert form_fields(again / "checklists" / "operations-wall-rules" / "resignation-handover.pdf") == before
+
+
+def test_pypdf_fills_chinese_into_a_field_and_ticks_a_box(real, tmp_path):
+    project, out, _ = real
+    source = out / "operations-wall-rules" / "resignation-handover.pdf"
+    prefix = "operations-wall-rules:resignation-handover:"
+    name, box = prefix + "field:employee-name", prefix + "exit-interview-held"
+    assert {name, box} <= set(form_fields(source))
+    writer = pypdf.PdfWriter(clone_from=source)
+    for page in writer.pages:
+        writer.update_page_form_field_values(page, {name: "陳大文", box: "/on"}, auto_regenerate=False)
+    filled = tmp_path / "filled.pdf"
+    writer.write(filled)
+    fields = pypdf.PdfReader(filled).get_fields()
+    assert fields[name]["/V"] == "陳大文"
+    assert fields[box]["/V"] == "/on"
+    assert fields[prefix + "wages-settled"].get("/V") in (None, "/Off")
+    # The field's default appearance uses the small embedded font, which has the characters typed in.
+    reader = pypdf.PdfReader(filled)
+    widget = next(a.get_object() for p in reader.pages for a in p.get("/Annots", []) if a.get_object().get("/T") == name)
+    font_key = NameObject(re.search(r"(/\S+) [\d.]+ Tf", str(widget["/DA"]))[1])
+    base = reader.trailer["/Root"]["/AcroForm"]["/DR"]["/Font"][font_key]["/BaseFont"]
+    assert "Rulebook-Form" in str(base)
+    assert "陳大文" in subprocess.run(["pdftotext", str(filled), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_form_font_has_what_people_type_chinese_digits_and_latin(real):
+    from fontTools.ttLib import TTFont
+
+    project, out, _ = real
+    reader = pypdf.PdfReader(out / "operations-center" / "data-security-monthly.pdf")
+    fonts = reader.trailer["/Root"]["/AcroForm"]["/DR"]["/Font"]
+    form = next(f.get_object() for f in fonts.values() if "Rulebook-Form" in str(f.get_object()["/BaseFont"]))
+    descriptor = form["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+    font = TTFont(io.BytesIO(descriptor["/FontFile2"].get_data()))
+    cmap = font.getBestCmap()
+    typed = "陳大文 李小明 2026-12-31 Chan Tai-man, café 50% (OK) 驗收通過；备注"
+    assert not [c for c in typed if ord(c) not in cmap]
+    assert len(cmap) > 20000, "embedded whole, so any name can be typed later"
+
+
+def test_csv_and_json_have_one_row_per_item_with_the_yaml_values(real):
+    project, out, _ = real
+    policies = raw_policies(project)
+    roles = {r["id"]: r["name"] for r in yaml.safe_load((project / "policies" / "handbook" / "roles.yaml").read_text())["roles"]}
+    for pid, cl in all_checklists(policies):
+        raw = (out / pid / f"{cl['id']}.csv").read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), "Excel needs the byte-order mark to read UTF-8"
+        rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+        data = json.loads((out / pid / f"{cl['id']}.json").read_text(encoding="utf-8"))
+        assert list(rows[0]) == COLUMNS
+        assert [{k: str(v) for k, v in item.items()} for item in data["items"]] == rows
+        assert (data["policy"], data["checklist"], data["version"]) == (pid, cl["id"], str(policies[pid]["version"]))
+        items = expected_items(policies, pid, cl)
+        assert len(rows) == len(items)
+        for number, (row, (ref, owner, check, clause)) in enumerate(zip(rows, items), start=1):
+            assert row["item"] == str(number)
+            assert (row["policy"], row["checklist"], row["check"], row["clause"]) == (pid, cl["id"], check["id"], clause["id"])
+            assert row["clause_path"] == f"policies/{owner}/#{clause['id']}"
+            assert shown(unblanked(row["do_zh"])) == shown(check["do"]["zh"])
+            assert shown(unblanked(row["do_en"])) == shown(check["do"]["en"])
+            assert (row["role"], row["role_zh"], row["role_en"]) == (check["role"], roles[check["role"]]["zh"], roles[check["role"]]["en"])
+            assert row["frequency"] == check["frequency"]
+            assert row["evidence_en"] == check.get("evidence", {}).get("en", "")
+            assert row["pdf_field"] == f"{pid}:{cl['id']}:{ref}"
+
+
+def test_a_checklist_item_whose_clause_was_removed_is_reported_by_check(real, tmp_path, capsys):
+    project = real_project(tmp_path / "project")
+    policy = project / "policies" / "operations-wall-rules.yaml"
+    lines = policy.read_text(encoding="utf-8").splitlines(keepends=True)
+    # Remove the clause exit-interview with everything under it (its check exit-interview-held goes with it).
+    start = next(i for i, line in enumerate(lines) if line.strip() == "- id: exit-interview")
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].strip() and len(lines[i]) - len(lines[i].lstrip()) <= indent)
+    removed = "".join(lines[start:end])
+    assert "id: exit-interview-held" in removed
+    policy.write_text("".join(lines[:start] + lines[end:]), encoding="utf-8")
+    item_line = next(i for i, line in enumerate(lines[:start], start=1) if "#exit-interview-held" in line)
+
+    assert main(["-C", str(project), "check", "--format", "json", str(policy)]) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    e080 = [f for f in findings if f["code"] == "E080"]
+    assert [(Path(f["path"]).name, f["line"]) for f in e080] == [("operations-wall-rules.yaml", item_line)]
+    assert "exit-interview-held" in e080[0]["message"]
+
+    # The checklist command refuses too, names the place, and leaves the earlier output as it was.
+    out = tmp_path / "out"
+    earlier = out / "checklists" / "operations-wall-rules" / "resignation-handover.pdf"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_bytes(b"earlier")
+    assert main(["-C", str(project), "checklist", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"operations-wall-rules.yaml:{item_line}:" in err and "exit-interview-held" in err
+    assert earlier.read_bytes() == b"earlier"
+    assert sorted(p.name for p in out.rglob("*")) == ["checklists", "operations-wall-rules", "resignation-handover.pdf"]
+
+
+# The fixture: borrowed checks, default fields, blanks, markup-like text ----------------------------------------
+
+
+def test_a_borrowed_check_is_named_with_its_policy_and_converted_to_the_script(sample):
+    _, out = sample
+    path = out / "sample-rules" / "leaving.pdf"
+    assert "sample-rules:leaving:shared-checks#laptop-returned" in form_fields(path)
+    text = page_text(path)
+    assert "筆記本電腦已歸還" in text  # written 笔记本电脑已归还 in the Simplified policy it comes from
+    assert "shared-checks#equipment-return" in text
+    rows = list(csv.DictReader(io.StringIO((out / "sample-rules" / "leaving.csv").read_text(encoding="utf-8-sig"))))
+    assert rows[2]["clause_path"] == "policies/shared-checks/#equipment-return"
+    assert rows[2]["do_zh"] == "筆記本電腦已歸還"
+
+
+def test_a_checklist_without_fields_gets_name_date_and_signature(sample):
+    _, out = sample
+    fields = form_fields(out / "sample-rules" / "records-monthly.pdf")
+    prefix = "sample-rules:records-monthly:"
+    assert {prefix + "field:completed-by", prefix + "field:date", prefix + "field:signature"} <= set(fields)
+    assert "2.1.0" in page_text(out / "sample-rules" / "records-monthly.pdf")
+
+
+def test_an_unfilled_parameter_prints_as_a_blank(sample):
+    _, out = sample
+    text = page_text(out / "sample-rules" / "leaving.pdf")
+    assert "已提前＿＿＿天提交離職申請" in text
+    assert "{notice-days}" not in text
+
+
+def test_policy_text_never_becomes_markup(sample):
+    project, out = sample
+    path = out / "sample-rules" / "records-monthly.pdf"
+    text = page_text(path)
+    assert squash('<link rel="attachment" href="file:///etc/passwd"><b>粗體</b>') in text
+    assert "<script>alert(1)</script>" in text
+    reader = pypdf.PdfReader(path)
+    assert "/EmbeddedFiles" not in reader.trailer["/Root"].get("/Names", {})
+    assert not [a for p in reader.pages for a in p.get("/Annots", []) if a.get_object().get("/Subtype") == "/FileAttachment"]
+    handbook, _, _ = load(Project(project))
+    policy = handbook.policies["sample-rules"]
+    page = checklist_page(handbook, policy, policy.checklists[1], "bilingual")
+    assert "<script>" not in page and "<b>" not in page and "<link" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_the_web_page_has_a_box_per_item_links_to_each_clause_and_a_print_style(sample):
+    project, _ = sample
+    handbook, _, _ = load(Project(project))
+    policy = handbook.policies["sample-rules"]
+    page = checklist_page(handbook, policy, policy.checklists[0], "zh-Hant")
+    boxes = re.findall(r'<input type="checkbox" name="([^"]+)"', page)
+    assert boxes == ["sample-rules:leaving:notice-given", "sample-rules:leaving:handover-signed",
+                     "sample-rules:leaving:shared-checks#laptop-returned"]
+    links = re.findall(r'href="(\.\./\.\./\.\./policies/[^"]+)"', page)
+    assert links[1:] == ["../../../policies/sample-rules/#resignation", "../../../policies/sample-rules/#handover",
+                         "../../../policies/shared-checks/#equipment-return"]
+    assert "@media print" in page
+    assert 'href="../leaving.pdf"' in page
+    assert "\n\n" not in page, "a blank line would end Markdown's raw HTML block"
+    import markdown
+
+    assert page in markdown.markdown(f"# Page\n\nText.\n\n{page}\nMore text.\n", extensions=["md_in_html", "attr_list"])
+    assert "Resignation hand-over" not in page  # zh-Hant alone: no English
+    english = checklist_page(handbook, policy, policy.checklists[0], "en")
+    assert "Resignation hand-over" in english and "離職交接" not in english
+
+
+def test_simplified_script_uses_the_sc_font_and_converts_the_text(sample, tmp_path):
+    project, _ = sample
+    handbook, _, _ = load(Project(project))
+    write_checklists(handbook, tmp_path, Project(project), ids=["sample-rules/leaving"], lang="zh-Hans")
+    path = tmp_path / "checklists" / "sample-rules" / "leaving.pdf"
+    text = page_text(path)
+    assert "离职交接" in text and "離職交接" not in text
+    assert "Noto-Sans-CJK-SC" in font_names(path) and "Noto-Sans-CJK-TC" not in font_names(path)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "checklists" / "sample-rules" / "leaving.csv").read_text(encoding="utf-8-sig"))))
+    assert rows[1]["do_zh"] == "工作交接清单已由接手人员签字"
+
+
+# Safety and the command line -------------------------------------------------------------------------------------
+
+
+def test_the_fetcher_serves_only_the_templates_folder_and_what_it_was_given(tmp_path):
+    fetcher = pdf.AssetFetcher(ROOT / "templates", {"rulebook:x.ttf": (b"font", "font/ttf")})
+    assert fetcher.fetch("rulebook:x.ttf").read() == b"font"
+    css = ROOT / "templates" / "checklist" / "checklist.css"
+    assert fetcher.fetch(css.as_uri()).read() == css.read_bytes()
+    assert fetcher.fetch("data:text/plain,hello").read() == b"hello"
+    for url in ("file:///etc/passwd", (ROOT / "templates" / ".." / "mkdocs.yml").as_uri() , "http://example.com/x.css",
+                "file://otherhost" + str(css), "rulebook:other.ttf"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    assert len(fetcher.refused) == 5
+
+
+def test_missing_cjk_fonts_stop_with_the_install_command(sample, tmp_path, monkeypatch, capsys):
+    project, _ = sample
+    monkeypatch.setattr(pdf, "installed_families", lambda: frozenset({"DejaVu Sans"}))
+    assert main(["-C", str(project), "checklist", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "apt-get install fonts-noto-cjk fonts-droid-fallback" in err
+    assert not list(tmp_path.rglob("*.pdf"))
+
+
+def test_cli_writes_what_it_is_asked_and_reports_each_file(sample, tmp_path, capsys):
+    project, _ = sample
+    assert main(["-C", str(project), "checklist", "sample-rules/records-monthly", "--format", "csv,json", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    made = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert made == ["checklists/sample-rules/records-monthly.csv", "checklists/sample-rules/records-monthly.json"]
+    assert out.count("made sample-rules/records-monthly.") == 2 and "wrote 2 files" in out
+    assert main(["-C", str(project), "checklist", "sample-rules/nope", "--out", str(tmp_path)]) == 2
+    assert "sample-rules/leaving" in capsys.readouterr().err  # lists what there is
+    assert main(["-C", str(project), "checklist", "--format", "pdf,docx", "--out", str(tmp_path)]) == 2
