@@ -82,7 +82,7 @@ def normalise_punctuation(text: str) -> str:
         return HALF_TO_FULL[m.group(0)]
 
     text = re.sub(r"(?<![0-9A-Za-z])[,;!]|[,;!](?![0-9A-Za-z ])", full, text)
-    text = re.sub(rf"(?<=[{CJK}）])\s*:\s*|:(?=[{CJK}（])", "：", text)
+    text = re.sub(rf"(?<=[{CJK}）])[ \t]*:[ \t]*|:(?=[{CJK}（])", "：", text)
     text = re.sub(rf"\(([^()\n]*[{CJK}][^()\n]*)\)", r"（\1）", text)
     text = re.sub(rf"(?<=[{CJK}])\?(?![?{CJK}])", "？", text)
     return text

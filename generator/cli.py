@@ -6,6 +6,7 @@ Exit status: 0 success, 1 problems found or the work failed, 2 wrong usage or no
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -89,6 +90,27 @@ def cmd_checklist(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    from generator.importer import ImportFailed, import_file
+
+    try:
+        project = _project(args)
+    except ProjectNotFound:
+        if not args.output:
+            raise
+        project = None
+    try:
+        _, report = import_file(
+            Path(args.file), project, policy_id=args.id, output=Path(args.output) if args.output else None,
+            script=args.script, guidance=args.guidance, force=args.force,
+        )
+    except ImportFailed as exc:
+        print(f"rulebook import: {exc}", file=sys.stderr)
+        return FAILED
+    print(report)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rulebook",
@@ -118,6 +140,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="pdf,csv,json", metavar="LIST", help="what to write, comma-separated: pdf, csv, json (default: all three)")
     p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
     p.set_defaults(run=cmd_checklist)
+
+    p = sub.add_parser(
+        "import", help="turn a plain-text regulation into a policy file",
+        description="Import a regulation saved as UTF-8 text (a Word/PDF export or a copied web page) as a policy file: "
+        "strips site noise and pinyin annotations, recovers the numbering (一、 （一） 1. (1)), turns blanks [X] into "
+        "parameters, records a truncated source, and reports garbled text it cannot repair. English texts are left "
+        "empty for translation. A Q&A page (one with an accepted answer) is detected and its accepted answer is "
+        "imported as a guidance document.",
+    )
+    p.add_argument("file", metavar="FILE", help="the text file to import")
+    p.add_argument("--id", metavar="ID", help="policy id (default: made from the file name)")
+    p.add_argument("-o", "--output", metavar="OUT", help="file to write (default: policies/ID.yaml in the project)")
+    p.add_argument("--script", choices=["zh-Hant", "zh-Hans"], help="write the Chinese in this script (default: the one the source mostly uses)")
+    p.add_argument("--guidance", action="store_true", help="import as a guidance document (type: guidance); automatic for Q&A pages")
+    p.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    p.set_defaults(run=cmd_import)
     return parser
 
 
@@ -135,3 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         return USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`rulebook diff | head`): stop quietly, as git does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

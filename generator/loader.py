@@ -34,7 +34,7 @@ def _text(data) -> m.Text | None:
 
 def _clause(data: dict, at: tuple, level: int, parent, policy: m.Policy) -> m.Clause:
     clause = m.Clause(
-        id=data["id"], number=data.get("number"), kind=data.get("kind"), title=_text(data.get("title")),
+        id=data["id"], number=data.get("number"), style=data.get("style"), kind=data.get("kind"), title=_text(data.get("title")),
         text=_text(data.get("text")), applies_to=list(data.get("applies_to", [])), topics=list(data.get("topics", [])),
         refs=list(data.get("refs", [])), checks=[], clauses=[], level=level, parent=parent, policy=policy, at=at,
     )

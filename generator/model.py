@@ -16,6 +16,7 @@ from generator.source import SourceMap
 PARAMETER = re.compile(r"\{([a-z0-9]+(?:-[a-z0-9]+)*)\}")
 CHINESE_DIGITS = "零一二三四五六七八九"
 LEVELS = {1: "chapter", 2: "section", 3: "item", 4: "sub-item"}
+STYLES = {"chapter": "{cn}、", "section": "（{cn}）", "item": "{n}.", "sub-item": "({n})"}
 
 
 def chinese_numeral(n: int) -> str:
@@ -104,6 +105,7 @@ class Clause:
 
     id: str
     number: int | None
+    style: str | None
     kind: str | None
     title: Text | None
     text: Text | None
@@ -122,12 +124,12 @@ class Clause:
         return LEVELS.get(self.level, "sub-item")
 
     def label(self, lang: str = "zh") -> str:
-        """The number as a reader sees it: 一、 （一） 1. (1) in Chinese; 1 / 1.1 / 1.1.1 in English."""
+        """The number as a reader sees it: 一、 （一） 1. (1) in Chinese (by depth, or by style); 1 / 1.1 / 1.1.1 in English."""
         if self.number is None:
             return ""
         if lang == "zh":
-            n = self.number
-            return {1: f"{chinese_numeral(n)}、", 2: f"（{chinese_numeral(n)}）", 3: f"{n}."}.get(self.level, f"({n})")
+            style = self.style or LEVELS.get(self.level, "sub-item")
+            return STYLES[style].format(n=self.number, cn=chinese_numeral(self.number))
         numbers, node = [], self
         while node is not None and node.number is not None:
             numbers.append(str(node.number))

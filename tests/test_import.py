@@ -1,0 +1,504 @@
+"""`rulebook import`: the seeds' hierarchy as a reader counts it, each kind of noise, malformed numbering, bad input.
+
+Expected counts, ids and titles were read off the source documents (sources/, tests/import_cases/), not taken
+from the importer's output. Titles are written as the cleaned text has them (consistent Traditional or Simplified).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+import yaml
+
+from generator.cleanup import clean
+from generator.cli import main
+from generator.headings import explicit, opener_split, split_siblings
+from generator.importer import import_text, read_source, ImportFailed, slug
+from generator.policy_writer import dump_policy
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "sources"
+CASES = ROOT / "tests" / "import_cases"
+TODAY = date(2026, 6, 1)
+
+
+def seed(prefix: str) -> Path:
+    return next(SEEDS.glob(f"{prefix}_*.txt"))
+
+
+def imported(path: Path, **kwargs):
+    return import_text(read_source(path), "imported", path.name, today=TODAY, **kwargs)
+
+
+def clauses(data: dict) -> dict[str, dict]:
+    """Every clause by id."""
+    out = {}
+
+    def visit(items):
+        for c in items:
+            out[c["id"]] = c
+            visit(c.get("clauses", []))
+
+    visit(data["clauses"])
+    return out
+
+
+def zh(clause: dict, key: str) -> str | None:
+    return clause[key]["zh"] if key in clause else None
+
+
+def children(clause: dict) -> list[dict]:
+    return clause.get("clauses", [])
+
+
+def make_project(tmp_path: Path) -> Path:
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: Test\n", encoding="utf-8")
+    shutil.copytree(ROOT / "policies" / "handbook", tmp_path / "policies" / "handbook")
+    return tmp_path
+
+
+# --------------------------------------------------------------------------------------------------------- the seeds
+
+# Per seed: counts per depth as [numbered, unnumbered], read off the document.
+SEED_COUNTS = {
+    "000": {1: [7, 0], 2: [22, 0], 3: [63, 0]},
+    "001": {1: [4, 0], 2: [14, 0], 3: [46, 0]},
+    "002": {1: [6, 0], 2: [17, 0], 3: [56, 0], 4: [0, 3]},
+    "003": {1: [10, 1]},
+    "004": {1: [7, 0], 2: [25, 0], 3: [73, 0]},
+}
+
+
+@pytest.mark.parametrize("prefix", sorted(SEED_COUNTS))
+def test_seed_hierarchy_counts(prefix):
+    assert imported(seed(prefix)).counts == SEED_COUNTS[prefix]
+
+
+def test_seed_000_structure():
+    r = imported(seed("000"))
+    c = clauses(r.data)
+    assert r.data["title"]["zh"] == "黑鐵運營日常管理制度規範"
+    assert [zh(x, "title") for x in r.data["clauses"]] == [
+        "總則", "運營人員管理", "運營流程規範", "數據管理與分析", "客戶關系管理", "風險管理與控制", "財務管理與成本控制",
+    ]
+    assert [zh(x, "title") for x in children(c["c1"])] == ["目的", "適用範圍", "基本原則"]
+    assert zh(c["c1-1"], "text").startswith("本制度旨在規範黑鐵運營日常工作流程")
+    assert [zh(x, "title") for x in children(c["c1-3"])] == ["合法性原則", "規範性原則", "高效性原則", "協作性原則", "創新性原則"]
+    assert zh(c["c1-3-1"], "text").startswith("運營活動必須嚴格遵守")
+    # Items that are plain sentences keep no title.
+    assert "title" not in c["c2-1-1"] and zh(c["c2-1-1"], "text").startswith("根據運營工作需求")
+    assert "title" not in c["c7-3-2"] and zh(c["c7-3-2"], "text").startswith("員工按照規定填寫費用報銷單")
+    assert zh(c["c3-1-1"], "title") == "市場調研"
+    assert zh(c["c6-2"], "title") == "風險應對措施"
+    assert [x["number"] for x in children(c["c7-3"])] == [1, 2]
+    assert [c[i].get("kind") for i in ("c1-1", "c1-2", "c1-3")] == ["purpose", "scope", "principle"]
+    assert r.data["provenance"]["truncated"] is True and r.data["provenance"]["note"]["zh"]
+    assert "parameters" not in r.data
+
+
+def test_seed_001_run_in_headings():
+    c = clauses(imported(seed("001")).data)
+    titles = {
+        "c2-1-1": ("整體規劃與策略制定", "根據公司戰略目標"),
+        "c2-1-2": ("業務流程優化", "梳理和優化公司各項業務流程"),
+        "c2-1-5": ("資源協調與整合", "協調公司內部各部門資源"),
+        "c2-3-3": ("銷售渠道管理", "建立和優化銷售渠道"),
+        "c2-5-2": ("系統架構設計與維護", "負責公司信息系統的架構設計"),
+        "c2-6-1": ("財務管理與預算", "制定公司財務管理制度和流程"),
+        "c3-1-1": ("項目發起", "由相關部門或人員"),
+        "c3-2-2": ("過程監控與協調", "項目團隊負責人定期"),
+        "c3-3-1": ("項目驗收", "項目完成後"),
+        "c4-1-1": ("內部審計", "公司設立內部審計部門"),
+        "c4-2-2": ("考核週期", "考核週期分為月度考核"),
+    }
+    for cid, (title, text) in titles.items():
+        assert (zh(c[cid], "title"), zh(c[cid], "text")[: len(text)]) == (title, text), cid
+    assert [zh(x, "title") for x in children(c["c2"])] == [
+        "運營部門職責", "市場部門職責", "銷售部門職責", "客服部門職責", "技術部門職責", "財務部門職責",
+    ]
+
+
+def test_seed_002_sub_items_and_blanks():
+    r = imported(seed("002"))
+    c = clauses(r.data)
+    item = c["c4-2-1"]
+    assert zh(item, "title") == "培訓計劃"
+    assert zh(item, "text").endswith("培訓內容包括業務知識、技能培訓、管理能力提升等。")
+    subs = children(item)
+    assert [(s["id"], zh(s, "title")) for s in subs] == [("c4-2-1-a", "內部培訓"), ("c4-2-1-b", "外部培訓"), ("c4-2-1-c", "在線學習")]
+    assert all("number" not in s for s in subs)
+    assert zh(c["c5-1-3"], "title") == "遲到、早退處理"
+    assert zh(c["c5-2-4"], "title") == "嚴禁在工作時間內從事與工作無關的事情"
+    # Eleven blanks, each its own parameter, in reading order.
+    labels = [p["label"]["zh"] for p in r.data["parameters"]]
+    assert labels == ["具體考核週期，如月度、季度、年度", "X", "X", "X", "X", "具體工作時間，如上午9:0012:00，下午13:0017:00", "X", "X", "X", "X", "X"]
+    assert all(p["value"] is None for p in r.data["parameters"])
+    assert zh(c["c4-3-2"], "text") == "績效考核週期為{blank-1}。"
+    # 占 of the source is written 佔, as Traditional (Taiwan) script has it.
+    assert "上級評價佔{blank-2}%，同事評價佔{blank-3}%，自我評價佔{blank-4}%" in zh(c["c4-3-3"], "text")
+
+
+def test_seed_003_accepted_answer_as_guidance():
+    r = imported(seed("003"))
+    d = r.data
+    assert (d["type"], d["script"], d["title"]["zh"]) == ("guidance", "zh-Hans", "日常运营管理细则内容有哪些")
+    intro, *chapters = d["clauses"]
+    assert intro["id"] == "intro" and "number" not in intro and zh(intro, "text").startswith("在日常运营管理中，细则内容主要包括")
+    assert [zh(x, "title") for x in chapters] == [
+        "流程规范", "岗位职责", "质量控制", "风险管理", "培训与发展", "信息管理", "绩效评估", "客户关系管理", "资源管理", "持续改进",
+    ]
+    assert all(zh(x, "text").count("\n") == 1 for x in chapters)  # two paragraphs each
+    assert zh(chapters[-1], "text").endswith("企业能够保持竞争优势，实现可持续发展。")
+    assert d["provenance"]["truncated"] is False
+    everything = yaml.safe_dump(d, allow_unicode=True)
+    assert "人力资源管理" not in everything and "1年前" not in everything  # the other answers stay out
+
+
+def test_seed_004_structure():
+    r = imported(seed("004"))
+    c = clauses(r.data)
+    assert r.data["title"]["zh"] == "運營中心管理制度定義"
+    assert r.data["provenance"]["source_title"] == "運營中心管理制度定義?"
+    expected = {
+        "c2-1": ("組織架構", "運營中心下設運營一部"),
+        "c2-2-6": ("運營經理職責", "全面負責運營中心的管理工作"),
+        "c3-1-2": ("推廣策略制定", "根據市場調研結果"),
+        "c3-1-5": ("效果評估", "定期對產品推廣效果"),
+        "c3-2-3": ("用戶激勵機制建立", "制定用戶激勵措施"),
+        "c3-3-2": ("活動方案制定", "詳細制定活動方案"),
+        "c3-3-5": ("活動總結", "活動結束後"),
+        "c3-4-4": ("客戶服務數據分析", "分析客戶服務數據"),
+        "c3-5-4": ("文檔管理", "規範文檔管理"),
+        "c4-2": ("績效考核週期", "績效考核週期為月度考核與年度考核相結合"),
+        "c4-3-2": ("上級評估", "上級主管根據"),
+        "c5-3-3": ("在線學習", "利用在線學習平臺"),
+        "c6-1-1": ("確定數據收集渠道", "明確從業務系統"),
+        "c7-1-1": ("定期會議", "運營中心每週召開工作例會"),
+    }
+    for cid, (title, text) in expected.items():
+        assert (zh(c[cid], "title"), zh(c[cid], "text")[: len(text)]) == (title, text), cid
+    assert [x.get("title") for x in children(c["c5-1"])] == [None, None, None]  # 培訓目標: three sentences
+    assert "（如社交媒體、搜索引擎營銷等）" in zh(c["c3-1-2"], "text")  # real parentheses survive
+    assert zh(c["c7-2-1"], "text") == "與合作伙伴溝通"  # where the preview stops
+
+
+@pytest.mark.parametrize("prefix", sorted(SEED_COUNTS))
+def test_seed_texts_are_the_cleaned_source(prefix):
+    """Every title and text is a verbatim piece of the cleaned source (blanks put back), so nothing is invented."""
+    path = seed(prefix)
+    r = imported(path)
+    source = clean(path.read_text(encoding="utf-8")).text
+    labels = {p["id"]: p["label"]["zh"] for p in r.data.get("parameters", [])}
+    for c in clauses(r.data).values():
+        for key in ("title", "text"):
+            for paragraph in (zh(c, key) or "").split("\n"):
+                restored = re.sub(r"\{([a-z0-9-]+)\}", lambda m: f"[{labels[m.group(1)]}]", paragraph)
+                assert restored in source, (c["id"], restored)
+
+
+def test_seed_garbled_spans_reported_at_source_position():
+    path = seed("000")
+    r = imported(path)
+    [(line, col, span, clause_id)] = r.garbled
+    raw_lines = path.read_text(encoding="utf-8").split("\n")
+    assert raw_lines[line - 1][col - 1:].startswith("??蛻粜畔")
+    assert clause_id == "c5-1-1" and span in zh(clauses(r.data)["c5-1-1"], "text")
+    assert len(imported(seed("001")).garbled) == 4
+    assert all(line for line, _, _, _ in imported(seed("002")).garbled)
+
+
+def test_seed_in_the_other_script():
+    r = imported(seed("000"), script="zh-Hans")
+    assert r.counts == SEED_COUNTS["000"]
+    assert (r.data["script"], r.data["title"]["zh"]) == ("zh-Hans", "黑铁运营日常管理制度规范")
+    assert zh(clauses(r.data)["c3-1-1"], "title") == "市场调研"
+
+
+def test_imported_seeds_pass_check(tmp_path, capsys):
+    """Each seed imports into a project and `rulebook check` finds only missing translations and warnings."""
+    project = make_project(tmp_path)
+    for prefix in sorted(SEED_COUNTS):
+        assert main(["-C", str(project), "import", str(seed(prefix)), "--id", f"seed-{prefix}"]) == 0
+    capsys.readouterr()
+    files = sorted((project / "policies").glob("seed-*.yaml"))
+    assert len(files) == 5
+    main(["-C", str(project), "check", "--format", "json", *map(str, files)])
+    import json
+
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    codes = {f["code"] for f in findings}
+    assert "E050" in codes
+    assert {c for c in codes if not c.startswith("W")} == {"E050"}, [f for f in findings if f["code"] not in ("E050",) and not f["code"].startswith("W")][:3]
+
+
+# ------------------------------------------------------------------------------------------------- hand-made inputs
+
+
+def test_line_broken_traditional_document_with_noise():
+    r = imported(CASES / "attendance-lines.txt")
+    d, c = r.data, clauses(r.data)
+    assert r.counts == {1: [2, 0], 2: [4, 0], 3: [4, 0]}
+    assert d["title"]["zh"] == "員工考勤管理制度"  # the PAGE marker is gone
+    assert len(r.cleaned.noise_lines) == 14  # 7 lines of page list and banners, 7 from the footer on
+    assert r.cleaned.pinyin_removed == 2
+    assert (zh(c["c1-1"], "title"), zh(c["c1-1"], "text")) == ("目的", "為規範員工考勤管理，維護正常的工作秩序，特制定本制度。")
+    assert (zh(c["c1-2"], "title"), zh(c["c1-2"], "text")) == ("適用範圍", "本制度適用於公司全體員工。")  # 范, 于 converted
+    assert (zh(c["c2-1-1"], "title"), zh(c["c2-1-1"], "text")) == ("作息時間", "上午9:00至12:00，下午13:30至18:00。")
+    assert zh(c["c2-2-1"], "text") == "遲到{blank-1}分鐘以內的，每次扣除{blank-2}元。"
+    assert [p["label"]["zh"] for p in d["parameters"]] == ["X", "X", "具體次數，如三次"]
+    everything = yaml.safe_dump(d, allow_unicode=True)
+    for noise in ("溫馨提示", "下載", "已閱讀", "版權", "OFFICE2007", "(guī)", "PAGE"):
+        assert noise not in everything
+    assert d["provenance"]["truncated"] is True
+
+
+def test_one_line_simplified_document():
+    r = imported(CASES / "leave-oneline.txt")
+    d, c = r.data, clauses(r.data)
+    assert d["script"] == "zh-Hans" and d["title"]["zh"] == "请假管理办法"
+    assert r.counts == {1: [2, 0], 2: [4, 0], 3: [6, 0], 4: [4, 0]}
+    assert (zh(c["c1-1"], "title"), zh(c["c1-1"], "text")) == ("目的", "本办法旨在规范员工请假流程，保障公司正常运营。")
+    # Digits in the text are not numbering: 3、5天, 9:00, 2.5, [X]%.
+    assert zh(c["c2-1-2"], "text") == "员工因私事请假的，每次不超过3、5天为宜，全年累计不超过{blank-1}天。"
+    assert (zh(c["c2-2-1"], "title"), zh(c["c2-2-1"], "text")) == ("提交申请", "通过系统于每日9:00前提交请假申请。")
+    assert (zh(c["c2-2-3"], "title"), zh(c["c2-2-3"], "text")) == ("销假", "按照规定在返岗后2.5个工作日内办理销假手续。")
+    # Sub-items （1）（2） and ①②.
+    assert zh(c["c2-1-3"], "title") == "年假"
+    assert [zh(x, "text") for x in children(c["c2-1-3"])] == ["工作满1年不满10年的，年假5天；", "工作满10年的，年假10天。"]
+    assert zh(c["c2-2-2"], "title") == "审批权限" and "text" not in c["c2-2-2"]
+    assert [x["number"] for x in children(c["c2-2-2"])] == [1, 2]
+    assert zh(c["c2-2-2-2"], "text") == "3天以上由总经理审批，扣除{blank-2}%绩效工资。"
+    assert d["provenance"]["truncated"] is False
+
+
+def test_malformed_numbering_is_reported_and_kept():
+    r = imported(CASES / "numbering.txt")
+    d = r.data
+    assert [c["number"] for c in d["clauses"]] == [1, 3]
+    items = d["clauses"][1]["clauses"]
+    assert [c["number"] for c in items] == [1, 2, 2, 3]
+    assert [c["id"] for c in items] == ["c2-1", "c2-2", "c2-3", "c2-4"]  # ids stay unique
+    messages = {(w.line, w.col): w.message for w in r.warnings}
+    assert "二、 missing" in messages[(4, 1)]
+    assert "appears twice" in messages[(7, 1)]
+
+
+def test_malformed_numbering_flagged_by_check(tmp_path, capsys):
+    project = make_project(tmp_path)
+    assert main(["-C", str(project), "import", str(CASES / "numbering.txt")]) == 0
+    out = capsys.readouterr().out
+    assert "numbering.txt:4:1" in out and "numbering.txt:7:1" in out
+    main(["-C", str(project), "check", str(project / "policies" / "numbering.yaml")])
+    assert capsys.readouterr().out.count("E051") == 2  # chapter 三 where 二 belongs; the second item 2
+
+
+def test_qa_page_imports_only_the_accepted_answer():
+    r = imported(CASES / "qa-page.txt")
+    d = r.data
+    assert (d["type"], d["title"]["zh"]) == ("guidance", "员工手册应该包含哪些内容")
+    assert [c["id"] for c in d["clauses"]] == ["intro", "c1", "c2"]
+    assert zh(d["clauses"][0], "text") == "员工手册是企业管理的基础文件，主要包括公司简介和规章制度两个方面。"
+    assert zh(d["clauses"][2], "text") == "规章制度说明考勤、薪酬和奖惩等规定，使员工明确行为准则。\n企业应定期更新员工手册，确保内容与实际相符。"
+    assert "入职须知" not in yaml.safe_dump(d, allow_unicode=True)
+
+
+def test_guidance_flag_sets_the_type():
+    assert imported(CASES / "numbering.txt", guidance=True).data["type"] == "guidance"
+    assert imported(CASES / "numbering.txt").data["type"] == "regulation"
+
+
+def test_garbled_text_in_a_small_document():
+    raw = "測試制度一、總則（一）目的本制度旨在確??蛻粜畔⒌娜嫘院蜏蚀_性。（二）適用範圍本制度適用於全體員工。"
+    r = import_text(raw, "t", "t.txt", today=TODAY)
+    [(line, col, span, clause_id)] = r.garbled
+    assert (line, col, clause_id) == (1, raw.index("??") + 1, "c1-1")
+    assert span.startswith("??蛻粜")
+
+
+@pytest.mark.parametrize(
+    ("run", "children", "title", "text"),
+    [
+        ("目的本制度旨在規範工作流程。", False, "目的", "本制度旨在規範工作流程。"),
+        ("合法性原則：運營活動必須合法。", False, "合法性原則", "運營活動必須合法。"),
+        ("市場調研收集市場信息，分析競爭對手。", False, "市場調研", "收集市場信息，分析競爭對手。"),
+        ("根據公司戰略目標，制定運營計劃。", False, None, "根據公司戰略目標，制定運營計劃。"),
+        ("提升員工的專業知識和技能水平。", False, None, "提升員工的專業知識和技能水平。"),
+        ("基本原則", True, "基本原則", None),
+        ("目的\n為規範考勤管理，\n特制定本制度。", False, "目的", "為規範考勤管理，特制定本制度。"),
+    ],
+)
+def test_heading_split(run, children, title, text):
+    [heading] = split_siblings([(run, children)], "zh-Hant")
+    assert (heading.title, heading.text) == (title, text)
+
+
+def test_lone_opener_match_among_sentences_is_not_a_heading():
+    # 員工|按照… matches an opener, but its sibling is a plain sentence: a regulation words its items alike.
+    headings = split_siblings([("制定費用報銷制度，明確標準。", False), ("員工按照規定填寫報銷單。", False)], "zh-Hant")
+    assert [h.title for h in headings] == [None, None]
+    assert opener_split("員工按照規定填寫報銷單。", "zh-Hant").title == "員工"
+    assert explicit("本制度適用於：", False, "zh-Hant") is None  # a colon that ends the run introduces a list
+
+
+# ------------------------------------------------------------------------------------------------------ the command
+
+
+def test_import_writes_the_policy_file(tmp_path, capsys):
+    project = make_project(tmp_path)
+    code = main(["-C", str(project), "import", str(CASES / "attendance-lines.txt")])
+    out = capsys.readouterr().out
+    assert code == 0
+    written = project / "policies" / "attendance-lines.yaml"
+    text = written.read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=")
+    data = yaml.safe_load(text)
+    assert list(data)[:10] == ["id", "type", "title", "script", "version", "effective", "owner", "approver", "review", "provenance"]
+    assert (data["id"], data["version"], data["owner"], data["approver"], data["review"]) == (
+        "attendance-lines", "0.1.0", "operations-department", "management", {"interval_months": 12})
+    assert str(data["effective"]) == date.today().isoformat()
+    assert "2 chapters, 4 sections, 4 items" in out
+    assert "2 pinyin annotations removed, 14 noise lines removed" in out
+    assert "truncated  yes" in out and "blanks     3" in out
+    assert "Rename the clause ids" in out and "Fill in the metadata" in out
+    assert not list((project / "policies").glob(".*.tmp"))
+
+
+def test_import_id_and_output_options(tmp_path, capsys):
+    project = make_project(tmp_path)
+    out_file = tmp_path / "elsewhere" / "leave.yaml"
+    assert main(["-C", str(project), "import", str(CASES / "leave-oneline.txt"), "--id", "leave-rules", "-o", str(out_file)]) == 0
+    assert yaml.safe_load(out_file.read_text(encoding="utf-8"))["id"] == "leave-rules"
+    assert main(["-C", str(project), "import", str(CASES / "leave-oneline.txt"), "--id", "Leave Rules"]) == 1
+    assert "not a valid policy id" in capsys.readouterr().err
+
+
+def test_import_script_option(tmp_path):
+    project = make_project(tmp_path)
+    assert main(["-C", str(project), "import", str(CASES / "leave-oneline.txt"), "--script", "zh-Hant"]) == 0
+    data = yaml.safe_load((project / "policies" / "leave-oneline.yaml").read_text(encoding="utf-8"))
+    assert (data["script"], data["title"]["zh"]) == ("zh-Hant", "請假管理辦法")
+
+
+def test_import_refuses_to_overwrite(tmp_path, capsys):
+    project = make_project(tmp_path)
+    target = project / "policies" / "numbering.yaml"
+    target.write_text("# my own work\n", encoding="utf-8")
+    assert main(["-C", str(project), "import", str(CASES / "numbering.txt")]) == 1
+    err = capsys.readouterr().err
+    assert "already exists" in err and "--force" in err and len(err.strip().splitlines()) == 1
+    assert target.read_text(encoding="utf-8") == "# my own work\n"
+    assert main(["-C", str(project), "import", str(CASES / "numbering.txt"), "--force"]) == 0
+    assert yaml.safe_load(target.read_text(encoding="utf-8"))["id"] == "numbering"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("一、總則本制度適用於全體員工。".encode("gb18030"), "not UTF-8"),
+        (b"", "is empty"),
+        (b"  \n\n  ", "is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        ("一、總則".encode("utf-16"), "UTF-16"),
+    ],
+    ids=["gb18030", "empty", "blank", "binary", "utf-16"],
+)
+def test_bad_input_writes_nothing(tmp_path, capsys, content, message):
+    project = make_project(tmp_path)
+    source = tmp_path / "rules.txt"
+    source.write_bytes(content)
+    before = sorted(p.name for p in (project / "policies").iterdir())
+    assert main(["-C", str(project), "import", str(source)]) == 1
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert sorted(p.name for p in (project / "policies").iterdir()) == before
+
+
+def test_missing_file_and_unusable_name(tmp_path, capsys):
+    project = make_project(tmp_path)
+    assert main(["-C", str(project), "import", str(tmp_path / "nope.txt")]) == 1
+    assert "no such file" in capsys.readouterr().err
+    chinese = tmp_path / "員工手冊.txt"
+    chinese.write_text("員工手冊一、總則本制度適用於全體員工。", encoding="utf-8")
+    assert slug(chinese.name) == ""
+    assert main(["-C", str(project), "import", str(chinese)]) == 1
+    assert "--id" in capsys.readouterr().err
+    with pytest.raises(ImportFailed):
+        read_source(tmp_path)
+
+
+# ------------------------------------------------------------------------------------------------------- the writer
+
+
+def test_writer_style():
+    data = {
+        "id": "p", "type": "regulation", "title": {"zh": "總則", "en": ""}, "script": "zh-Hant", "version": "0.1.0",
+        "effective": "2026-06-01", "owner": "management", "approver": "management", "review": {"interval_months": 12},
+        "provenance": {"source": "s.txt", "truncated": False},
+        "clauses": [{"clauses": [], "text": {"zh": "長" * 300, "en": ""}, "number": 1, "id": "c1"},
+                    {"id": "c2", "text": {"zh": "提前{blank-1}天", "en": ""}}],
+    }
+    del data["clauses"][0]["clauses"]
+    text = dump_policy(data, ROOT / "policies", {"c2": ["a note"]})
+    lines = text.splitlines()
+    assert lines[0] == "# yaml-language-server: $schema=../generator/schemas/policy.schema.json"
+    assert "title: {zh: 總則, en: ''}" in lines and "effective: 2026-06-01" in lines
+    assert any(line.strip() == "zh: " + "長" * 300 for line in lines)  # never folded
+    assert lines.index("  # a note") == lines.index("  - id: c2") - 1
+    assert lines[lines.index("  - id: c2") + 1:][:3] == ["    text:", "      zh: 提前{blank-1}天", "      en: ''"]  # braces: block style
+    assert [line.strip() for line in lines if line.startswith("  - ") or line.startswith("    ")][:3] == ["- id: c1", "number: 1", "text:"]
+    assert yaml.safe_load(text)["clauses"][1]["text"]["zh"] == "提前{blank-1}天"
+
+
+def test_import_without_a_project_needs_output(tmp_path, capsys):
+    lonely = tmp_path / "lonely"
+    lonely.mkdir()
+    out_file = lonely / "rules.yaml"
+    assert main(["-C", str(lonely), "import", str(CASES / "numbering.txt"), "-o", str(out_file)]) == 0
+    assert yaml.safe_load(out_file.read_text(encoding="utf-8"))["owner"] == "operations-department"
+    assert main(["-C", str(lonely), "import", str(CASES / "numbering.txt")]) == 2
+    assert "no Rulebook project" in capsys.readouterr().err
+
+
+PIECES = ["一、", "二、", "三、", "（一）", "（二）", "(三)", "1.", "2.", "3、", "（1）", "(2)", "①", "總則", "目的", "本制度",
+          "根據", "規範", "：", "，", "。", "\n", "[X]", "9:00", "2.5", "??蛻", "{a}", "(guī)", "溫馨提示\n",
+          "已被采纳为最佳回答\n", "1年前 0条评论\n", "PAGE", "內部培訓：", "外部培訓："]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=30))
+def test_any_text_imports_to_a_valid_policy_or_a_clear_error(pieces):
+    from generator.schema import validate
+    from generator.source import load_document
+
+    try:
+        r = import_text("".join(pieces), "fuzz", "f.txt", today=TODAY)
+    except ImportFailed as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    doc, problems = load_document(Path("fuzz.yaml"), dump_policy(r.data))
+    assert doc is not None and not problems + validate(doc, "policy")
+
+
+def test_wrapped_lines_are_joined_not_taken_for_headings():
+    raw = "考勤制度\n一、總則\n1.員工應按時上下班，不得遲到、\n早退。\n2.作息時間\n上午9:00上班。\n"
+    c = clauses(import_text(raw, "t", "t.txt", today=TODAY).data)
+    assert "title" not in c["c1-1"] and zh(c["c1-1"], "text") == "員工應按時上下班，不得遲到、早退。"
+    assert (zh(c["c1-2"], "title"), zh(c["c1-2"], "text")) == ("作息時間", "上午9:00上班。")
+
+
+def test_provenance_names_the_source_inside_the_project(tmp_path):
+    project = make_project(tmp_path)
+    (project / "sources").mkdir()
+    shutil.copy(CASES / "numbering.txt", project / "sources" / "numbering.txt")
+    assert main(["-C", str(project), "import", str(project / "sources" / "numbering.txt")]) == 0
+    data = yaml.safe_load((project / "policies" / "numbering.yaml").read_text(encoding="utf-8"))
+    assert data["provenance"]["source"] == "sources/numbering.txt"
+    assert main(["-C", str(project), "import", str(CASES / "numbering.txt"), "--id", "outside"]) == 0
+    assert yaml.safe_load((project / "policies" / "outside.yaml").read_text(encoding="utf-8"))["provenance"]["source"] == "numbering.txt"
