@@ -95,13 +95,27 @@ def detect_script(text: str) -> str:
     return "zh-Hant" if to_hant < to_hans else "zh-Hans"
 
 
+# Simplified leftovers that OpenCC cannot see in Traditional text: the Simplified form is itself a Traditional
+# character (系, 復, 沖), so only the word shows it should be 係, 複/覆, 衝. Add words here as sources show them.
+LEFTOVER_WORDS = {
+    "zh-Hant": {"關系": "關係", "重復": "重複", "答復": "答覆", "回復": "回覆", "復試": "複試", "沖突": "衝突"},
+    "zh-Hans": {},
+}
+
+
 def to_script(text: str, script: str) -> str:
     """Make a text consistently one script: leftovers of the other script (范 in Traditional text) are converted.
 
     Converting from the other script leaves characters already in the target script as they are, so it is safe
     on mixed text.
     """
-    return convert(text, "zh-Hans" if script == "zh-Hant" else "zh-Hant", script)
+    return fix_leftover_words(convert(text, "zh-Hans" if script == "zh-Hant" else "zh-Hant", script), script)
+
+
+def fix_leftover_words(text: str, script: str) -> str:
+    for word, fixed in LEFTOVER_WORDS[script].items():
+        text = text.replace(word, fixed)
+    return text
 
 
 def _outside_garbled(text: str, fix) -> str:
@@ -120,6 +134,8 @@ def clean(raw: str, script: str | None = None) -> CleanText:
     text = "\n".join(lines)
     script = script or detect_script(text)
     text = _outside_garbled(text, lambda part: normalise_punctuation(to_script(part, script)))
+    # Whole words are never mojibake, so they are fixed even where a garbled run reaches into them (意的答復).
+    text = fix_leftover_words(text, script)
     result = CleanText(text=text, script=script, noise_lines=removed, pinyin_removed=pinyin)
     result.garbled = [(m.start(), m.group(0)) for m in GARBLED.finditer(text)]
     result.blanks = BLANK.findall(text)

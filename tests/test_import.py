@@ -86,7 +86,7 @@ def test_seed_000_structure():
     c = clauses(r.data)
     assert r.data["title"]["zh"] == "黑鐵運營日常管理制度規範"
     assert [zh(x, "title") for x in r.data["clauses"]] == [
-        "總則", "運營人員管理", "運營流程規範", "數據管理與分析", "客戶關系管理", "風險管理與控制", "財務管理與成本控制",
+        "總則", "運營人員管理", "運營流程規範", "數據管理與分析", "客戶關係管理", "風險管理與控制", "財務管理與成本控制",
     ]
     assert [zh(x, "title") for x in children(c["c1"])] == ["目的", "適用範圍", "基本原則"]
     assert zh(c["c1-1"], "text").startswith("本制度旨在規範黑鐵運營日常工作流程")
