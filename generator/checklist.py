@@ -9,16 +9,13 @@ import csv
 import io
 import json
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
-import jinja2
-
+from generator import pdf
 from generator.model import PARAMETER, Check, Checklist, ChecklistField, Clause, Handbook, Policy, Text
 from generator.project import Project
 from generator.scripts import convert
@@ -277,20 +274,6 @@ def to_json(content: ChecklistContent) -> bytes:
 # Rendering -----------------------------------------------------------------------------------------------------
 
 
-def _templates(root: Path) -> Path:
-    folder = Project(root).templates / "checklist"
-    if not (folder / "checklist.html").is_file():
-        raise ChecklistError(f"{folder / 'checklist.html'} is missing: the checklist templates live in templates/checklist/")
-    return folder
-
-
-def _environment(folder: Path) -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folder), autoescape=True, undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True,
-    )
-
-
 def checklist_page(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str, *,
                    site_root: str = SITE_ROOT, files: str = "../") -> str:
     """The checklist as an HTML fragment for the site's page (insert it as a raw HTML block): boxes tick on screen, a
@@ -301,38 +284,26 @@ def checklist_page(handbook: Handbook, policy: Policy, checklist: Checklist, lan
     its folder, as write_checklists() puts them.
     """
     content = checklist_content(handbook, policy, checklist, lang)
-    folder = _templates(handbook.root)
-    html = _environment(folder).get_template("page.html").render(c=content, site_root=site_root, files=files)
+    html = pdf.Templates(Project(handbook.root), "checklist").render("page.html", c=content, site_root=site_root, files=files)
     # No blank lines: Markdown would end the raw HTML block at the first one.
     return "\n".join(line for line in html.splitlines() if line.strip()) + "\n"
 
 
 def checklist_pdf(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str = "bilingual"):
     """The fillable PDF in memory (generator.pdf.Printed). Raises ChecklistError or pdf.PrintError."""
-    from generator import pdf
-
     content = checklist_content(handbook, policy, checklist, lang)
     page_font = pdf.PAGE_FONTS[content.script]
-    pdf.require_fonts(page_font, pdf.FIELD_FONT)
-    folder = _templates(handbook.root)
-    html = _environment(folder).get_template("checklist.html").render(c=content, font=page_font, field_font=pdf.FORM_FONT)
-    return pdf.print_pdf(html, folder, forms=True, name=f"checklist {content.name}")
+    # The words come from the checklist's policy and from those it borrows checks from.
+    sources = sorted({policy.path.name} | {handbook.policies[row.clause_policy].path.name for row in content.rows})
+    job = pdf.PrintJob(pdf.Templates(Project(handbook.root), "checklist"), fonts=[page_font], forms=True,
+                       name=f"checklist {content.name}", fix_in=" or ".join(sources))
+    return job.print("checklist.html", c=content, font=page_font, field_font=pdf.FORM_FONT)
 
 
 def select(handbook: Handbook, ids: Iterable[str] = ()) -> list[tuple[Policy, Checklist]]:
     """The checklists named by ids ('policy-id' or 'policy-id/checklist-id'); all of them when ids is empty."""
-    ids = list(ids)
-    chosen = []
-    for policy in handbook.policies.values():
-        for checklist in policy.checklists:
-            if not ids or policy.id in ids or f"{policy.id}/{checklist.id}" in ids:
-                chosen.append((policy, checklist))
-    known = {p.id for p in handbook.policies.values()} | {f"{p.id}/{c.id}" for p, c in chosen}
-    unknown = [i for i in ids if i not in known]
-    if unknown:
-        available = sorted(f"{p.id}/{c.id}" for p in handbook.policies.values() for c in p.checklists)
-        raise UnknownChecklist(f"no checklist {', '.join(repr(u) for u in unknown)}; there are: {', '.join(available) or 'none'}")
-    return chosen
+    return pdf.select(handbook, "checklists", ids, lambda unknown, declared: UnknownChecklist(
+        f"no checklist {', '.join(repr(u) for u in unknown)}; there are: {', '.join(declared) or 'none'}"))
 
 
 def write_checklists(handbook: Handbook, out_dir: Path, project: Project, *, ids: Iterable[str] = (),
@@ -354,11 +325,8 @@ def write_checklists(handbook: Handbook, out_dir: Path, project: Project, *, ids
             problems.append(str(exc))
     if problems:
         raise ChecklistError("\n".join(problems))
-    target = Path(out_dir) / "checklists"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".checklists.", dir=target.parent))
-    try:
-        made = []
+    target, made = Path(out_dir) / "checklists", []
+    with pdf.staged(target, whole=not ids and len(formats) == len(FORMATS)) as staging:
         for policy, checklist, exported in tables:
             outputs = {
                 "pdf": lambda: checklist_pdf(handbook, policy, checklist, lang).pdf,
@@ -375,27 +343,6 @@ def write_checklists(handbook: Handbook, out_dir: Path, project: Project, *, ids
                 if progress:
                     size = f"{len(data) / 1024:.0f} KB" if len(data) >= 1024 else f"{len(data)} B"
                     progress(f"made {name}  ({len(exported.rows)} items, {size}, {time.perf_counter() - started:.1f} s)")
-        for path in staging.rglob("*"):
-            os.chmod(path, 0o755 if path.is_dir() else 0o644)
-        if not ids and len(formats) == len(FORMATS):
-            _swap(staging, target)
-        else:
-            for name in made:
-                (target / name).parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staging / name, target / name)
-        if progress:
-            progress(f"wrote {len(made)} file{'s' * (len(made) != 1)} to {project.relative(target)}/")
-        return [target / name for name in made]
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _swap(new: Path, target: Path) -> None:
-    """Put new in target's place with two renames, so no reader sees a half-written folder."""
-    os.chmod(new, 0o755)
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.replace(target, old)
-    os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)
+    if progress:
+        progress(f"wrote {len(made)} file{'s' * (len(made) != 1)} to {project.relative(target)}/")
+    return [target / name for name in made]

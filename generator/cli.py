@@ -111,6 +111,34 @@ def cmd_import(args) -> int:
     return 0
 
 
+def cmd_poster(args) -> int:
+    from generator.loader import load
+    from generator.pdf import PrintError
+    from generator.poster import LANGS, PosterError, PostersFailed, UnknownPoster, write_posters
+
+    project = _project(args)
+    handbook, _, broken = load(project)
+    for path in broken:
+        print(f"rulebook poster: skipped {_relative(project, path)}: it does not load (run `rulebook check`)", file=sys.stderr)
+    try:
+        written = write_posters(handbook, Path(args.out), project, ids=args.ids, size=args.size, langs=args.lang or LANGS,
+                                keep_going=True, progress=print, warn=lambda line: print(line, file=sys.stderr))
+    except UnknownPoster as exc:
+        print(f"rulebook poster: {exc}", file=sys.stderr)
+        return USAGE
+    except PostersFailed as exc:
+        for failure in exc.failures:
+            print(f"error: {failure}", file=sys.stderr)
+        return FAILED
+    except (PosterError, PrintError) as exc:
+        print(f"rulebook poster: {exc}", file=sys.stderr)
+        return FAILED
+    if not written:
+        print("rulebook poster: no poster to print (declare one under posters: in a policy)", file=sys.stderr)
+        return FAILED
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rulebook",
@@ -156,6 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--guidance", action="store_true", help="import as a guidance document (type: guidance); automatic for Q&A pages")
     p.add_argument("--force", action="store_true", help="replace the output file if it exists")
     p.set_defaults(run=cmd_import)
+
+    p = sub.add_parser("poster", help="print wall posters as one-page PDFs", description="Print the posters the policies declare (posters: in a policy file), one PDF per poster and language, into DIR/posters/<policy-id>/<poster-id>-<lang>.pdf. The type is scaled to fill one sheet.")
+    p.add_argument("ids", nargs="*", metavar="ID", help="a policy id (all its posters) or policy-id/poster-id (default: every poster)")
+    p.add_argument("--size", choices=["A4", "A3", "A2"], default="A3", help="sheet size (default: A3)")
+    p.add_argument("--lang", choices=["zh-Hant", "zh-Hans", "en", "bilingual"], action="append", help="language; repeat for several (default: zh-Hant, zh-Hans and en)")
+    p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
+    p.set_defaults(run=cmd_poster)
     return parser
 
 

@@ -1,20 +1,28 @@
-"""Prints the project's HTML to PDF safely, for posters and checklists alike: WeasyPrint may read only the project's
-templates/ folder and data: URIs, the CJK fonts must be installed, and form fields get a font that fills with Chinese.
+"""What posters and checklists share to become files: choosing them by id, filling templates/ safely, printing to PDF
+that reads nothing beyond templates/ and data: URIs and never shows empty boxes, and putting the files in place whole.
 """
 
 from __future__ import annotations
 
 import logging
 import mimetypes
+import os
+import shutil
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+import jinja2
 import weasyprint
+
+if TYPE_CHECKING:
+    from generator.model import Handbook, Policy
+    from generator.project import Project
 
 # Named explicitly: with a generic family or lang="zh-Hant", fontconfig picks the Japanese face.
 PAGE_FONTS = {"zh-Hant": "Noto Sans CJK TC", "zh-Hans": "Noto Sans CJK SC"}
@@ -28,7 +36,7 @@ FONT_PACKAGES = {"Noto Sans CJK TC": "fonts-noto-cjk", "Noto Sans CJK SC": "font
 
 
 class PrintError(Exception):
-    """A PDF that must not be written; the message says why and what to do."""
+    """A file that must not be written; the message says which, why and what to do."""
 
 
 class FontsMissing(PrintError):
@@ -41,6 +49,28 @@ class FontsMissing(PrintError):
             f"font{'s' * (len(families) != 1)} not installed: {', '.join(families)}, so the Chinese text would print as "
             f"empty boxes; install with `sudo apt-get install {' '.join(packages)}` (or `make setup`) and run again"
         )
+
+
+# Which posters or checklists ---------------------------------------------------------------------------------------
+
+
+def select(handbook: Handbook, kind: str, ids: Iterable[str],
+           refusal: Callable[[list[str], list[str]], Exception]) -> list[tuple[Policy, Any]]:
+    """The (policy, poster or checklist) pairs that ids name, in the handbook's order; kind is the policy's attribute,
+    "posters" or "checklists". An id is 'policy-id' (all of that policy's) or 'policy-id/item-id'; no ids, all of them.
+
+    Ids that name nothing raise refusal(those ids, every 'policy-id/item-id' there is, sorted).
+    """
+    policies, ids = list(handbook.policies.values()), list(ids)
+    every = [(policy, item) for policy in policies for item in getattr(policy, kind)]
+    declared = sorted(f"{p.id}/{item.id}" for p, item in every)
+    unknown = [i for i in ids if i not in {p.id for p in policies} | set(declared)]
+    if unknown:
+        raise refusal(unknown, declared)
+    return [(p, item) for p, item in every if not ids or p.id in ids or f"{p.id}/{item.id}" in ids]
+
+
+# Fonts -------------------------------------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=1)
@@ -76,6 +106,38 @@ def require_fonts(*families: str) -> None:
         raise FontsMissing(missing)
 
 
+# Templates ---------------------------------------------------------------------------------------------------------
+
+
+class Templates:
+    """One folder of the project's templates/ (poster, checklist), autoescaped, every variable required; a missing or
+    broken template is a PrintError that names the file and line."""
+
+    def __init__(self, project: Project, kind: str):
+        self.project, self.kind = project, kind
+        self.folder = project.templates / kind
+        self.environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.folder), autoescape=True, undefined=jinja2.StrictUndefined,
+            trim_blocks=True, lstrip_blocks=True,
+        )
+
+    def render(self, name: str, **values) -> str:
+        path = self.folder / name
+        if not path.is_file():
+            raise PrintError(f"{self.project.relative(path)} is missing: the {self.kind} templates live in "
+                             f"{self.project.relative(self.folder)}/")
+        try:
+            return self.environment.get_template(name).render(**values)
+        except jinja2.TemplateSyntaxError as exc:
+            where = self.project.relative(Path(exc.filename or path))
+            raise PrintError(f"{where}:{exc.lineno}: {exc.message} (fix the {self.kind} template)") from None
+        except jinja2.TemplateError as exc:
+            raise PrintError(f"{self.project.relative(path)}: the {self.kind} template fails: {exc}") from None
+
+
+# Printing ----------------------------------------------------------------------------------------------------------
+
+
 class AssetFetcher(weasyprint.URLFetcher):
     """Serves the files inside one folder and data: URIs, and refuses every other URL (other files, http, ftp).
 
@@ -96,17 +158,13 @@ class AssetFetcher(weasyprint.URLFetcher):
         if parts.scheme == "data":
             return super().fetch(url, headers)
         if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+            # Resolved first, so that neither a symlink nor a .. leads out of the folder.
             path = Path(url2pathname(parts.path)).resolve()
             if path.is_relative_to(self.root) and path.is_file():
                 kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 return weasyprint.urls.URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
         self.refused.append(url)
         raise ValueError(f"only files under {self.root} may be used: refused {url}")
-
-
-def html(source: str, assets: Path, made: dict[str, tuple[bytes, str]] | None = None) -> weasyprint.HTML:
-    """A WeasyPrint document whose relative URLs resolve inside assets, and which can read nothing else."""
-    return weasyprint.HTML(string=source, base_url=Path(assets).resolve().as_uri() + "/", url_fetcher=AssetFetcher(assets, made))
 
 
 class _Collect(logging.Handler):
@@ -134,37 +192,108 @@ class Printed:
     pdf: bytes
     pages: int
     fonts: set[str]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # each once, in the order WeasyPrint logged them
 
 
-def print_pdf(source: str, assets: Path, *, forms: bool = False, name: str = "the PDF", **options) -> Printed:
-    """Print HTML (relative URLs resolve inside assets) to PDF bytes; forms=True makes its form controls PDF fields,
-    whose text the templates set in FORM_FONT.
+class PrintJob:
+    """One PDF from one folder of templates/. Its layouts read only templates/ and data: URIs, and their warnings are
+    kept, so that finish() refuses a PDF that asked for another file, shows empty boxes, or borrowed a stray font.
 
-    Raises PrintError rather than return a PDF with empty boxes or with an asset the template was refused.
+    fonts: the families the template names; they must be installed and are the only ones the PDF may use (besides
+    FORM_FONT: forms=True makes form controls PDF fields, whose text the templates set in it). name says which PDF in
+    messages, fix_in where its words can be changed (a policy file).
     """
-    from weasyprint.text.fonts import FontConfiguration
 
-    made, font_config, stylesheets = {}, FontConfiguration(), []
-    if forms:
-        from generator.form_font import form_font
+    def __init__(self, templates: Templates, *, fonts: Iterable[str], forms: bool = False, name: str = "the PDF",
+                 fix_in: str = "the policy"):
+        from weasyprint.text.fonts import FontConfiguration
 
-        # Served by URL, not inlined as data: tinycss2 takes seconds over a 5 MB data: URI.
-        made[FORM_FONT_URL] = (form_font(), "font/ttf")
-    document = html(source, assets, made)
-    fetcher: AssetFetcher = document.url_fetcher
-    if forms:
-        face = f'@font-face {{ font-family: "{FORM_FONT}"; src: url("{FORM_FONT_URL}") format("truetype"); }}'
-        stylesheets.append(weasyprint.CSS(string=face, font_config=font_config, url_fetcher=fetcher))
-    with weasyprint_warnings() as warnings:
-        laid_out = document.render(font_config=font_config, stylesheets=stylesheets, pdf_forms=forms, **options)
-        pdf = laid_out.write_pdf(pdf_forms=forms, **options)
-    if fetcher.refused:
-        raise PrintError(f"{name}: the template asks for {', '.join(fetcher.refused)}; only files under "
-                         f"{fetcher.root}/ and data: URIs may be used")
-    notdef = sorted({m for m in warnings if ".notdef" in m})
-    if notdef:
-        raise PrintError(f"{name} would print characters no installed font has ({'; '.join(notdef)}); install "
-                         "fonts-noto-cjk or change the text")
-    fonts = {font.family for font in laid_out.fonts.values()}
-    return Printed(pdf, len(laid_out.pages), fonts, warnings)
+        self.templates, self.forms, self.name, self.fix_in = templates, forms, name, fix_in
+        self.fonts = tuple(dict.fromkeys(fonts))
+        require_fonts(*self.fonts, *([FIELD_FONT] if forms else []))
+        made = {}
+        if forms:
+            from generator.form_font import form_font
+
+            # Served by URL, not inlined as data: tinycss2 takes seconds over a 5 MB data: URI.
+            made[FORM_FONT_URL] = (form_font(), "font/ttf")
+        self.fetcher = AssetFetcher(templates.project.templates, made)
+        self.font_config = FontConfiguration()
+        self.stylesheets = []
+        if forms:
+            face = f'@font-face {{ font-family: "{FORM_FONT}"; src: url("{FORM_FONT_URL}") format("truetype"); }}'
+            self.stylesheets.append(weasyprint.CSS(string=face, font_config=self.font_config, url_fetcher=self.fetcher))
+        self.warnings: list[str] = []
+
+    def layout(self, template: str, **values) -> weasyprint.Document:
+        """The template filled with values and laid out, not yet checked: a poster tries several type sizes."""
+        source = self.templates.render(template, **values)
+        base = self.templates.folder.resolve().as_uri() + "/"
+        with weasyprint_warnings() as warnings:
+            document = weasyprint.HTML(string=source, base_url=base, url_fetcher=self.fetcher).render(
+                font_config=self.font_config, stylesheets=self.stylesheets, pdf_forms=self.forms)
+        self.warnings += warnings
+        return document
+
+    def finish(self, document: weasyprint.Document) -> Printed:
+        """The PDF of a laid-out document. Raises PrintError rather than return one the checks refuse."""
+        with weasyprint_warnings() as warnings:
+            pdf = document.write_pdf(pdf_forms=self.forms)
+        self.warnings += warnings
+        if self.fetcher.refused:
+            raise PrintError(f"{self.name}: the template asks for {', '.join(dict.fromkeys(self.fetcher.refused))}; "
+                             f"only files under {self.templates.project.relative(self.fetcher.root)}/ and data: URIs "
+                             "may be used")
+        # WeasyPrint logs '.notdef glyph rendered for Unicode string unsupported by fonts: "X" (U+XXXX)'.
+        missing = sorted({m.split(": ", 1)[-1] for m in self.warnings if ".notdef" in m})
+        if missing:
+            raise PrintError(f"{self.name}: no installed font has {', '.join(missing)}, which would print as empty "
+                             f"boxes; replace {'it' if len(missing) == 1 else 'them'} in {self.fix_in}")
+        used = {font.family for font in document.fonts.values()}
+        stray = used - set(self.fonts) - ({FORM_FONT} if self.forms else set())
+        if stray:
+            raise PrintError(f"{self.name}: some characters were set in {', '.join(sorted(stray))} because "
+                             f"{' and '.join(self.fonts)} lacks them; replace them in {self.fix_in}")
+        return Printed(pdf, len(document.pages), used, list(dict.fromkeys(self.warnings)))
+
+    def print(self, template: str, **values) -> Printed:
+        return self.finish(self.layout(template, **values))
+
+
+# Writing -----------------------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def staged(target: Path, *, whole: bool = False) -> Iterator[Path]:
+    """A temporary folder beside target to write into. When the block ends well its files move into target (whole:
+    the folder replaces target, so nothing stale stays); when it fails, target is as it was. Either way no reader
+    sees half a file, since each arrives by a rename."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield staging
+        # mkdtemp makes the folder private; what is printed is for anyone to read.
+        os.chmod(staging, 0o755)
+        for path in staging.rglob("*"):
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        if whole:
+            _swap(staging, target)
+            return
+        for path in sorted(staging.rglob("*")):
+            if path.is_file():
+                place = target / path.relative_to(staging)
+                place.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, place)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Put new in target's place with two renames, so no reader sees a half-written folder."""
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)

@@ -128,24 +128,22 @@ def font_names(path: Path) -> set[str]:
 # Built once per session: generating a PDF takes about a second -------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def real(tmp_path_factory):
-    project = real_project(tmp_path_factory.mktemp("real") / "project")
+def built(project: Path) -> tuple[Path, Path, list[Path]]:
+    """Every checklist of the project written as the site build writes them: (project, checklists folder, files)."""
     handbook, _, broken = load(Project(project))
     assert not broken
-    out = project / "site"
-    written = write_checklists(handbook, out, Project(project))
-    return project, out / "checklists", written
+    written = write_checklists(handbook, project / "site", Project(project))
+    return project, project / "site" / "checklists", written
+
+
+@pytest.fixture(scope="session")
+def real(tmp_path_factory):
+    return built(real_project(tmp_path_factory.mktemp("real") / "project"))
 
 
 @pytest.fixture(scope="session")
 def sample(tmp_path_factory):
-    project = fixture_project(tmp_path_factory.mktemp("sample") / "project")
-    handbook, _, broken = load(Project(project))
-    assert not broken
-    out = project / "site"
-    write_checklists(handbook, out, Project(project))
-    return project, out / "checklists"
+    return built(fixture_project(tmp_path_factory.mktemp("sample") / "project"))[:2]
 
 
 def test_the_real_policies_declare_the_checklists_the_issue_asks_for(real):
@@ -421,6 +419,58 @@ def test_the_fetcher_serves_only_the_templates_folder_and_what_it_was_given(tmp_
         with pytest.raises(ValueError):
             fetcher.fetch(url)
     assert len(fetcher.refused) == 5
+
+
+@pytest.mark.parametrize("character", ["\ue000", "\u0531"])  # in no installed font; only in DejaVu (Armenian)
+def test_a_character_the_page_font_lacks_is_refused_and_earlier_output_stays(tmp_path, capsys, character):
+    """Never a form with empty boxes, nor one whose odd character came from some other font."""
+    project = fixture_project(tmp_path / "project")
+    policy = project / "policies" / "sample-rules.yaml"
+    words = "工作交接清單已由接手人員簽字"  # the check handover-signed, an item of the checklist leaving
+    policy.write_text(policy.read_text(encoding="utf-8").replace(words, f"工作交接{character}清單已由接手人員簽字"), encoding="utf-8")
+    out = tmp_path / "out"
+    earlier = out / "checklists" / "sample-rules" / "leaving.pdf"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_bytes(b"earlier")
+    assert main(["-C", str(project), "checklist", "sample-rules/leaving", "--format", "pdf", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "sample-rules/leaving" in err and "sample-rules.yaml" in err  # which form, and where to change the words
+    assert earlier.read_bytes() == b"earlier"
+
+
+def test_a_broken_template_gets_a_message_not_a_traceback(tmp_path, capsys):
+    project = fixture_project(tmp_path / "project")
+    template = project / "templates" / "checklist" / "checklist.html"
+    lines = template.read_text(encoding="utf-8").splitlines(keepends=True)
+    line = next(n for n, text in enumerate(lines, start=1) if "</body>" in text)
+    lines[line - 1] = lines[line - 1].replace("</body>", "{% if %}</body>")
+    template.write_text("".join(lines), encoding="utf-8")
+    assert main(["-C", str(project), "checklist", "sample-rules/leaving", "--format", "pdf", "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"checklist.html:{line}:" in err and "fix the checklist template" in err
+
+
+def test_staged_files_arrive_whole_or_not_at_all(tmp_path):
+    target = tmp_path / "out"
+    (target / "a").mkdir(parents=True)
+    (target / "a" / "form.pdf").write_bytes(b"old")
+    (target / "stale.csv").write_bytes(b"stale")
+    with pytest.raises(RuntimeError):
+        with pdf.staged(target) as folder:
+            (folder / "a").mkdir()
+            (folder / "a" / "form.pdf").write_bytes(b"new")
+            raise RuntimeError("a later file failed")
+    assert (target / "a" / "form.pdf").read_bytes() == b"old"
+    with pdf.staged(target) as folder:
+        (folder / "a").mkdir()
+        (folder / "a" / "form.pdf").write_bytes(b"new")
+    assert (target / "a" / "form.pdf").read_bytes() == b"new" and (target / "stale.csv").is_file()
+    assert (target / "a" / "form.pdf").stat().st_mode & 0o777 == 0o644  # for anyone to read, unlike a temporary file
+    with pdf.staged(target, whole=True) as folder:
+        (folder / "b.json").write_bytes(b"{}")
+    assert [p.relative_to(target).as_posix() for p in target.rglob("*")] == ["b.json"]  # nothing stale stays
+    assert target.stat().st_mode & 0o777 == 0o755
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left behind
 
 
 def test_missing_cjk_fonts_stop_with_the_install_command(sample, tmp_path, monkeypatch, capsys):

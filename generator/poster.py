@@ -1,0 +1,351 @@
+"""Wall posters: a policy's `posters:` selection printed on one sheet (title, numbered rules, footer, QR code).
+
+Builds what the sheet says from the model, fills templates/poster/ with it and lets WeasyPrint lay it out and print.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Iterable
+from urllib.parse import urlsplit
+
+import segno
+import yaml
+
+from generator import pdf
+from generator.model import PARAMETER, Clause, Handbook, Policy, Poster, Text
+from generator.poster_fit import PAPERS, Paper, TooLong, fit, larger
+from generator.project import Project
+from generator.scripts import convert
+
+LANGS = ("zh-Hant", "zh-Hans", "en")  # what the site prints; "bilingual" is on request
+CHOICES = (*LANGS, "bilingual")
+
+
+class PosterError(Exception):
+    """A poster that cannot be printed; the message says which one, why, and what to do."""
+
+
+class UnknownPoster(PosterError):
+    """An id on the command line that names neither a policy nor a poster."""
+
+
+class PostersFailed(PosterError):
+    """Some sheets could not be printed: one message per sheet in failures."""
+
+    def __init__(self, failures: list[str]):
+        self.failures = failures
+        super().__init__("\n".join(failures))
+
+
+# What the sheet says ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of printed words, or a blank the company has not filled in yet (printed as a line to write on)."""
+
+    text: str
+    blank: bool = False
+
+
+@dataclass(frozen=True)
+class Version:
+    """A clause's title and text in one language."""
+
+    lang: str
+    title: tuple[Span, ...]
+    text: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Item:
+    """A printed clause: a heading (chapter or section), a rule, or a point under a rule."""
+
+    id: str
+    role: str
+    level: int  # 1 chapter, 2 section, 3 item, 4 sub-item: the label's form (一、 （一） 1. (1)) follows it
+    label: str
+    versions: tuple[Version, ...]  # the sheet's language first; a bilingual sheet adds English
+    children: tuple["Item", ...]
+    titled: bool = True  # False when the sheet's title already says it
+
+
+@dataclass(frozen=True)
+class PosterContent:
+    policy_id: str
+    poster_id: str
+    lang: str  # the option asked for: zh-Hant, zh-Hans, en or bilingual
+    langs: tuple[str, ...]  # the languages the words are in, the main one first
+    script: str  # the Chinese script, which names the font
+    org: tuple[str, ...]
+    policy_title: tuple[str, ...]
+    title: tuple[str, ...]
+    items: tuple[Item, ...]
+    version: str
+    effective: str
+    url: str | None
+    fingerprint: str
+    notes: tuple[str, ...] = ()
+
+
+def languages(policy: Policy, lang: str) -> tuple[str, ...]:
+    return (policy.script, "en") if lang == "bilingual" else (lang,)
+
+
+class _Words:
+    """Renders the model's bilingual texts in one language, filling parameters, and notes what is missing."""
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self.untranslated: list[str] = []
+        self.blanks: list[str] = []
+
+    def plain(self, text: Text | None, lang: str, script: str | None = None, where: str = "") -> str:
+        if text is None:
+            return ""
+        if lang == "en":
+            if text.en.strip():
+                return text.en
+            self.untranslated.append(where)
+            lang = self.policy.script
+        return convert(text.zh, script or self.policy.script, lang)
+
+    def spans(self, text: Text | None, lang: str, where: str) -> tuple[Span, ...]:
+        words = self.plain(text, lang, where=where)
+        out: list[Span] = []
+        for i, part in enumerate(PARAMETER.split(words)):
+            if i % 2 == 0:
+                if part:
+                    out.append(Span(part))
+                continue
+            parameter = self.policy.parameter(part)
+            if parameter is not None and parameter.value is not None:
+                out.append(Span(self.plain(parameter.value, lang, where=f"parameter {part}")))
+            else:
+                self.blanks.append(part)
+                out.append(Span("＿＿＿" if lang != "en" else "______", blank=True))
+        return tuple(out)
+
+
+def _label(clause: Clause, lang: str, role: str) -> str:
+    if clause.number is None:
+        return ""
+    if lang != "en":
+        return clause.label("zh")
+    # English on a sheet: dotted numbers for headings (5.1), short ones for the rules under them.
+    return clause.label("en") if role == "heading" else (f"{clause.number}." if role == "rule" else f"({clause.number})")
+
+
+def _item(clause: Clause, langs: tuple[str, ...], words: _Words, under_rule: bool = False) -> Item:
+    if not under_rule and clause.level <= 2 and clause.clauses:
+        role = "heading"
+    else:
+        role = "point" if under_rule else "rule"
+    versions = tuple(
+        Version(lang, words.spans(clause.title, lang, clause.id), words.spans(clause.text, lang, clause.id)) for lang in langs
+    )
+    children = tuple(_item(c, langs, words, under_rule=role != "heading") for c in clause.clauses)
+    return Item(clause.id, role, clause.level, _label(clause, langs[0], role), versions, children)
+
+
+def _flat(spans: tuple[Span, ...]) -> str:
+    return "".join("＿" if s.blank else s.text for s in spans)
+
+
+def sheet_text(content: PosterContent) -> str:
+    """Every word the sheet prints, in reading order (blanks as ＿); what the fingerprint is taken of."""
+    lines = [*content.org, *content.policy_title, *content.title]
+
+    def walk(items):
+        for item in items:
+            lines.append(item.label)
+            for v in item.versions:
+                lines.extend((_flat(v.title), _flat(v.text)))
+            walk(item.children)
+
+    walk(content.items)
+    return "\n".join(lines)
+
+
+def fingerprint(text: str, version: str) -> str:
+    """A short, stable check value of the printed words and the version: the same on the wall and online."""
+    return hashlib.sha256(f"{version}\n{text}".encode()).hexdigest()[:8]
+
+
+def poster_content(handbook: Handbook, policy: Policy, poster: Poster, lang: str, base_url: str | None) -> PosterContent:
+    """What one poster says in one language (zh-Hant, zh-Hans, en or bilingual)."""
+    langs = languages(policy, lang)
+    words = _Words(policy)
+    missing = [c for c in poster.clauses if policy.clause(c) is None]
+    if missing:
+        line = policy.pos(poster.at)[1]
+        raise PosterError(
+            f"{policy.path.name}:{line}: poster '{poster.id}' selects clause {', '.join(repr(m) for m in missing)}, "
+            "which does not exist; fix the id under posters: (rulebook check lists every such problem)"
+        )
+    items = [_item(policy.clause(c), langs, words) for c in poster.clauses]
+    owner = handbook.roles.get(policy.owner)
+    roles_script = handbook.data["roles"].script if "roles" in handbook.data else policy.script
+    org = tuple(words.plain(owner.name, l, roles_script, "owner") for l in langs) if owner else ()
+    policy_title = tuple(words.plain(policy.title, l, where="title") for l in langs)
+    title = tuple(words.plain(poster.title, l, where="poster title") for l in langs) if poster.title else policy_title
+    # One heading that only repeats the sheet's title would say it twice.
+    if len(items) == 1 and items[0].role == "heading" and _flat(items[0].versions[0].title).casefold() == title[0].casefold():
+        items[0] = replace(items[0], titled=False)
+    url = f"{base_url.rstrip('/')}/policies/{policy.id}/#{poster.clauses[0]}" if base_url else None
+    notes = []
+    if words.untranslated:
+        notes.append(f"no English text yet for {', '.join(sorted(set(words.untranslated)))}: printed in Chinese")
+    if words.blanks:
+        notes.append(f"{len(set(words.blanks))} blank(s) printed as lines to fill in by hand ({', '.join(sorted(set(words.blanks)))}); "
+                     f"give the parameters a value in {policy.path.name} to print them")
+    content = PosterContent(
+        policy.id, poster.id, lang, langs, policy.script if lang in ("en", "bilingual") else lang, org, policy_title,
+        title, tuple(items), policy.version, policy.effective.isoformat(), url, "", tuple(notes),
+    )
+    return replace(content, fingerprint=fingerprint(sheet_text(content), policy.version))
+
+
+# Where the sheet's parts come from -----------------------------------------------------------------------------
+
+
+class _IgnoreTags(yaml.SafeLoader):
+    """Reads mkdocs.yml without running its !!python/name and !ENV tags: they become None."""
+
+
+_IgnoreTags.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def site_url(project: Project) -> str | None:
+    """mkdocs.yml's site_url, the base of the QR codes' links; None when the file does not set one."""
+    try:
+        config = yaml.load(project.config.read_text(encoding="utf-8"), Loader=_IgnoreTags)
+    except (OSError, yaml.YAMLError) as exc:
+        raise PosterError(f"{project.relative(project.config)}: cannot read site_url ({exc})") from None
+    url = config.get("site_url") if isinstance(config, dict) else None
+    if not url:
+        return None
+    if urlsplit(str(url)).scheme not in ("http", "https"):
+        raise PosterError(f"{project.relative(project.config)}: site_url '{url}' is not an http(s) address; "
+                          "set it to where the handbook is published, e.g. https://handbook.example.com/")
+    return str(url)
+
+
+NO_SITE_URL = ("mkdocs.yml has no site_url, so the posters carry no QR code; add "
+               "`site_url: https://<where the handbook is published>/` to mkdocs.yml to print one")
+
+
+# Printing ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PrintedPoster:
+    content: PosterContent
+    paper: Paper
+    pdf: bytes
+    type_pt: float
+    layouts: int
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.content.poster_id}-{self.content.lang}.pdf"
+
+
+def print_poster(handbook: Handbook, policy: Policy, poster: Poster, project: Project, lang: str = "zh-Hant",
+                 size: str = "A3", base_url: str | None = None) -> PrintedPoster:
+    """One poster as a one-page PDF in memory. Raises PosterError with a message meant for the user, or
+    pdf.FontsMissing, which no other sheet would escape either."""
+    started = time.perf_counter()
+    if size not in PAPERS or lang not in CHOICES:
+        raise PosterError(f"cannot print a poster in {lang!r} on {size!r}: sizes are {', '.join(PAPERS)}, "
+                          f"languages {', '.join(CHOICES)}")
+    paper = PAPERS[size]
+    content = poster_content(handbook, policy, poster, lang, base_url)
+    font = pdf.PAGE_FONTS[content.script]
+    name = f"{policy.id}/{poster.id} ({lang}, {size})"
+    job = pdf.PrintJob(pdf.Templates(project, "poster"), fonts=[font], name=f"poster {name}", fix_in=policy.path.name)
+    qr = segno.make(content.url, error="m").svg_data_uri(omitsize=True, border=2) if content.url else None
+    try:
+        fitted = fit(lambda type_pt: job.layout("poster.html", poster=content, paper=paper, type_pt=round(type_pt, 2),
+                                                 qr=qr, font=font), paper)
+        printed = job.finish(fitted.layout)
+    except TooLong as exc:
+        bigger = larger(paper)
+        raise PosterError(
+            f"poster {name} does not fit on one sheet: at the smallest permitted type ({paper.min_type_pt:g} pt) "
+            f"it needs {exc.pages} pages, {_excess(exc.overflow)}. Select fewer clauses for it under "
+            f"posters: in {policy.path.name} or split it into two posters"
+            + (f", or print it on a larger sheet (--size {bigger.name})." if bigger else ".")
+        ) from None
+    except pdf.FontsMissing:
+        raise
+    except pdf.PrintError as exc:
+        raise PosterError(str(exc)) from None
+    # What WeasyPrint ignored in a restyled template (an unknown CSS property, say) is worth telling its author.
+    ignored = [f"template: {m}" for m in printed.warnings if "refused" not in m]
+    notes = list(content.notes) + ignored + ([] if content.url else [NO_SITE_URL])
+    return PrintedPoster(content, paper, printed.pdf, fitted.type_pt, fitted.layouts, time.perf_counter() - started, notes)
+
+
+def _excess(overflow: float) -> str:
+    return "more than 8 times too long" if overflow == float("inf") else f"about {max(overflow, 0.01):.0%} too long"
+
+
+def select(handbook: Handbook, ids: Iterable[str] = ()) -> list[tuple[Policy, Poster]]:
+    """The posters named by ids ('policy-id' or 'policy-id/poster-id'); all of them when ids is empty."""
+    return pdf.select(handbook, "posters", ids, lambda unknown, declared: UnknownPoster(
+        f"no such policy or poster: {', '.join(unknown)}\nhint: posters are: {', '.join(declared) or 'none'}"))
+
+
+def write_posters(handbook: Handbook, out_dir: Path, project: Project, *, ids: Iterable[str] = (), size: str = "A3",
+                  langs: Iterable[str] = LANGS, keep_going: bool = False, progress: Callable[[str], None] | None = None,
+                  warn: Callable[[str], None] | None = None) -> list[Path]:
+    """Print the posters ids name (by default every poster every policy declares) into
+    out_dir/posters/<policy-id>/<poster-id>-<lang>.pdf. progress hears of each file written, warn of the sheets' notes.
+
+    Every sheet is printed in memory first. One that fails raises PostersFailed (listing every failure) before any
+    file is written; with keep_going, the sheets that did print are written first. Returns [] when ids choose none.
+    """
+    chosen = select(handbook, ids)
+    if not chosen:
+        return []
+    base_url = site_url(project)
+    sheets, failures = [], []
+    for policy, poster in chosen:
+        for lang in langs:
+            try:
+                sheets.append(print_poster(handbook, policy, poster, project, lang, size, base_url))
+            except PosterError as exc:
+                failures.append(str(exc))
+    if failures and not keep_going:
+        raise PostersFailed(failures)
+    target = Path(out_dir) / "posters"
+    if sheets:
+        with pdf.staged(target) as folder:
+            for sheet in sheets:
+                (folder / sheet.content.policy_id).mkdir(exist_ok=True)
+                (folder / sheet.content.policy_id / sheet.file_name).write_bytes(sheet.pdf)
+    written, notes = [], {}
+    for sheet in sheets:
+        written.append(target / sheet.content.policy_id / sheet.file_name)
+        if progress:
+            progress(describe(project, written[-1], sheet))
+        for note in sheet.notes:
+            notes.setdefault(note if note == NO_SITE_URL else f"{sheet.content.policy_id}/{sheet.content.poster_id}: {note}", None)
+    if warn:
+        for note in notes:
+            warn(f"note: {note}")
+    if failures:
+        raise PostersFailed(failures)
+    return written
+
+
+def describe(project: Project, path: Path, sheet: PrintedPoster) -> str:
+    return (f"wrote {project.relative(path)}  ({sheet.paper.name}, type {sheet.type_pt:.1f} pt, "
+            f"{len(sheet.pdf) / 1024:.0f} KB, {sheet.seconds:.1f} s)")

@@ -1,0 +1,118 @@
+"""The real posters: every poster the policies in policies/ declare, printed and checked as a printer would.
+
+One page of the asked size, embedded and subset CJK fonts, every selected rule on the sheet, a QR code that opens
+the clause's page, no line starting with closing punctuation; and the posters issue 6 asks for are declared.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.loader import load
+from generator.poster import LANGS, print_poster, site_url
+from generator.project import Project
+from test_poster import (
+    FONT_FAMILY,
+    SIZES_PT,
+    expected_pieces,
+    fonts,
+    line_faults,
+    lowest_rule_line_and_footer,
+    page_sizes,
+    qr_codes,
+    squeezed,
+    text,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT = Project(ROOT)
+# The address the QR codes lead to: the project's own when mkdocs.yml names one, else a stand-in.
+BASE = site_url(PROJECT) or "https://handbook.example.com/"
+
+
+def _declared() -> list[tuple[str, str]]:
+    found = []
+    for path in sorted(PROJECT.policies.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        found += [(data["id"], p["id"]) for p in data.get("posters", [])]
+    return found
+
+
+POSTERS = _declared()
+pytestmark = pytest.mark.skipif(not POSTERS, reason="no policy in policies/ declares a poster yet")
+
+
+@lru_cache(maxsize=None)
+def _handbook():
+    handbook, _, broken = load(PROJECT)
+    assert not broken, broken
+    return handbook
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("real-posters")
+
+
+_printed: dict[tuple, Path] = {}
+
+
+def printed(out: Path, policy_id: str, poster_id: str, lang: str, size: str = "A3") -> Path:
+    key = (policy_id, poster_id, lang, size)
+    if key not in _printed:
+        policy = _handbook().policies[policy_id]
+        poster = next(p for p in policy.posters if p.id == poster_id)
+        sheet = print_poster(_handbook(), policy, poster, PROJECT, lang, size, BASE)
+        path = out / f"{policy_id}-{poster_id}-{lang}-{size}.pdf"
+        path.write_bytes(sheet.pdf)
+        _printed[key] = path
+    return _printed[key]
+
+
+def policy_data(policy_id: str) -> dict:
+    return yaml.safe_load((PROJECT.policies / f"{policy_id}.yaml").read_text(encoding="utf-8"))
+
+
+def test_the_posters_issue_6_asks_for_are_declared():
+    declared = set(POSTERS)
+    assert {("operations-wall-rules", p) for p in ("attendance", "work-discipline", "conduct")} <= declared
+    for path in sorted(PROJECT.policies.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if data["type"] == "regulation":
+            assert (data["id"], "basic-principles") in declared, data["id"]
+
+
+@pytest.mark.parametrize("policy_id,poster_id", POSTERS)
+@pytest.mark.parametrize("lang", LANGS)
+def test_real_poster(out, tmp_path, policy_id, poster_id, lang):
+    pdf = printed(out, policy_id, poster_id, lang)
+    assert page_sizes(pdf) == [pytest.approx(SIZES_PT["A3"], abs=0.5)]
+
+    rows = fonts(pdf)
+    assert rows and all(r["emb"] == "yes" and r["sub"] == "yes" for r in rows), rows
+    script = lang if lang != "en" else policy_data(policy_id)["script"]
+    assert any(FONT_FAMILY[script] in r["name"] for r in rows), rows
+
+    data = policy_data(policy_id)
+    selected = next(p for p in data["posters"] if p["id"] == poster_id)["clauses"]
+    sheet = squeezed(text(pdf))
+    missing = [p for p in expected_pieces(data, selected, lang) if squeezed(p) not in sheet]
+    assert not missing
+
+    assert qr_codes(pdf, tmp_path) == [f"{BASE.rstrip('/')}/policies/{policy_id}/#{selected[0]}"]
+    if lang != "en":
+        assert line_faults(pdf) == []
+    last, footer, height = lowest_rule_line_and_footer(pdf)
+    assert footer - last < height / 8  # the type fills the sheet
+
+
+@pytest.mark.parametrize("policy_id,poster_id", POSTERS)
+@pytest.mark.parametrize("size", ["A4", "A2"])
+def test_real_poster_fits_every_sheet_size(out, policy_id, poster_id, size):
+    for lang in ("zh-Hant", "en"):
+        pdf = printed(out, policy_id, poster_id, lang, size)
+        assert page_sizes(pdf) == [pytest.approx(SIZES_PT[size], abs=0.5)]
