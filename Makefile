@@ -9,7 +9,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: build test bench setup system python check clean
 
 build: setup
-	$(VENV)/bin/rulebook check
+	$(VENV)/bin/rulebook build
 
 test: setup
 	$(PY) -m pytest

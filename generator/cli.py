@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -26,9 +27,15 @@ def _relative(project: Project, path: str) -> str:
     return project.relative(Path(path))
 
 
-def cmd_check(args) -> int:
-    from dataclasses import replace
+def _print_findings(project: Project, findings, file=None) -> None:
+    """Findings as `rulebook check` prints them: path:line:col: CODE message, hints, then the summary."""
+    file = file or sys.stdout
+    for f in findings:
+        print(replace(f, path=_relative(project, f.path)).format(), file=file)
+    print(("" if not findings else "\n") + summary(findings), file=file)
 
+
+def cmd_check(args) -> int:
     from generator.check import check
 
     project = _project(args)
@@ -38,29 +45,40 @@ def cmd_check(args) -> int:
         return USAGE
     today = date.fromisoformat(args.today) if args.today else None
     _, findings = check(project, [Path(p) for p in args.paths] or None, today)
-    findings = [replace(f, path=_relative(project, f.path)) for f in findings]
     if args.format == "json":
-        print(to_json(findings))
+        print(to_json([replace(f, path=_relative(project, f.path)) for f in findings]))
     else:
-        for f in findings:
-            print(f.format())
-        print(("" if not findings else "\n") + summary(findings))
+        _print_findings(project, findings)
     failing = [f for f in findings if f.severity == "error" or args.strict]
     return FAILED if failing else 0
 
 
-def cmd_diff(args) -> int:
-    from generator.diff import RevisionError, compare, render
+def cmd_poster(args) -> int:
+    from generator.loader import load
+    from generator.pdf import PrintError
+    from generator.poster import LANGS, PosterError, PostersFailed, UnknownPoster, write_posters
 
     project = _project(args)
+    handbook, _, broken = load(project)
+    for path in broken:
+        print(f"rulebook poster: skipped {_relative(project, path)}: it does not load (run `rulebook check`)", file=sys.stderr)
     try:
-        comparison = compare(project, args.base, args.head)
-    except RevisionError as exc:
-        print(f"rulebook diff: {exc}", file=sys.stderr)
-        print("hint: name a commit, branch or tag of this repository, e.g. `rulebook diff main`", file=sys.stderr)
+        written = write_posters(handbook, Path(args.out), project, ids=args.ids, size=args.size, langs=args.lang or LANGS,
+                                keep_going=True, progress=print, warn=lambda line: print(line, file=sys.stderr))
+    except UnknownPoster as exc:
+        print(f"rulebook poster: {exc}", file=sys.stderr)
         return USAGE
-    sys.stdout.write(render(comparison, project, args.format))
-    return FAILED if args.exit_code and not comparison.empty else 0
+    except PostersFailed as exc:
+        for failure in exc.failures:
+            print(f"error: {failure}", file=sys.stderr)
+        return FAILED
+    except (PosterError, PrintError) as exc:
+        print(f"rulebook poster: {exc}", file=sys.stderr)
+        return FAILED
+    if not written:
+        print("rulebook poster: no poster to print (declare one under posters: in a policy)", file=sys.stderr)
+        return FAILED
+    return 0
 
 
 def cmd_checklist(args) -> int:
@@ -111,30 +129,74 @@ def cmd_import(args) -> int:
     return 0
 
 
-def cmd_poster(args) -> int:
-    from generator.loader import load
-    from generator.pdf import PrintError
-    from generator.poster import LANGS, PosterError, PostersFailed, UnknownPoster, write_posters
+def cmd_diff(args) -> int:
+    from generator.diff import RevisionError, compare, render
 
     project = _project(args)
-    handbook, _, broken = load(project)
-    for path in broken:
-        print(f"rulebook poster: skipped {_relative(project, path)}: it does not load (run `rulebook check`)", file=sys.stderr)
     try:
-        written = write_posters(handbook, Path(args.out), project, ids=args.ids, size=args.size, langs=args.lang or LANGS,
-                                keep_going=True, progress=print, warn=lambda line: print(line, file=sys.stderr))
-    except UnknownPoster as exc:
-        print(f"rulebook poster: {exc}", file=sys.stderr)
+        comparison = compare(project, args.base, args.head)
+    except RevisionError as exc:
+        print(f"rulebook diff: {exc}", file=sys.stderr)
+        print("hint: name a commit, branch or tag of this repository, e.g. `rulebook diff main`", file=sys.stderr)
         return USAGE
-    except PostersFailed as exc:
-        for failure in exc.failures:
-            print(f"error: {failure}", file=sys.stderr)
+    sys.stdout.write(render(comparison, project, args.format))
+    return FAILED if args.exit_code and not comparison.empty else 0
+
+
+def _stop_on_errors(project: Project, name: str) -> bool:
+    """Print the findings as `rulebook check` does when the handbook has errors; True when it has."""
+    from generator.check import check
+
+    handbook, findings = check(project)
+    if not any(f.severity == "error" for f in findings):
+        warnings = f" ({summary(findings)}; see `rulebook check`)" if findings else ""
+        print(f"checked {len(handbook.policies)} policies: no errors{warnings}")
+        return False
+    _print_findings(project, findings, sys.stderr)
+    print(f"rulebook {name}: stopped; fix the errors above and run it again", file=sys.stderr)
+    return True
+
+
+def cmd_build(args) -> int:
+    import logging
+
+    from mkdocs.exceptions import MkDocsException
+
+    from generator.site.build import BuildRefused, build, log_to_console
+
+    project = _project(args)
+    if _stop_on_errors(project, "build"):
         return FAILED
-    except (PosterError, PrintError) as exc:
-        print(f"rulebook poster: {exc}", file=sys.stderr)
+    out = Path(args.out) if args.out else project.root / "site"
+    log_to_console(logging.INFO if args.verbose else logging.WARNING)
+    try:
+        seconds = build(project, out)
+    except BuildRefused as exc:
+        print(f"rulebook build: {exc}", file=sys.stderr)
+        return USAGE
+    except MkDocsException as exc:
+        print(f"rulebook build: {exc}", file=sys.stderr)
+        print("rulebook build: the previous site was left as it was", file=sys.stderr)
         return FAILED
-    if not written:
-        print("rulebook poster: no poster to print (declare one under posters: in a policy)", file=sys.stderr)
+    print(f"built the handbook site in {seconds:.1f} s: {_relative(project, str(out))}/")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    import logging
+
+    from mkdocs.exceptions import MkDocsException
+
+    from generator.site.build import log_to_console, serve
+
+    project = _project(args)
+    if _stop_on_errors(project, "serve"):
+        return FAILED
+    log_to_console(logging.INFO)
+    try:
+        serve(project, args.dev_addr, args.open)
+    except MkDocsException as exc:
+        print(f"rulebook serve: {exc}", file=sys.stderr)
         return FAILED
     return 0
 
@@ -155,20 +217,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", metavar="YYYY-MM-DD", help="date to check review deadlines against (default: today)")
     p.set_defaults(run=cmd_check)
 
-    p = sub.add_parser("diff", help="show what changed in the policies, clause by clause", description="Compare the policies at two versions by clause id: added, removed, renumbered and reworded clauses (Chinese by character, English by word), metadata, and changes that need a version bump or a retired id. BASE and HEAD are git revisions; HEAD defaults to the files on disk.")
-    p.add_argument("base", nargs="?", default="HEAD", metavar="BASE", help="the revision to compare from (default: HEAD)")
-    p.add_argument("head", nargs="?", default=None, metavar="HEAD", help="the revision to compare to (default: the working tree)")
-    p.add_argument("--format", choices=["text", "markdown", "json"], default="text", help="text for a terminal, markdown for a pull request comment, json for tools")
-    p.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed, like git diff --exit-code")
-    p.set_defaults(run=cmd_diff)
-
-    p = sub.add_parser("checklist", help="make fill-in checklists: fillable PDF, CSV and JSON", description="Make the checklists the policies declare (checklists: in a policy file) into DIR/checklists/<policy-id>/<checklist-id>.pdf (a fillable form), .csv and .json (one row per item, for task tools). Every item shows the clause it comes from.")
-    p.add_argument("ids", nargs="*", metavar="ID", help="a policy id (all its checklists) or policy-id/checklist-id (default: every checklist)")
-    p.add_argument("--lang", choices=["zh-Hant", "zh-Hans", "en", "bilingual"], default="bilingual", help="language of the PDF: bilingual is Chinese with English beneath (default: bilingual)")
-    p.add_argument("--format", default="pdf,csv,json", metavar="LIST", help="what to write, comma-separated: pdf, csv, json (default: all three)")
-    p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
-    p.set_defaults(run=cmd_checklist)
-
     p = sub.add_parser(
         "import", help="turn a plain-text regulation into a policy file",
         description="Import a regulation saved as UTF-8 text (a Word/PDF export or a copied web page) as a policy file: "
@@ -185,12 +233,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace the output file if it exists")
     p.set_defaults(run=cmd_import)
 
+    p = sub.add_parser("build", help="build the handbook site", description="Check the handbook, then build the website (mkdocs with the rulebook plugin) into DIR. The new site replaces the old one only once it is complete; a handbook with errors is reported as by `rulebook check` and nothing is built.")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: site/ in the project)")
+    p.add_argument("-v", "--verbose", action="store_true", help="show mkdocs' progress messages")
+    p.set_defaults(run=cmd_build)
+
+    p = sub.add_parser("serve", help="preview the site, reloading on every change", description="Serve the handbook site locally; saving a policy, a hand-written page or a site template rebuilds it and reloads the browser.")
+    p.add_argument("-a", "--dev-addr", metavar="IP:PORT", help="address to serve on (default: 127.0.0.1:8000)")
+    p.add_argument("--open", action="store_true", help="open the site in the default browser")
+    p.set_defaults(run=cmd_serve)
+
     p = sub.add_parser("poster", help="print wall posters as one-page PDFs", description="Print the posters the policies declare (posters: in a policy file), one PDF per poster and language, into DIR/posters/<policy-id>/<poster-id>-<lang>.pdf. The type is scaled to fill one sheet.")
     p.add_argument("ids", nargs="*", metavar="ID", help="a policy id (all its posters) or policy-id/poster-id (default: every poster)")
     p.add_argument("--size", choices=["A4", "A3", "A2"], default="A3", help="sheet size (default: A3)")
     p.add_argument("--lang", choices=["zh-Hant", "zh-Hans", "en", "bilingual"], action="append", help="language; repeat for several (default: zh-Hant, zh-Hans and en)")
     p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
     p.set_defaults(run=cmd_poster)
+
+    p = sub.add_parser("checklist", help="make fill-in checklists: fillable PDF, CSV and JSON", description="Make the checklists the policies declare (checklists: in a policy file) into DIR/checklists/<policy-id>/<checklist-id>.pdf (a fillable form), .csv and .json (one row per item, for task tools). Every item shows the clause it comes from.")
+    p.add_argument("ids", nargs="*", metavar="ID", help="a policy id (all its checklists) or policy-id/checklist-id (default: every checklist)")
+    p.add_argument("--lang", choices=["zh-Hant", "zh-Hans", "en", "bilingual"], default="bilingual", help="language of the PDF: bilingual is Chinese with English beneath (default: bilingual)")
+    p.add_argument("--format", default="pdf,csv,json", metavar="LIST", help="what to write, comma-separated: pdf, csv, json (default: all three)")
+    p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
+    p.set_defaults(run=cmd_checklist)
+
+    p = sub.add_parser("diff", help="show what changed in the policies, clause by clause", description="Compare the policies at two versions by clause id: added, removed, renumbered and reworded clauses (Chinese by character, English by word), metadata, and changes that need a version bump or a retired id. BASE and HEAD are git revisions; HEAD defaults to the files on disk.")
+    p.add_argument("base", nargs="?", default="HEAD", metavar="BASE", help="the revision to compare from (default: HEAD)")
+    p.add_argument("head", nargs="?", default=None, metavar="HEAD", help="the revision to compare to (default: the working tree)")
+    p.add_argument("--format", choices=["text", "markdown", "json"], default="text", help="text for a terminal, markdown for a pull request comment, json for tools")
+    p.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed, like git diff --exit-code")
+    p.set_defaults(run=cmd_diff)
     return parser
 
 

@@ -1,0 +1,271 @@
+"""The handbook as a reader sees it in one language: texts in the right script, clause names, blanks, links.
+
+Pure data for the templates: every string is plain text (the templates escape it), every link a site path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from generator import model as m
+from generator.scripts import convert
+from generator.site import paths
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+SNIPPET, SNIPPET_EN = 24, 60  # characters of text that name an untitled clause, in Chinese and in English
+
+
+@dataclass(frozen=True)
+class Strings:
+    """The site's own words (templates/site/strings.yaml): Traditional and English stored, Simplified derived."""
+
+    names: dict[str, str]
+    table: dict[str, dict[str, str]]
+
+    @classmethod
+    def load(cls, path: Path) -> "Strings":
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls(data["languages"], data["strings"])
+
+    def get(self, key: str, lang: str, **values) -> str:
+        entry = self.table[key]
+        text = entry["en"] if lang == "en" else convert(entry["zh"], "zh-Hant", lang)
+        return text.format(**values) if values else text
+
+
+@dataclass
+class Segment:
+    """A run of clause text: plain words, a blank to fill in, a filled-in value, or words restored by an editor."""
+
+    kind: str  # text | blank | value | restored
+    text: str
+    hint: str = ""
+
+
+@dataclass
+class Link:
+    text: str
+    path: str  # site path, maybe with #fragment; "" for an unlinked name
+    note: str = ""
+    kind: str = ""
+
+
+@dataclass
+class CheckView:
+    id: str
+    do: list[Segment]
+    role: Link
+    frequency: str
+    evidence: str
+
+
+@dataclass
+class NoteView:
+    original: str
+    restored: str
+    reason: str
+
+
+@dataclass
+class ClauseView:
+    id: str
+    level: int
+    label: str
+    full_label: str
+    title: str
+    name: str  # label and title, or label and the start of the text when the clause has no title
+    paragraphs: list[list[Segment]]
+    refs: list[Link]
+    roles: list[Link]
+    topics: list[Link]
+    checks: list[CheckView]
+    notes: list[NoteView]
+    children: list["ClauseView"] = field(default_factory=list)
+    lang: str = ""  # set when the text falls back to another language than the page's
+
+
+class Reader:
+    """One reading language: 'zh-Hant', 'zh-Hans' or 'en'."""
+
+    def __init__(self, handbook: m.Handbook, lang: str, strings: Strings):
+        self.handbook, self.lang, self.strings = handbook, lang, strings
+
+    # Words and texts
+
+    def t(self, key: str, **values) -> str:
+        return self.strings.get(key, self.lang, **values)
+
+    @property
+    def chinese(self) -> bool:
+        return self.lang != "en"
+
+    def zh(self, text: str, script: str) -> str:
+        """Chinese text in the reading script (English pages keep the script it was written in)."""
+        return convert(text, script, self.lang) if self.chinese else text
+
+    def text(self, text: m.Text | None, script: str) -> str:
+        if text is None:
+            return ""
+        if self.chinese:
+            return convert(text.zh, script, self.lang)
+        return text.en or text.zh
+
+    def untranslated(self, text: m.Text | None) -> bool:
+        return text is not None and not self.chinese and not text.en.strip()
+
+    def data_script(self, name: str) -> str:
+        data = self.handbook.data.get(name)
+        return data.script if data else paths.DEFAULT_LANGUAGE
+
+    def date(self, day: date) -> str:
+        if self.chinese:
+            return f"{day.year}年{day.month}月{day.day}日"
+        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+    def link(self, path: str) -> str:
+        """A site path in this reading language."""
+        return paths.in_language(path, self.lang)
+
+    # Handbook-wide names
+
+    def role_name(self, role_id: str) -> str:
+        role = self.handbook.roles.get(role_id)
+        return self.text(role.name, self.data_script("roles")) if role else role_id
+
+    def role_link(self, role_id: str) -> Link:
+        known = role_id in self.handbook.roles
+        return Link(self.role_name(role_id), self.link(paths.role(role_id)) if known else "")
+
+    def topic_name(self, topic_id: str) -> str:
+        topic = self.handbook.topics.get(topic_id)
+        return self.text(topic.name, self.data_script("requirements")) if topic else topic_id
+
+    def topic_link(self, topic_id: str) -> Link:
+        return Link(self.topic_name(topic_id), self.link(paths.COVERAGE) + f"#topic-{topic_id}")
+
+    def policy_title(self, policy: m.Policy) -> str:
+        return self.text(policy.title, policy.script)
+
+    # Clauses
+
+    def plain(self, text: m.Text | None, policy: m.Policy) -> str:
+        """A policy text as plain words, for titles and links: a blank becomes ［its label］, a filled one its value."""
+        parts = [s.text if s.kind != "blank" else f"［{s.text}］" for para in self.segments(text, policy) for s in para]
+        return "".join(parts)
+
+    def clause_title(self, clause: m.Clause) -> str:
+        return self.plain(clause.title, clause.policy)
+
+    def label(self, clause: m.Clause) -> str:
+        return clause.label("zh" if self.chinese else "en")
+
+    def full_label(self, clause: m.Clause) -> str:
+        """The label with its ancestors' in Chinese (三、（一）1.), where a bare 1. would be ambiguous."""
+        if not self.chinese:
+            return clause.label("en")
+        return "".join(c.label("zh") for c in [*clause.ancestors(), clause])
+
+    def snippet(self, clause: m.Clause) -> str:
+        words = re.sub(r"\s+", " ", self.plain(clause.text, clause.policy)).strip()
+        if self.chinese:
+            return words if len(words) <= SNIPPET else words[:SNIPPET].rstrip() + "…"
+        if len(words) <= SNIPPET_EN:
+            return words
+        return words[:SNIPPET_EN + 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+    def clause_name(self, clause: m.Clause, full: bool = False) -> str:
+        """How a link or a search result names a clause: its number and title (or, untitled, its first words)."""
+        label = self.full_label(clause) if full else self.label(clause)
+        words = self.clause_title(clause) or self.snippet(clause)
+        return join_label(label, words, self.chinese)
+
+    def segments(self, text: m.Text | None, policy: m.Policy, clause_id: str = "") -> list[list[Segment]]:
+        """A policy text as paragraphs of segments, each part in the reading script: blanks to fill in, filled-in
+        values, and (in the clause clause_id) the words an editor restored, marked."""
+        if text is None:
+            return []
+        raw = text.zh if self.chinese or not text.en.strip() else text.en
+        restored = [n.restored for n in policy.editorial_notes if n.clause == clause_id] if raw == text.zh else []
+        pattern = m.PARAMETER.pattern + "".join(f"|({re.escape(r)})" for r in restored)
+        paragraphs = []
+        for block in re.split(r"\n\s*\n", raw.strip()):
+            out: list[Segment] = []
+            at = 0
+            for match in re.finditer(pattern, block):
+                if match.start() > at:
+                    out.append(Segment("text", self.zh(block[at:match.start()], policy.script)))
+                if match.group(1):
+                    out.append(self._parameter(policy, match.group(1)))
+                else:
+                    out.append(Segment("restored", self.zh(match.group(0), policy.script), self.t("policy.restored")))
+                at = match.end()
+            if at < len(block):
+                out.append(Segment("text", self.zh(block[at:], policy.script)))
+            paragraphs.append(out)
+        return paragraphs
+
+    def line(self, text: m.Text | None, policy: m.Policy) -> list[Segment]:
+        """A short policy text (a check, a title) as one run of segments."""
+        paragraphs = self.segments(text, policy)
+        return [s for i, para in enumerate(paragraphs) for s in ([Segment("text", " ")] if i else []) + para]
+
+    def _parameter(self, policy: m.Policy, name: str) -> Segment:
+        param = policy.parameter(name)
+        if param is None:
+            return Segment("blank", name, self.t("policy.blank"))
+        label = self.text(param.label, policy.script)
+        if param.value is None:
+            return Segment("blank", label, f"{self.t('policy.blank')}: {label}")
+        return Segment("value", self.text(param.value, policy.script), label)
+
+    def reference(self, ref: str, policy: m.Policy) -> Link:
+        target = self.handbook.resolve(ref, policy)
+        if isinstance(target, m.ExternalDocument):
+            name = self.text(target.name, self.data_script("external"))
+            return Link(name, target.url or "", self.t("clause.external"), "external")
+        if isinstance(target, m.Clause):
+            path = self.link(paths.policy(target.policy.id)) + f"#{target.id}"
+            other = target.policy is not policy
+            note = self.policy_title(target.policy) if other else ""
+            return Link(self.clause_name(target, full=True), path, note, "policy" if other else "clause")
+        return Link(ref, "", "", "missing")
+
+    def check(self, check: m.Check) -> CheckView:
+        policy = check.clause.policy
+        return CheckView(check.id, self.line(check.do, policy), self.role_link(check.role),
+                         self.t(f"frequency.{check.frequency}"), self.plain(check.evidence, policy))
+
+    def clause(self, clause: m.Clause, deep: bool = True) -> ClauseView:
+        """The clause as the page shows it; with deep, its sub-clauses too."""
+        policy = clause.policy
+        notes = [
+            NoteView(n.original, self.zh(n.restored, policy.script), self.text(n.reason, policy.script))
+            for n in policy.editorial_notes if n.clause == clause.id
+        ]
+        checks = [self.check(c) for c in clause.checks]
+        untranslated = self.untranslated(clause.text) or self.untranslated(clause.title)
+        return ClauseView(
+            id=clause.id, level=clause.level, label=self.label(clause), full_label=self.full_label(clause),
+            title=self.clause_title(clause), name=self.clause_name(clause),
+            paragraphs=self.segments(clause.text, policy, clause.id),
+            refs=[self.reference(r, policy) for r in clause.refs], roles=[self.role_link(r) for r in clause.applies_to],
+            topics=[self.topic_link(t) for t in clause.topics], checks=checks, notes=notes,
+            children=[self.clause(c) for c in clause.clauses] if deep else [], lang=policy.script if untranslated else "",
+        )
+
+
+def join_label(label: str, words: str, chinese: bool) -> str:
+    """一、總則 and （一）目的 run together; 1. 市場調研 and 1.2 Scope take a space."""
+    if not label:
+        return words
+    if not words:
+        return label
+    if chinese and label.endswith(("、", "）")):
+        return label + words
+    return f"{label} {words}"

@@ -1,0 +1,70 @@
+/* Rulebook: small behaviours on top of mkdocs-material, all optional (every page reads fine without them).
+   - a clause's link icon copies the clause's full address (Material's clipboard support shows "copied");
+   - the language menu keeps the clause the reader is at (#clause-id exists in every language);
+   - search shows results in the page's language first: the index holds all three languages;
+   - [data-print] buttons print the page. */
+(function () {
+  "use strict";
+
+  var LANGUAGES = ["zh-Hans", "en"]; // folders of the non-default languages; zh-Hant lives at the root
+
+  function siteRoot() {
+    // Material sets __md_scope to the site root; fall back to the page's folder.
+    return typeof __md_scope !== "undefined" ? __md_scope : new URL(".", location.href);
+  }
+
+  function languageOf(href) {
+    var path = new URL(href, location.href).pathname;
+    var root = siteRoot().pathname;
+    var rest = path.indexOf(root) === 0 ? path.slice(root.length) : path.replace(/^\//, "");
+    for (var i = 0; i < LANGUAGES.length; i++) {
+      if (rest === LANGUAGES[i] || rest.indexOf(LANGUAGES[i] + "/") === 0) return LANGUAGES[i];
+    }
+    return "zh-Hant";
+  }
+
+  function setUpClauseLinks() {
+    var page = location.href.split("#")[0];
+    document.querySelectorAll("a.rb-anchor[data-clause]").forEach(function (a) {
+      a.setAttribute("data-clipboard-text", page + "#" + a.getAttribute("data-clause"));
+    });
+  }
+
+  function keepClauseOnLanguageSwitch(event) {
+    var link = event.target.closest && event.target.closest("a.md-select__link[hreflang]");
+    if (link && location.hash) link.href = link.href.split("#")[0] + location.hash;
+  }
+
+  function filterResults(list) {
+    var current = document.documentElement.lang;
+    var items = Array.prototype.slice.call(list.querySelectorAll(".md-search-result__item"));
+    var mine = items.filter(function (item) {
+      var link = item.querySelector("a[href]");
+      return link && languageOf(link.href) === current;
+    });
+    items.forEach(function (item) { item.hidden = mine.length > 0 && mine.indexOf(item) < 0; });
+    var meta = document.querySelector(".md-search-result__meta");
+    if (meta && mine.length) meta.textContent = meta.textContent.replace(/\d+/, String(mine.length));
+  }
+
+  function setUpSearchFilter() {
+    var list = document.querySelector(".md-search-result__list");
+    if (!list || list.dataset.rbFiltered) return;
+    list.dataset.rbFiltered = "yes";
+    new MutationObserver(function () { filterResults(list); }).observe(list, { childList: true });
+  }
+
+  function setUp() {
+    setUpClauseLinks();
+    setUpSearchFilter();
+  }
+
+  document.addEventListener("click", function (event) {
+    keepClauseOnLanguageSwitch(event);
+    var printer = event.target.closest && event.target.closest("[data-print]");
+    if (printer) window.print();
+  }, true);
+
+  if (typeof document$ !== "undefined") document$.subscribe(setUp);
+  else document.addEventListener("DOMContentLoaded", setUp);
+})();

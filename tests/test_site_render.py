@@ -1,0 +1,166 @@
+"""The site renderer on the small fixture corpus (tests/fixtures/mini), without mkdocs: what a policy page says.
+
+Expected words come from the fixture's YAML (and the Simplified or Traditional forms of its characters).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cssselect2
+import pytest
+import tinyhtml5
+
+from generator.loader import load
+from generator.model import Text
+from generator.project import Project
+from generator.site import paths
+from generator.site.plugin import _toc
+from generator.site.render import Downloads, Heading, SitePage, SiteRenderer
+
+FIXTURE = Path(__file__).parent / "fixtures" / "mini"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "site"
+
+
+@pytest.fixture
+def handbook():
+    hb, findings, broken = load(Project(FIXTURE))
+    assert not broken and not [f for f in findings if f.severity == "error"]
+    return hb
+
+
+def render(handbook, path: str, downloads: Downloads = Downloads()):
+    pages = {p.path: p for p in SiteRenderer(handbook, TEMPLATES, downloads).pages()}
+    tree = tinyhtml5.parse(pages[path].body, namespace_html_elements=False)
+    return pages[path], cssselect2.ElementWrapper.from_html_root(tree)
+
+
+def words(element) -> str:
+    return "".join(element.etree_element.itertext()).strip()
+
+
+def clause(page, clause_id):
+    return page.query(f'[id="{clause_id}"]').parent
+
+
+def test_an_unfilled_parameter_is_a_marked_blank_with_its_label(handbook):
+    for lang, label in (("zh-Hant", "具體時間"), ("zh-Hans", "具体时间"), ("en", "exact time")):
+        page, html = render(handbook, paths.in_language("policies/mini-wall-rules/", lang))
+        blanks = [words(b) for b in clause(html, "working-hours").query_all(".rb-blank")]
+        assert blanks == [label]
+        assert "{start-time}" not in page.body
+
+
+def test_a_filled_parameter_shows_its_value(handbook):
+    for lang, value in (("zh-Hant", "十"), ("en", "ten")):
+        _, html = render(handbook, paths.in_language("policies/mini-wall-rules/", lang))
+        section = clause(html, "expense-reimbursement")
+        assert [words(v) for v in section.query_all(".rb-value")] == [value]
+        assert not list(section.query_all(".rb-blank"))
+
+
+def test_the_blanks_notice_lists_each_clause_with_its_blanks(handbook):
+    _, html = render(handbook, "policies/mini-wall-rules/")
+    items = [words(li) for li in html.query_all(".rb-blanks li")]
+    assert len(items) == 2
+    assert items[0].startswith("二、（一）1.") and "具體時間" in items[0]
+    assert items[1].startswith("二、（一）2. 遲到") and items[1].count("X") == 2
+
+
+def test_the_missing_script_is_derived_in_both_directions(handbook):
+    _, html = render(handbook, "zh-Hans/policies/mini-wall-rules/")
+    assert words(html.query("h1")) == "运营部规章上墙制度（范例）"
+    _, html = render(handbook, "policies/mini-finance-rules/")
+    assert words(html.query("h1")) == "財務管理規定（範例）"
+    assert words(clause(html, "budget-control").query(".rb-clause__text")).startswith("各部門每年編制預算")
+
+
+def test_cross_references_name_their_target(handbook):
+    _, html = render(handbook, "policies/mini-wall-rules/")
+    refs = {a.etree_element.get("href"): words(a) for a in clause(html, "expense-reimbursement").query_all("a.rb-ref")}
+    assert refs == {"../mini-finance-rules/#budget-control": "財務管理規定（範例） 二、預算控制"}
+    refs = {a.etree_element.get("href"): words(a) for a in clause(html, "absence").query_all("a.rb-ref")}
+    assert refs == {"#lateness": "二、（一）2. 遲到"}
+    external = [words(e) for e in clause(html, "absence").query_all(".rb-ref--external")]
+    assert external == ["公司請假流程 外部文件"]
+    _, html = render(handbook, "en/policies/mini-finance-rules/")
+    refs = {a.etree_element.get("href"): words(a) for a in clause(html, "budget-control").query_all("a.rb-ref")}
+    assert refs == {"../mini-wall-rules/#expense-reimbursement": "Operations Department Wall Rules (Sample) 3.1.1 Expense reimbursement"}
+
+
+def test_an_untitled_clause_is_named_by_its_first_words(handbook):
+    page, _ = render(handbook, "policies/mini-wall-rules/")
+    assert page.search_titles["fairness"] == "制度面前人人平等，對所有員工一視同仁。"
+    assert page.search_titles["working-hours"] == "員工應於每日［具體時間］前到崗打卡。"
+    page, _ = render(handbook, "en/policies/mini-wall-rules/")
+    assert page.search_titles["fairness"] == "1.3.2 Everyone is equal before these rules, and all employees are…"
+
+
+def test_restored_words_are_marked_and_the_note_shows_the_original(handbook):
+    _, html = render(handbook, "policies/mini-wall-rules/")
+    section = clause(html, "office-supplies")
+    assert [words(i) for i in section.query_all("ins.rb-restored")] == ["確保"]
+    assert "確??蛻" in words(section.query(".rb-note"))
+
+
+def test_the_truncated_source_is_announced(handbook):
+    _, html = render(handbook, "en/policies/mini-wall-rules/")
+    assert "incomplete copy" in words(html.query(".rb-truncated"))
+    _, html = render(handbook, "en/policies/mini-finance-rules/")
+    assert html.query(".rb-truncated") is None
+
+
+def test_printable_files_are_linked_only_when_the_build_writes_them(handbook):
+    page, html = render(handbook, "policies/mini-wall-rules/")
+    assert "posters/" not in page.body and ".pdf" not in page.body
+    assert [a.etree_element.get("href") for a in html.query_all(".rb-print a")] == [
+        "../../checklists/mini-wall-rules/expense-claim/"
+    ]
+    page, html = render(handbook, "en/policies/mini-wall-rules/", Downloads(posters=True, checklists=True))
+    hrefs = [a.etree_element.get("href") for a in html.query_all(".rb-print a")]
+    assert hrefs == [
+        "../../../posters/mini-wall-rules/attendance-zh-Hant.pdf",
+        "../../../posters/mini-wall-rules/attendance-zh-Hans.pdf",
+        "../../../posters/mini-wall-rules/attendance-en.pdf",
+        "../../checklists/mini-wall-rules/expense-claim/",
+        "../../../checklists/mini-wall-rules/expense-claim.pdf",
+        "../../../checklists/mini-wall-rules/expense-claim.csv",
+        "../../../checklists/mini-wall-rules/expense-claim.json",
+    ]
+
+
+def test_policy_text_never_becomes_markup(handbook):
+    policy = handbook.policies["mini-finance-rules"]
+    policy.title = Text('<img src=x onerror="alert(1)">', "<script>alert(2)</script>")
+    target = policy.clause("budget-control")
+    target.title = Text("<b>預算</b>", "<b>Budget</b>")
+    target.text = Text("<script>alert(3)</script>", "<script>alert(4)</script>")
+    for lang in paths.LANGUAGES:
+        page, html = render(handbook, paths.in_language("policies/mini-finance-rules/", lang))
+        assert "<script>" not in page.body and "<img" not in page.body and "<b>" not in page.body
+        assert "&lt;script&gt;" in page.body
+    toc = _toc(SitePage("x/", "en", "t", "", [Heading(1, "a", "<b>x</b>")]))
+    assert [item.title for item in toc] == ["&lt;b&gt;x&lt;/b&gt;"]
+
+
+def test_the_role_page_gathers_what_names_the_role_and_its_departments(handbook):
+    _, html = render(handbook, "en/roles/operations-supervisor/")
+    sections = [words(h) for h in html.query_all("h2")]
+    assert sections[0] == "Applying to Operations Supervisor"
+    links = [a.etree_element.get("href") for a in html.query_all("a.rb-role__clause")]
+    assert links == ["../../policies/mini-wall-rules/#improvement"]
+    _, html = render(handbook, "en/roles/finance-department/")
+    assert [words(h) for h in html.query_all("h2")][:2] == ["Applying to Finance Department", "Checks Finance Department carries out"]
+
+
+@pytest.mark.parametrize("source, target, link", [
+    ("policies/a/", "policies/a/#x", "#x"),
+    ("policies/a/", "policies/b/#x", "../b/#x"),
+    ("policies/a/", "", "../../"),
+    ("", "policies/a/", "policies/a/"),
+    ("", "", "./"),
+    ("en/policies/a/", "posters/a/p-en.pdf", "../../../posters/a/p-en.pdf"),
+    ("en/checklists/a/c/", "en/", "../../../"),
+])
+def test_links_between_pages_are_relative(source, target, link):
+    assert paths.relative(source, target) == link
