@@ -35,6 +35,7 @@ $(VENV)/.installed: pyproject.toml
 
 bench: setup
 	$(PY) benchmarks/check.py
+	$(PY) benchmarks/build.py
 
 check: setup
 	$(VENV)/bin/rulebook check

@@ -15,7 +15,11 @@ from generator.findings import Finding, finding
 JsonPath = tuple  # ("clauses", 0, "text", "en")
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (its wheels are): the pure-Python scanner is most of a check's time.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):
     """SafeLoader that leaves dates as text: the schema checks their form, and the model keeps what was written."""
 
 
