@@ -25,6 +25,8 @@ def check(project: Project, paths: list[Path] | None = None, today: date | None 
     handbook, findings, _ = load(project, everything + [t for t in targets if t.resolve() not in known])
     findings += rules.run(handbook, today, whole=whole)
     if not whole:
-        wanted = {str(t) for t in targets} | {str(t.resolve()) for t in targets}
-        findings = [f for f in findings if f.path in wanted or str(Path(f.path).resolve()) in wanted]
+        # The named files' findings, and always the handbook data's: with a broken roles.yaml no role can be checked.
+        wanted = {str(t.resolve()) for t in targets}
+        data = project.handbook_data.resolve()
+        findings = [f for f in findings if str(Path(f.path).resolve()) in wanted or data in Path(f.path).resolve().parents]
     return handbook, sorted(set(findings), key=lambda f: (f.path, f.line, f.col, f.code, f.message))

@@ -27,6 +27,13 @@ def _relative(project: Project, path: str) -> str:
     return project.relative(Path(path))
 
 
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date written YYYY-MM-DD") from None
+
+
 def _print_findings(project: Project, findings, file=None) -> None:
     """Findings as `rulebook check` prints them: path:line:col: CODE message, hints, then the summary."""
     file = file or sys.stdout
@@ -43,8 +50,7 @@ def cmd_check(args) -> int:
     if missing:
         print(f"rulebook check: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return USAGE
-    today = date.fromisoformat(args.today) if args.today else None
-    _, findings = check(project, [Path(p) for p in args.paths] or None, today)
+    _, findings = check(project, [Path(p) for p in args.paths] or None, args.today)
     if args.format == "json":
         print(to_json([replace(f, path=_relative(project, f.path)) for f in findings]))
     else:
@@ -214,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH", help="policy files or folders (default: the project's policies/)")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
-    p.add_argument("--today", metavar="YYYY-MM-DD", help="date to check review deadlines against (default: today)")
+    p.add_argument("--today", metavar="YYYY-MM-DD", type=_date, help="date to check review deadlines against (default: today)")
     p.set_defaults(run=cmd_check)
 
     p = sub.add_parser(

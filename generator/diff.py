@@ -11,11 +11,11 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from generator.loader import build_policy
+from generator.loader import build_policy, policy_files
 from generator.model import Clause, Policy
 from generator.project import Project
 from generator.schema import validate
-from generator.source import load_document
+from generator.source import load_document, read_text
 
 WORKING_TREE = None  # a revision of None means the files as they are on disk
 
@@ -90,16 +90,17 @@ class Comparison:
 
 
 def _git(project: Project, *args: str) -> str:
-    result = subprocess.run(["git", "-C", str(project.root), *args], capture_output=True, text=True)
+    result = subprocess.run(["git", "-C", str(project.root), *args], capture_output=True)
     if result.returncode != 0:
-        raise RevisionError(result.stderr.strip() or f"git {' '.join(args)} failed")
-    return result.stdout
+        raise RevisionError(result.stderr.decode(errors="replace").strip() or f"git {' '.join(args)} failed")
+    # Undecodable bytes become U+FFFD, which no schema-valid policy contains: such a file is reported as unreadable.
+    return result.stdout.decode("utf-8", errors="replace")
 
 
-def _policy_texts(project: Project, revision: str | None) -> dict[str, tuple[Path, str]]:
-    """{file name: (path for messages, YAML text)} of the policy files at a revision."""
+def _policy_texts(project: Project, revision: str | None) -> dict[str, tuple[Path, str | None]]:
+    """{file name: (path for messages, YAML text or None when it cannot be read)} of the policy files at a revision."""
     if revision is WORKING_TREE:
-        return {p.name: (p, p.read_text(encoding="utf-8")) for p in sorted(project.policies.glob("*.yaml"))}
+        return {p.name: (p, read_text(p)[0]) for p in policy_files([project.policies])}
     folder = PurePosixPath(project.policies.relative_to(project.root).as_posix())
     try:
         _git(project, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
@@ -113,6 +114,9 @@ def load_revision(project: Project, revision: str | None) -> tuple[dict[str, Pol
     """The policies at a revision that load cleanly, and the names of those that do not."""
     policies, unreadable = {}, []
     for name, (path, text) in _policy_texts(project, revision).items():
+        if text is None or "\ufffd" in text:
+            unreadable.append(f"{path}")
+            continue
         doc, problems = load_document(path, text)
         if doc is None or problems or not isinstance(doc.data, dict) or validate(doc, "policy"):
             unreadable.append(f"{path}")

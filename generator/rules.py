@@ -80,6 +80,18 @@ def references(hb: Handbook, today: date) -> Iterator[Finding]:
                     yield finding(where, "E030", f"reference '{ref}' points to clause '{clause_id}', which {'policy ' + policy_id if policy_id else 'this policy'} does not have")
 
 
+def topic_sources(hb: Handbook, today: date) -> Iterator[Finding]:
+    """A topic's source names the guidance clause it comes from; the site links it, so it must resolve."""
+    data = hb.data.get("requirements")
+    for topic in hb.topics.values():
+        if topic.source is None or not hb.policies:
+            continue
+        policy_id, _, _ = topic.source.partition("#")
+        policy = hb.policies.get(policy_id)
+        if topic.source.startswith("external:") or not policy_id or policy is None or hb.resolve(topic.source, policy) is None:
+            yield finding(data.smap.at(topic.at + ("source",)), "E030", f"topic '{topic.id}' names its source '{topic.source}', which is no clause of the handbook", "Write it as policy-id#clause-id.")
+
+
 def roles_and_topics(hb: Handbook, today: date) -> Iterator[Finding]:
     if "roles" in hb.data:
         for p in hb.policies.values():
@@ -112,7 +124,7 @@ def topic_coverage(hb: Handbook, today: date) -> Iterator[Finding]:
     if data is None or not hb.policies:
         return
     for topic in hb.topics.values():
-        if not any(p.type == "regulation" for p in hb.policies.values() for c in p.walk() if topic.id in c.topics):
+        if not any(c.policy.type == "regulation" for c in hb.covering(topic.id)):
             yield finding(data.smap.at(topic.at + ("id",)), "E041", f"required topic '{topic.id}' ({topic.name.zh}) is covered by no clause of any regulation")
 
 
@@ -194,9 +206,9 @@ def glossary_terms(hb: Handbook, today: date) -> Iterator[Finding]:
     glossary = hb.data.get("glossary")
     if glossary is None:
         return
+    # An occurrence inside a longer glossary term (離職 inside 離職面談) is judged by the longer term alone.
+    longer = {t.zh: [o.zh for o in hb.terms if t.zh in o.zh and t.zh != o.zh] for t in hb.terms}
     for p in hb.policies.values():
-        # An occurrence inside a longer glossary term (離職 inside 離職面談) is judged by the longer term alone.
-        longer = {t.zh: [o.zh for o in hb.terms if t.zh in o.zh and t.zh != o.zh] for t in hb.terms}
         terms = [
             (convert(t.zh, glossary.script, p.script), [convert(x, glossary.script, p.script) for x in t.exclude + longer[t.zh]], t)
             for t in hb.terms
@@ -220,11 +232,11 @@ def _uses(english: str, form: str) -> bool:
 
 
 RULES: list[Rule] = [
-    file_name, unique_ids, retired_ids, references, roles_and_topics, required_clauses, topic_coverage,
+    file_name, unique_ids, retired_ids, references, roles_and_topics, required_clauses, topic_coverage, topic_sources,
     translations, numbering, parameters, editorial_notes, selections, review_dates, glossary_terms,
 ]
 
-WHOLE_HANDBOOK_RULES = {topic_coverage}
+WHOLE_HANDBOOK_RULES = {topic_coverage, topic_sources}
 
 
 def run(hb: Handbook, today: date, whole: bool = True) -> list[Finding]:

@@ -63,8 +63,14 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _build(node: yaml.Node, loader: _Loader, at: JsonPath, smap: SourceMap, findings: list[Finding]):
+def _build(node: yaml.Node, loader: _Loader, at: JsonPath, smap: SourceMap, findings: list[Finding], seen: set[int]):
     smap.values[at] = _mark(node)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        # A composed alias is the same node again: refusing repeats stops self-reference and "billion laughs" files.
+        if id(node) in seen:
+            findings.append(finding((smap.path, *_mark(node)), "E010", f"{'.'.join(map(str, at)) or '(top level)'}: aliases (*name) are not allowed in these files; write the value out"))
+            return None
+        seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         result: dict = {}
         for key_node, value_node in node.value:
@@ -80,11 +86,15 @@ def _build(node: yaml.Node, loader: _Loader, at: JsonPath, smap: SourceMap, find
                 )
                 continue
             smap.keys[at + (key,)] = _mark(key_node)
-            result[key] = _build(value_node, loader, at + (key,), smap, findings)
+            result[key] = _build(value_node, loader, at + (key,), smap, findings, seen)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(child, loader, at + (i,), smap, findings) for i, child in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+        return [_build(child, loader, at + (i,), smap, findings, seen) for i, child in enumerate(node.value)]
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, TypeError, AttributeError):  # e.g. `!!int abc`: a tag the value does not fit
+        findings.append(finding((smap.path, *_mark(node)), "E010", f"{'.'.join(map(str, at))}: '{node.value}' cannot be read as {node.tag.rsplit(':', 1)[-1]}"))
+        return None
 
 
 def read_text(path: Path) -> tuple[str | None, list[Finding]]:
@@ -114,7 +124,7 @@ def load_document(path: Path, text: str | None = None) -> tuple[Document | None,
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
-            data = _build(node, loader, (), smap, findings) if node is not None else None
+            data = _build(node, loader, (), smap, findings, set()) if node is not None else None
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -126,4 +136,6 @@ def load_document(path: Path, text: str | None = None) -> tuple[Document | None,
         return None, [finding((path, line, col), "E002", f"YAML syntax error: {problem}")]
     except yaml.YAMLError as exc:
         return None, [finding((path, 1, 1), "E002", f"YAML error: {exc}")]
+    except RecursionError:
+        return None, [finding((path, 1, 1), "E002", "the file nests lists or mappings too deeply to read")]
     return Document(path, data, smap), findings

@@ -186,3 +186,65 @@ def test_every_subcommand_has_help():
     for name, subparser in sub.choices.items():
         assert subparser.format_help().startswith("usage: rulebook " + name), name
         assert subparser.description or subparser.format_help().count("\n") > 3
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"id: &a [*a]\n", "aliases (*name) are not allowed"),
+        (b"a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n", "aliases (*name) are not allowed"),
+        (b"id: !!int abc\n", "cannot be read as int"),
+        (b"id: !!timestamp abc\n", "cannot be read as timestamp"),
+        (b"id: !python/object:os.system x\n", "YAML syntax error"),
+        (b"id: " + b"[" * 5000 + b"]" * 5000 + b"\n", "too deeply"),
+    ],
+    ids=["self-alias", "alias-bomb", "bad-int", "bad-timestamp", "python-tag", "deep-nesting"],
+)
+def test_hostile_yaml_gives_a_finding_not_a_traceback(tmp_path, capsys, content, message):
+    project = make_project(tmp_path)
+    bad = project / "policies" / "broken.yaml"
+    bad.write_bytes(content)
+    exit_code, out = run_check(project, str(bad), "--format", "json", capsys=capsys)
+    findings = json.loads(out)["findings"]
+    assert exit_code == 1 and any(message in f["message"] for f in findings), findings
+
+
+def test_bad_today_is_a_usage_error(tmp_path, capsys):
+    project = make_project(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(["-C", str(project), "check", "--today", "2024-13-01"])
+    assert exc.value.code == 2
+    assert "'2024-13-01' is not a date written YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_external_document_links_must_be_web_addresses(tmp_path, capsys):
+    project = make_project(tmp_path, CASES / "clean-policy.yaml")
+    external = project / "policies/handbook/external.yaml"
+    external.write_text(external.read_text(encoding="utf-8").replace(
+        "    name: {zh: 公司請假流程, en: Company leave procedure}\n",
+        "    name: {zh: 公司請假流程, en: Company leave procedure}\n    url: 'javascript:alert(1)'\n", 1), encoding="utf-8")
+    code, out = run_check(project, "--format", "json", capsys=capsys)
+    found = [f for f in json.loads(out)["findings"] if f["path"].endswith("external.yaml")]
+    assert [f["code"] for f in found] == ["E010"] and "javascript" in found[0]["message"]
+
+
+def test_checking_one_file_still_reports_broken_handbook_data(tmp_path, capsys):
+    project = make_project(tmp_path, CASES / "clean-policy.yaml")
+    roles = project / "policies/handbook/roles.yaml"
+    roles.write_text(roles.read_text(encoding="utf-8").replace("kind: group", "kind: team", 1), encoding="utf-8")
+    code, out = run_check(project, str(project / "policies" / "clean-policy.yaml"), "--format", "json", capsys=capsys)
+    found = json.loads(out)["findings"]
+    assert code == 1 and [(Path(f["path"]).name, f["code"]) for f in found] == [("roles.yaml", "E010")]
+
+
+def test_topic_source_must_name_a_clause(tmp_path, capsys):
+    project = make_project(tmp_path, CASES / "clean-policy.yaml")
+    requirements = project / "policies/handbook/requirements.yaml"
+    text = requirements.read_text(encoding="utf-8").replace("source: operations-rules-guide#process-standards", "source: clean-policy#purpose", 1)
+    text = text.replace("source: operations-rules-guide#job-responsibilities", "source: clean-policy#no-such-clause", 1)
+    requirements.write_text(text, encoding="utf-8")
+    code, out = run_check(project, "--format", "json", capsys=capsys)
+    sources = [f for f in json.loads(out)["findings"] if f["code"] == "E030"]
+    # Every topic but `process` now names a clause this project does not hold.
+    assert len(sources) == 9 and all(f["path"].endswith("requirements.yaml") for f in sources)
+    assert not any("'process'" in f["message"] for f in sources)

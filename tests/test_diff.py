@@ -142,3 +142,10 @@ def test_a_broken_file_is_named_not_crashed_on(project, capsys):
     (project / "policies" / "clean-policy.yaml").write_text("id: [broken\n", encoding="utf-8")
     data = diff_json(project, capsys)
     assert data["unreadable"] == [str(project / "policies" / "clean-policy.yaml")]
+
+
+def test_undecodable_file_is_named_not_crashed_on(project, capsys):
+    (project / "policies" / "latin1.yaml").write_bytes("id: caf\xe9\n".encode("latin-1"))
+    (project / "policies" / "folder.yaml").mkdir()
+    data = diff_json(project, capsys)
+    assert data["unreadable"] == [str(project / "policies" / "latin1.yaml")]

@@ -35,12 +35,12 @@ def test_labels_follow_depth(handbook):
     assert (chapter.label("en"), section.label("en"), item.label("en")) == ("5", "5.1", "5.1.3")
 
 
-def test_style_overrides_depth(handbook):
+def test_style_overrides_depth(handbook, monkeypatch):
     policy = handbook.policies["operations-wall-rules"]
     item = policy.clauses[4].clauses[0].clauses[2]
-    item.style = "sub-item"
+    monkeypatch.setattr(item, "style", "sub-item")
     assert item.label() == "(3)"
-    item.style = "chapter"
+    monkeypatch.setattr(item, "style", "chapter")
     assert item.label() == "三、"
 
 
@@ -49,11 +49,14 @@ def test_unnumbered_clause_has_no_label(handbook):
     assert [c.label() for c in training_plan.clauses] == ["", "", ""]
 
 
-def test_next_review_from_interval_or_date(handbook):
+def test_next_review_from_interval_or_date(handbook, monkeypatch):
     policy = handbook.policies["heitie-operations"]
     assert policy.effective == date(2026, 12, 1) and policy.review_interval_months == 12
     assert policy.next_review == date(2027, 12, 1)
-    policy.review_next = date(2027, 3, 1)
+    monkeypatch.setattr(policy, "effective", date(2026, 1, 31))
+    monkeypatch.setattr(policy, "review_interval_months", 1)
+    assert policy.next_review == date(2026, 2, 28)  # no 31 February: the day is kept within every month
+    monkeypatch.setattr(policy, "review_next", date(2027, 3, 1))
     assert policy.next_review == date(2027, 3, 1)
 
 

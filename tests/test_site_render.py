@@ -164,3 +164,21 @@ def test_the_role_page_gathers_what_names_the_role_and_its_departments(handbook)
 ])
 def test_links_between_pages_are_relative(source, target, link):
     assert paths.relative(source, target) == link
+
+
+def test_clause_titles_enter_the_search_index_as_text_not_markup():
+    from generator.site.search import augment
+
+    index = {"docs": [{"location": "policies/x/#a", "title": "x", "text": "報銷"}, {"location": "policies/x/", "title": "A &amp; B", "text": ""}]}
+    out = augment(index, {"policies/x/#a": '<img src=x onerror="alert(1)">'})
+    assert "<img" not in out["docs"][0]["title"] and "&lt;img" in out["docs"][0]["title"]
+    assert out["docs"][1]["title"] == "A &amp; B"  # mkdocs' own titles are escaped already: not twice
+
+
+def test_table_of_contents_lists_numbered_or_titled_clauses_only():
+    hb, _, _ = load(Project(Path(__file__).resolve().parents[1]))
+    page = SiteRenderer(hb, TEMPLATES, Downloads()).policy_page(hb.policies["operations-rules-guide"], "en")
+    ids = [h.id for h in page.headings]
+    # The guide opens with an untitled, unnumbered overview paragraph: a contents entry would read as nothing.
+    assert "overview" not in ids and "answer-2-conclusion" not in ids
+    assert ids[:2] == ["process-standards", "job-responsibilities"]

@@ -107,7 +107,7 @@ class SiteRenderer:
         body = self._render("policy.html", path, lang, policy=policy, meta=self._meta(policy, r), clauses=clauses,
                             blanks=self._blanks(policy, r), notes=self._notes(policy, r),
                             posters=self._posters(policy, r), checklists=self._checklists(policy, r))
-        headings = [Heading(c.level, c.id, r.clause_name(c)) for c in policy.walk() if c.level <= 2 and (c.label or c.title)]
+        headings = [Heading(c.level, c.id, r.clause_name(c)) for c in policy.walk() if c.level <= 2 and (c.number is not None or c.title)]
         # Search results name a clause by its words alone in Chinese: a numeral such as 一 would become a one-character
         # token, which the search box's query cutting stops at (see search.words_of).
         titles = {c.id: (r.clause_title(c) or r.snippet(c)) if r.chinese else r.clause_name(c) for c in policy.walk()}

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import opencc
+from markupsafe import escape
 
 from generator import model as m
 from generator.scripts import convert
@@ -138,9 +139,10 @@ def augment(index: dict, titles: dict[str, str]) -> dict:
     entry's words in both scripts, and the titles named in titles (location "policies/x/#clause-id" → title)."""
     for doc in index.get("docs", []):
         title = titles.get(doc.get("location", ""))
-        doc["title"] = segment(title if title else doc.get("title", ""))
+        # The search box shows titles as HTML; mkdocs' own are escaped already, a clause title is plain text.
+        doc["title"] = str(escape(segment(title))) if title else segment(doc.get("title", ""))
         doc["text"] = segment(doc.get("text", ""))
-        words = search_words(doc["title"] + " " + doc["text"])
+        words = search_words((title or doc["title"]) + " " + doc["text"])
         if words:
             doc[WORDS_FIELD] = CUT.join(words)
     return index
