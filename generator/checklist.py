@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from generator import pdf
-from generator.model import PARAMETER, Check, Checklist, ChecklistField, Clause, Handbook, Policy, Text
+from generator.model import PARAMETER, Check, Checklist, ChecklistField, Handbook, Policy, Text
 from generator.project import Project
 from generator.scripts import convert
+from generator.site import paths
 
 LANGS = ("zh-Hant", "zh-Hans", "en", "bilingual")
 FORMATS = ("pdf", "csv", "json")
@@ -162,25 +163,17 @@ class _Words:
         return self.all(role.name, self.handbook.data["roles"].script if "roles" in self.handbook.data else "zh-Hant")
 
 
-def clause_number(clause: Clause, lang: str) -> str:
-    """二、（一）2. in Chinese (each level's label in turn), 2.1.2 in English."""
-    if lang == "en":
-        return clause.label("en")
-    return "".join(c.label("zh") for c in [*clause.ancestors(), clause])
-
-
 def resolve(handbook: Handbook, policy: Policy, checklist: Checklist) -> list[tuple[str, Check]]:
     """The checklist's checks in order, each with its normalised reference; a dangling one stops with E080's words."""
     found, dangling = [], []
     for i, item in enumerate(checklist.items):
-        policy_id, _, check_id = item.partition("#")
-        target = handbook.policies.get(policy_id) if policy_id else policy
-        check = target.check(check_id) if target else None
+        check = handbook.resolve_check(item, policy)
         if check is None:
             dangling.append(f"{policy.path.name}:{policy.pos(checklist.at + ('items', i))[1]}: checklist "
                             f"'{checklist.id}' lists check '{item}', which does not exist")
             continue
-        found.append((check_id if target is policy else f"{target.id}#{check_id}", check))
+        owner = check.clause.policy
+        found.append((check.id if owner is policy else f"{owner.id}#{check.id}", check))
     if dangling:
         raise ChecklistError("\n".join(dangling) + "\nhint: name checks that exist (`rulebook check` lists them all as E080)")
     return found
@@ -200,8 +193,8 @@ def _content(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str
         rows.append(Row(
             number=number, ref=ref, check=check.id, clause_policy=source.id, clause=clause.id,
             clause_ref=clause.id if source is policy else f"{source.id}#{clause.id}",
-            clause_number=tuple(clause_number(clause, l) for l in langs), clause_title=title,
-            clause_path=f"policies/{source.id}/#{clause.id}", do=words.all(check.do, source.script, source),
+            clause_number=tuple(clause.full_label("en" if l == "en" else "zh") for l in langs), clause_title=title,
+            clause_path=f"{paths.policy(source.id)}#{clause.id}", do=words.all(check.do, source.script, source),
             role=check.role, role_name=words.role(check.role), frequency=check.frequency,
             evidence=words.all(check.evidence, source.script, source),
             box=field_name(policy, checklist, ref), note=field_name(policy, checklist, ref, "note"),

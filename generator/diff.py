@@ -11,11 +11,11 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from generator.loader import build_policy, policy_files
+from generator.findings import Finding
+from generator.loader import build_policy, load_valid, policy_files
 from generator.model import Clause, Policy
 from generator.project import Project
-from generator.schema import validate
-from generator.source import load_document, read_text
+from generator.source import read_text
 
 WORKING_TREE = None  # a revision of None means the files as they are on disk
 
@@ -117,8 +117,9 @@ def load_revision(project: Project, revision: str | None) -> tuple[dict[str, Pol
         if text is None or "\ufffd" in text:
             unreadable.append(f"{path}")
             continue
-        doc, problems = load_document(path, text)
-        if doc is None or problems or not isinstance(doc.data, dict) or validate(doc, "policy"):
+        problems: list[Finding] = []
+        doc = load_valid(path, "policy", problems, text)
+        if doc is None or problems:
             unreadable.append(f"{path}")
             continue
         policy = build_policy(doc)

@@ -50,7 +50,6 @@ LINE_TITLE_LONGEST = 30
 class Heading:
     title: str | None
     text: str | None
-    how: str  # "line", "colon", "title-only", "opener", "none"
 
 
 @lru_cache(maxsize=None)
@@ -75,19 +74,19 @@ def explicit(run: str, has_children: bool, script: str) -> Heading | None:
     """A split the source marks itself: a line break, a colon, or a bare heading over sub-clauses. None if unmarked."""
     run = run.strip()
     if not run:
-        return Heading(None, None, "none")
+        return Heading(None, None)
     first, _, rest = run.partition("\n")
     title = first.strip().rstrip("：:")
     # A heading on a line of its own; a line that breaks off after punctuation (…不得遲到、) is a wrapped sentence.
     if rest.strip() and title and len(title) <= LINE_TITLE_LONGEST and title[-1] not in SENTENCE_PUNCTUATION and not re.search("[，。；,;]", title):
-        return Heading(title, join_lines(rest), "line")
+        return Heading(title, join_lines(rest))
     colon = run.find("：")
     # 遲到、早退處理：… is a heading; 包括：… or a colon that ends the run (an introduction to a list) is not.
     if 2 <= colon <= COLON_TITLE_LONGEST and run[colon + 1:].strip() and not any(ch in COLON_TITLE_STOPS for ch in run[:colon]):
         if run[:colon] not in _openers(script)[0]:
-            return Heading(run[:colon], join_lines(run[colon + 1:]), "colon")
+            return Heading(run[:colon], join_lines(run[colon + 1:]))
     if has_children and "\n" not in run and len(run) <= LINE_TITLE_LONGEST and not any(ch in SENTENCE_PUNCTUATION for ch in run):
-        return Heading(run, None, "title-only")
+        return Heading(run, None)
     return None
 
 
@@ -148,7 +147,7 @@ def opener_split(run: str, script: str) -> Heading | None:
             break  # a subject after a heading verb is its object: 財務管理與預算|制定公司財務管理制度
     if best is None or best.pos > TITLE_LONGEST:
         return None
-    return Heading(run[:best.pos], join_lines(run[best.pos:]), "opener")
+    return Heading(run[:best.pos], join_lines(run[best.pos:]))
 
 
 def _opener_at(segment: str, pos: int, script: str) -> str | None:
@@ -183,5 +182,5 @@ def split_siblings(runs: list[tuple[str, bool]], script: str) -> list[Heading]:
     agree = 2 * sum(h is not None for h in found.values()) > len(pending)
     for i in pending:
         text = join_lines(runs[i][0])
-        out[i] = found[i] if agree and found[i] is not None else Heading(None, text or None, "none")
+        out[i] = found[i] if agree and found[i] is not None else Heading(None, text or None)
     return out  # type: ignore[return-value]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from generator.cleanup import BLANK, CJK, FOOTER, NOISE_LINES, CleanText, clean
 from generator.headings import join_lines, split_siblings
-from generator.model import chinese_numeral
+from generator.model import LEVELS, STYLES, chinese_numeral
 from generator.scripts import convert
 
 
@@ -301,7 +301,7 @@ def _plausible_weak(text: str, m: re.Match, kind: str) -> bool:
 
 
 def _label(rank: int, n: int) -> str:
-    return {1: f"{chinese_numeral(n)}、", 2: f"（{chinese_numeral(n)}）", 3: f"{n}."}.get(rank, f"({n})")
+    return STYLES[LEVELS.get(rank, "sub-item")].format(n=n, cn=chinese_numeral(n))
 
 
 def split_headings(node: Node, script: str) -> None:

@@ -28,18 +28,14 @@ def policy_files(paths: list[Path]) -> list[Path]:
     return found
 
 
-def _text(data) -> m.Text | None:
-    return m.Text.of(data)
-
-
 def _clause(data: dict, at: tuple, level: int, parent, policy: m.Policy) -> m.Clause:
     clause = m.Clause(
-        id=data["id"], number=data.get("number"), style=data.get("style"), kind=data.get("kind"), title=_text(data.get("title")),
-        text=_text(data.get("text")), applies_to=list(data.get("applies_to", [])), topics=list(data.get("topics", [])),
+        id=data["id"], number=data.get("number"), style=data.get("style"), kind=data.get("kind"), title=m.Text.of(data.get("title")),
+        text=m.Text.of(data.get("text")), applies_to=list(data.get("applies_to", [])), topics=list(data.get("topics", [])),
         refs=list(data.get("refs", [])), checks=[], clauses=[], level=level, parent=parent, policy=policy, at=at,
     )
     clause.checks = [
-        m.Check(c["id"], _text(c["do"]), c["role"], c["frequency"], _text(c.get("evidence")), clause, at + ("checks", i))
+        m.Check(c["id"], m.Text.of(c["do"]), c["role"], c["frequency"], m.Text.of(c.get("evidence")), clause, at + ("checks", i))
         for i, c in enumerate(data.get("checks", []))
     ]
     clause.clauses = [_clause(child, at + ("clauses", i), level + 1, clause, policy) for i, child in enumerate(data.get("clauses", []))]
@@ -50,26 +46,26 @@ def build_policy(doc: Document) -> m.Policy:
     d = doc.data
     prov, review = d["provenance"], d["review"]
     policy = m.Policy(
-        id=d["id"], type=d["type"], title=_text(d["title"]), script=d["script"], version=d["version"],
+        id=d["id"], type=d["type"], title=m.Text.of(d["title"]), script=d["script"], version=d["version"],
         effective=date.fromisoformat(d["effective"]), owner=d["owner"], approver=d["approver"],
         review_interval_months=review.get("interval_months"),
         review_next=date.fromisoformat(review["next"]) if "next" in review else None,
         source=prov["source"], source_title=prov.get("source_title"), truncated=prov["truncated"],
-        provenance_note=_text(prov.get("note")),
+        provenance_note=m.Text.of(prov.get("note")),
         parameters=[
-            m.Parameter(p["id"], _text(p["label"]), _text(p.get("value")), ("parameters", i))
+            m.Parameter(p["id"], m.Text.of(p["label"]), m.Text.of(p.get("value")), ("parameters", i))
             for i, p in enumerate(d.get("parameters", []))
         ],
         editorial_notes=[
-            m.EditorialNote(n["clause"], n["original"], n["restored"], _text(n["reason"]), ("editorial_notes", i))
+            m.EditorialNote(n["clause"], n["original"], n["restored"], m.Text.of(n["reason"]), ("editorial_notes", i))
             for i, n in enumerate(d.get("editorial_notes", []))
         ],
         retired_ids=list(d.get("retired_ids", [])),
-        posters=[m.Poster(p["id"], _text(p.get("title")), list(p["clauses"]), ("posters", i)) for i, p in enumerate(d.get("posters", []))],
+        posters=[m.Poster(p["id"], m.Text.of(p.get("title")), list(p["clauses"]), ("posters", i)) for i, p in enumerate(d.get("posters", []))],
         checklists=[
             m.Checklist(
-                c["id"], _text(c["title"]), _text(c.get("event")), c.get("role"), c.get("frequency"), list(c["items"]),
-                [m.ChecklistField(f["id"], _text(f["label"]), f.get("type", "text")) for f in c.get("fields", [])],
+                c["id"], m.Text.of(c["title"]), m.Text.of(c.get("event")), c.get("role"), c.get("frequency"), list(c["items"]),
+                [m.ChecklistField(f["id"], m.Text.of(f["label"]), f.get("type", "text")) for f in c.get("fields", [])],
                 ("checklists", i),
             )
             for i, c in enumerate(d.get("checklists", []))
@@ -80,8 +76,9 @@ def build_policy(doc: Document) -> m.Policy:
     return policy
 
 
-def _load_valid(path: Path, schema: str, findings: list[Finding]) -> Document | None:
-    doc, problems = load_document(path)
+def load_valid(path: Path, schema: str, findings: list[Finding], text: str | None = None) -> Document | None:
+    """The document at path (or text, read from there) if it parses and fits its schema; what is wrong goes to findings."""
+    doc, problems = load_document(path, text)
     findings += problems
     if doc is None:
         return None
@@ -108,7 +105,7 @@ def load_handbook_data(project: Project, handbook: m.Handbook, findings: list[Fi
         path = project.handbook_data / f"{name}.yaml"
         if not path.exists():
             continue
-        doc = _load_valid(path, name, findings)
+        doc = load_valid(path, name, findings)
         if doc is None:
             continue
         d = doc.data
@@ -116,7 +113,7 @@ def load_handbook_data(project: Project, handbook: m.Handbook, findings: list[Fi
         findings += _duplicate_ids(doc, {"roles": "roles", "requirements": "topics", "external": "documents"}.get(name))
         if name == "roles":
             for i, r in enumerate(d["roles"]):
-                handbook.roles.setdefault(r["id"], m.Role(r["id"], r["kind"], _text(r["name"]), r.get("part_of"), ("roles", i)))
+                handbook.roles.setdefault(r["id"], m.Role(r["id"], r["kind"], m.Text.of(r["name"]), r.get("part_of"), ("roles", i)))
         elif name == "glossary":
             handbook.terms = [
                 m.Term(t["zh"], t["en"], list(t.get("accept", [])), t.get("note"), ("terms", i), list(t.get("exclude", [])))
@@ -124,14 +121,14 @@ def load_handbook_data(project: Project, handbook: m.Handbook, findings: list[Fi
             ]
         elif name == "requirements":
             handbook.required_clauses = [
-                m.RequiredClause(r["kind"], _text(r["name"]), list(r["policy_types"]), ("required_clauses", i))
+                m.RequiredClause(r["kind"], m.Text.of(r["name"]), list(r["policy_types"]), ("required_clauses", i))
                 for i, r in enumerate(d["required_clauses"])
             ]
             for i, t in enumerate(d["topics"]):
-                handbook.topics.setdefault(t["id"], m.Topic(t["id"], _text(t["name"]), t.get("source"), ("topics", i)))
+                handbook.topics.setdefault(t["id"], m.Topic(t["id"], m.Text.of(t["name"]), t.get("source"), ("topics", i)))
         elif name == "external":
             for i, e in enumerate(d["documents"]):
-                handbook.external.setdefault(e["id"], m.ExternalDocument(e["id"], _text(e["name"]), e.get("url"), ("documents", i)))
+                handbook.external.setdefault(e["id"], m.ExternalDocument(e["id"], m.Text.of(e["name"]), e.get("url"), ("documents", i)))
 
 
 def load(project: Project, paths: list[Path] | None = None) -> tuple[m.Handbook, list[Finding], list[Path]]:
@@ -144,7 +141,7 @@ def load(project: Project, paths: list[Path] | None = None) -> tuple[m.Handbook,
     load_handbook_data(project, handbook, findings)
     broken: list[Path] = []
     for path in policy_files(paths or [project.policies]):
-        doc = _load_valid(path, "policy", findings)
+        doc = load_valid(path, "policy", findings)
         if doc is None:
             broken.append(path)
             continue

@@ -38,9 +38,6 @@ class Text:
     def of(cls, data: dict | None) -> "Text | None":
         return None if data is None else cls(data["zh"], data.get("en", ""))
 
-    def parameters(self) -> tuple[set[str], set[str]]:
-        return set(PARAMETER.findall(self.zh)), set(PARAMETER.findall(self.en))
-
 
 @dataclass
 class Parameter:
@@ -136,6 +133,12 @@ class Clause:
             node = node.parent
         return ".".join(reversed(numbers))
 
+    def full_label(self, lang: str = "zh") -> str:
+        """The label with its ancestors' in Chinese (三、（一）1.), where a bare 1. would be ambiguous; English is already full."""
+        if lang != "zh":
+            return self.label(lang)
+        return "".join(c.label("zh") for c in [*self.ancestors(), self])
+
     def walk(self) -> Iterator["Clause"]:
         yield self
         for child in self.clauses:
@@ -147,10 +150,6 @@ class Clause:
             chain.append(node)
             node = node.parent
         return list(reversed(chain))
-
-    @property
-    def anchor(self) -> str:
-        return self.id
 
 
 @dataclass
@@ -290,6 +289,12 @@ class Handbook:
         policy_id, _, clause_id = ref.partition("#")
         target = self.policies.get(policy_id) if policy_id else policy
         return target.clause(clause_id) if target else None
+
+    def resolve_check(self, item: str, policy: Policy) -> Check | None:
+        """The check a checklist item names (`check-id` in the policy itself, `other-policy#check-id`), or None."""
+        policy_id, _, check_id = item.partition("#")
+        target = self.policies.get(policy_id) if policy_id else policy
+        return target.check(check_id) if target else None
 
     def covering(self, topic_id: str) -> list[Clause]:
         return [c for p in self.policies.values() for c in p.walk() if topic_id in c.topics]

@@ -20,6 +20,7 @@ from generator.model import PARAMETER, Clause, Handbook, Policy, Poster, Text
 from generator.poster_fit import PAPERS, Paper, TooLong, fit, larger
 from generator.project import Project
 from generator.scripts import convert
+from generator.site import paths
 
 LANGS = ("zh-Hant", "zh-Hans", "en")  # what the site prints; "bilingual" is on request
 CHOICES = (*LANGS, "bilingual")
@@ -196,7 +197,7 @@ def poster_content(handbook: Handbook, policy: Policy, poster: Poster, lang: str
     # One heading that only repeats the sheet's title would say it twice.
     if len(items) == 1 and items[0].role == "heading" and _flat(items[0].versions[0].title).casefold() == title[0].casefold():
         items[0] = replace(items[0], titled=False)
-    url = f"{base_url.rstrip('/')}/policies/{policy.id}/#{poster.clauses[0]}" if base_url else None
+    url = f"{base_url.rstrip('/')}/{paths.policy(policy.id)}#{poster.clauses[0]}" if base_url else None
     notes = []
     if words.untranslated:
         notes.append(f"no English text yet for {', '.join(sorted(set(words.untranslated)))}: printed in Chinese")

@@ -190,9 +190,7 @@ def selections(hb: Handbook, today: date) -> Iterator[Finding]:
                     yield finding(p.pos(poster.at + ("clauses", i)), "E080", f"poster '{poster.id}' selects clause '{clause_id}', which does not exist")
         for checklist in p.checklists:
             for i, item in enumerate(checklist.items):
-                policy_id, _, check_id = item.partition("#")
-                target = hb.policies.get(policy_id) if policy_id else p
-                if target is None or target.check(check_id) is None:
+                if hb.resolve_check(item, p) is None:
                     yield finding(p.pos(checklist.at + ("items", i)), "E080", f"checklist '{checklist.id}' lists check '{item}', which does not exist")
 
 

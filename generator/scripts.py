@@ -23,7 +23,3 @@ def convert(text: str, source: str, target: str) -> str:
     if source == target or not text:
         return text
     return _converter(_CONFIG[(source, target)]).convert(text)
-
-
-def other(script: str) -> str:
-    return "zh-Hans" if script == "zh-Hant" else "zh-Hant"

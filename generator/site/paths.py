@@ -10,8 +10,6 @@ import posixpath
 
 LANGUAGES = ("zh-Hant", "zh-Hans", "en")
 DEFAULT_LANGUAGE = "zh-Hant"
-# The Chinese scripts; English pages show Chinese (parallel view, glossary) in the script it was written in.
-SCRIPTS = ("zh-Hant", "zh-Hans")
 
 
 def prefix(lang: str) -> str:

@@ -166,10 +166,7 @@ class Reader:
         return clause.label("zh" if self.chinese else "en")
 
     def full_label(self, clause: m.Clause) -> str:
-        """The label with its ancestors' in Chinese (三、（一）1.), where a bare 1. would be ambiguous."""
-        if not self.chinese:
-            return clause.label("en")
-        return "".join(c.label("zh") for c in [*clause.ancestors(), clause])
+        return clause.full_label("zh" if self.chinese else "en")
 
     def snippet(self, clause: m.Clause) -> str:
         words = re.sub(r"\s+", " ", self.plain(clause.text, clause.policy)).strip()

@@ -50,10 +50,6 @@ class SitePage:
     # Search result titles by anchor, for sections whose heading alone (a bare "1.") would not say what they are.
     search_titles: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def neutral_path(self) -> str:
-        return paths.split_language(self.path)[1]
-
 
 @dataclass
 class NavEntry:
@@ -135,9 +131,7 @@ class SiteRenderer:
                                    files=paths.relative(path, paths.checklist_folder(policy.id))))
         items = []
         for item in checklist.items:
-            policy_id, _, check_id = item.partition("#")
-            owner = self.handbook.policies.get(policy_id) if policy_id else policy
-            check = owner.check(check_id) if owner else None
+            check = self.handbook.resolve_check(item, policy)
             if check is not None:
                 items.append((r.check(check), check.clause))
         body = self._render("checklist.html", path, lang, policy=policy, checklist=checklist, fragment=fragment,
