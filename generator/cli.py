@@ -149,30 +149,14 @@ def cmd_diff(args) -> int:
     return FAILED if args.exit_code and not comparison.empty else 0
 
 
-def _stop_on_errors(project: Project, name: str) -> bool:
-    """Print the findings as `rulebook check` does when the handbook has errors; True when it has."""
-    from generator.check import check
-
-    handbook, findings = check(project)
-    if not any(f.severity == "error" for f in findings):
-        warnings = f" ({summary(findings)}; see `rulebook check`)" if findings else ""
-        print(f"checked {len(handbook.policies)} policies: no errors{warnings}")
-        return False
-    _print_findings(project, findings, sys.stderr)
-    print(f"rulebook {name}: stopped; fix the errors above and run it again", file=sys.stderr)
-    return True
-
-
 def cmd_build(args) -> int:
     import logging
 
-    from mkdocs.exceptions import MkDocsException
+    from mkdocs.exceptions import Abort, MkDocsException
 
     from generator.site.build import BuildRefused, build, log_to_console
 
-    project = _project(args)
-    if _stop_on_errors(project, "build"):
-        return FAILED
+    project = _project(args)  # the rulebook plugin checks the handbook and stops the build on errors
     out = Path(args.out) if args.out else project.root / "site"
     log_to_console(logging.INFO if args.verbose else logging.WARNING)
     try:
@@ -181,8 +165,9 @@ def cmd_build(args) -> int:
         print(f"rulebook build: {exc}", file=sys.stderr)
         return USAGE
     except MkDocsException as exc:
-        print(f"rulebook build: {exc}", file=sys.stderr)
-        print("rulebook build: the previous site was left as it was", file=sys.stderr)
+        # An Abort only says that the build stopped: the reason was logged above it.
+        reason = "stopped" if isinstance(exc, Abort) else str(exc)
+        print(f"rulebook build: {reason}; the previous site was left as it was", file=sys.stderr)
         return FAILED
     print(f"built the handbook site in {seconds:.1f} s: {_relative(project, str(out))}/")
     return 0
@@ -196,8 +181,6 @@ def cmd_serve(args) -> int:
     from generator.site.build import log_to_console, serve
 
     project = _project(args)
-    if _stop_on_errors(project, "serve"):
-        return FAILED
     log_to_console(logging.INFO)
     try:
         serve(project, args.dev_addr, args.open)

@@ -90,6 +90,8 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
         errors = [f for f in findings if f.severity == "error"]
         if errors:
             raise PluginError(failure_message(self.project, errors))
+        warnings = f" ({summary(findings)}; see `rulebook check`)" if findings else ""
+        log.info(f"checked {len(handbook.policies)} policies: no errors{warnings}")
         self.handbook = handbook
         self.site_name = config.site_name  # in the default language's script; each page shows it in its own
         if self.config.print_files and not self.serving:
