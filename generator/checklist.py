@@ -15,26 +15,40 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
-from generator import pdf
-from generator.model import PARAMETER, Check, Checklist, ChecklistField, Handbook, Policy, Text
+from generator import config, locations, pdf
+from generator.languages import SOURCE, Registry
+from generator.localise import Localisers
+from generator.model import PARAMETER, Check, Checklist, Handbook, Policy, Text
 from generator.project import Project
-from generator.scripts import convert
-from generator.site import paths
 
-LANGS = ("zh-Hant", "zh-Hans", "en", "bilingual")
+BILINGUAL = "bilingual"  # the Chinese of the policy's own script with the first translation beneath
+OWN = "zh"  # the policy's own script, as the site's pages ask for it
 FORMATS = ("pdf", "csv", "json")
 # The site links an item to its clause from the checklist's page, which sits at checklists/<policy>/<checklist>/.
 SITE_ROOT = "../../../"
-# A checklist that declares no blanks still needs someone to sign it.
+# A checklist that declares no blanks still needs someone to sign it: (id, interface word of its label, type).
 DEFAULT_FIELDS = (
-    ChecklistField("completed-by", Text("填表人", "Completed by"), "text"),
-    ChecklistField("date", Text("日期", "Date"), "date"),
-    ChecklistField("signature", Text("簽名", "Signature"), "signature"),
+    ("completed-by", "form.completed-by", "text"),
+    ("date", "form.date", "date"),
+    ("signature", "form.signature", "signature"),
 )
-COLUMNS = (
-    "policy", "version", "checklist", "item", "check", "clause_policy", "clause", "clause_number", "clause_path",
-    "do_zh", "do_en", "role", "role_zh", "role_en", "frequency", "evidence_zh", "evidence_en", "pdf_field",
-)
+# One column per language for each of these: do_zh-Hant, do_zh-Hans, do_en, ...
+PER_LANGUAGE = ("clause_number", "do", "role", "evidence")
+
+
+def choices(handbook: Handbook) -> tuple[str, ...]:
+    return (*handbook.languages.codes, BILINGUAL)
+
+
+def columns(registry: Registry) -> tuple[str, ...]:
+    """The CSV's columns: ids and paths, then each text once per language of the registry."""
+    def each(name: str) -> tuple[str, ...]:
+        return tuple(f"{name}_{code}" for code in registry.codes)
+
+    return (
+        "policy", "version", "checklist", "item", "check", "clause_policy", "clause", *each("clause_number"),
+        "clause_path", *each("do"), "role", *each("role_name"), "frequency", *each("evidence"), "pdf_field",
+    )
 
 
 class ChecklistError(Exception):
@@ -86,7 +100,7 @@ class ChecklistContent:
     checklist_id: str
     lang: str
     langs: tuple[str, ...]
-    script: str  # the Chinese script, which picks the font
+    font: str  # the family of the page text, from the language registry
     org: tuple[str, ...]
     policy_title: tuple[str, ...]
     title: tuple[str, ...]
@@ -121,32 +135,36 @@ def produced_on() -> date:
     return datetime.fromtimestamp(int(epoch), timezone.utc).date() if epoch and epoch.isdigit() else date.today()
 
 
-def languages(policy: Policy, lang: str) -> tuple[str, ...]:
-    if lang not in LANGS and lang != "zh":
-        raise ChecklistError(f"unknown language '{lang}': choose one of {', '.join(LANGS)}")
-    return {"bilingual": (policy.script, "en"), "zh": (policy.script,)}.get(lang, (lang,))
+def languages(handbook: Handbook, policy: Policy, lang: str) -> tuple[str, ...]:
+    """The languages a checklist's words are in: lang; for "bilingual" the policy's own script and the first language
+    that reads a translation; for "zh" the policy's own script."""
+    registry = handbook.languages
+    own = registry.of_script(policy.script).code
+    if lang == OWN:
+        return (own,)
+    if lang == BILINGUAL:
+        other = next((lg.code for lg in registry if lg.text != SOURCE), None)
+        return (own, other) if other else (own,)
+    if lang not in registry:
+        raise ChecklistError(f"unknown language '{lang}': choose one of {', '.join(choices(handbook))}")
+    return (lang,)
 
 
 class _Words:
-    """The model's bilingual texts in one language: converted to the wanted script, parameters filled in."""
+    """The model's texts in each of a checklist's languages, through the language's Localiser; parameters filled in."""
 
-    def __init__(self, handbook: Handbook, langs: tuple[str, ...]):
-        self.handbook, self.langs = handbook, langs
+    def __init__(self, handbook: Handbook, localisers: Localisers, langs: tuple[str, ...]):
+        self.handbook, self.localisers, self.langs = handbook, localisers, langs
 
     def one(self, text: Text | None, lang: str, script: str, policy: Policy | None = None) -> str:
-        if text is None:
-            return ""
-        if lang == "en":
-            words = text.en if text.en.strip() else text.zh  # untranslated: `rulebook check` reports it (E050)
-        else:
-            words = convert(text.zh, script, lang)
+        words = self.localisers[lang].text(text, script)  # untranslated: `rulebook check` reports it (E050)
         if policy is None:
             return words
 
         def value(match) -> str:
             parameter = policy.parameter(match[1])
             if parameter is None or parameter.value is None:
-                return "______" if lang == "en" else "＿＿＿"
+                return self.localisers[lang].word("blank.line")
             return self.one(parameter.value, lang, policy.script)
 
         return PARAMETER.sub(value, words)
@@ -154,13 +172,16 @@ class _Words:
     def all(self, text: Text | None, script: str, policy: Policy | None = None) -> tuple[str, ...]:
         return () if text is None else tuple(self.one(text, lang, script, policy) for lang in self.langs)
 
+    def word(self, key: str) -> tuple[str, ...]:
+        return tuple(self.localisers[lang].word(key) for lang in self.langs)
+
     def role(self, role_id: str | None) -> tuple[str, ...]:
         if role_id is None:
             return ()
         role = self.handbook.roles.get(role_id)
         if role is None:
             return tuple(role_id for _ in self.langs)
-        return self.all(role.name, self.handbook.data["roles"].script if "roles" in self.handbook.data else "zh-Hant")
+        return self.all(role.name, self.handbook.script_of("roles"))
 
 
 def resolve(handbook: Handbook, policy: Policy, checklist: Checklist) -> list[tuple[str, Check]]:
@@ -179,13 +200,16 @@ def resolve(handbook: Handbook, policy: Policy, checklist: Checklist) -> list[tu
     return found
 
 
-def checklist_content(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str = "bilingual") -> ChecklistContent:
-    """What one checklist says in one language (zh-Hant, zh-Hans, en) or bilingually (Chinese first, then English)."""
-    return _content(handbook, policy, checklist, lang, languages(policy, lang))
+def checklist_content(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str = BILINGUAL,
+                      localisers: Localisers | None = None) -> ChecklistContent:
+    """What one checklist says in one language of the registry, bilingually, or in the policy's own script ("zh")."""
+    localisers = localisers or config.localisers(Project(handbook.root), handbook)
+    return _content(handbook, policy, checklist, lang, languages(handbook, policy, lang), localisers)
 
 
-def _content(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str, langs: tuple[str, ...]) -> ChecklistContent:
-    words = _Words(handbook, langs)
+def _content(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str, langs: tuple[str, ...],
+             localisers: Localisers) -> ChecklistContent:
+    words = _Words(handbook, localisers, langs)
     rows = []
     for number, (ref, check) in enumerate(resolve(handbook, policy, checklist), start=1):
         clause, source = check.clause, check.clause.policy
@@ -193,20 +217,23 @@ def _content(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str
         rows.append(Row(
             number=number, ref=ref, check=check.id, clause_policy=source.id, clause=clause.id,
             clause_ref=clause.id if source is policy else f"{source.id}#{clause.id}",
-            clause_number=tuple(clause.full_label("en" if l == "en" else "zh") for l in langs), clause_title=title,
-            clause_path=f"{paths.policy(source.id)}#{clause.id}", do=words.all(check.do, source.script, source),
+            clause_number=tuple(localisers[lg].full_label(clause) for lg in langs), clause_title=title,
+            clause_path=f"{locations.policy(source.id)}#{clause.id}", do=words.all(check.do, source.script, source),
             role=check.role, role_name=words.role(check.role), frequency=check.frequency,
             evidence=words.all(check.evidence, source.script, source),
             box=field_name(policy, checklist, ref), note=field_name(policy, checklist, ref, "note"),
         ))
     blanks = tuple(
-        Blank(f.id, f.type, words.all(f.label, policy.script if checklist.fields else "zh-Hant"), field_name(policy, checklist, "field", f.id))
-        for f in (checklist.fields or DEFAULT_FIELDS)
+        Blank(f.id, f.type, words.all(f.label, policy.script), field_name(policy, checklist, "field", f.id))
+        for f in checklist.fields
+    ) or tuple(
+        Blank(ident, kind, words.word(key), field_name(policy, checklist, "field", ident)) for ident, key, kind in DEFAULT_FIELDS
     )
     owner = handbook.roles.get(policy.owner)
     return ChecklistContent(
         policy_id=policy.id, checklist_id=checklist.id, lang=lang, langs=langs,
-        script=policy.script if langs[0] == "en" else langs[0], org=words.role(policy.owner) if owner else (),
+        font=handbook.languages.font(handbook.languages[langs[0]], policy.script),
+        org=words.role(policy.owner) if owner else (),
         policy_title=words.all(policy.title, policy.script), title=words.all(checklist.title, policy.script),
         version=policy.version, effective=policy.effective.isoformat(), produced=produced_on().isoformat(),
         event=words.all(checklist.event, policy.script, policy), role_name=words.role(checklist.role),
@@ -221,31 +248,34 @@ def _short(text: str, n: int = 24) -> str:
 # Exports -------------------------------------------------------------------------------------------------------
 
 
-def table(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str = "bilingual") -> ChecklistContent:
-    """The checklist for the exports: Chinese (in lang's script, else the policy's) and English, whatever lang is."""
-    zh = lang if lang in ("zh-Hant", "zh-Hans") else policy.script
-    return _content(handbook, policy, checklist, lang, (zh, "en"))
+def table(handbook: Handbook, policy: Policy, checklist: Checklist, localisers: Localisers | None = None) -> ChecklistContent:
+    """The checklist for the exports: every text in every language of the registry, whatever the PDF's language."""
+    localisers = localisers or config.localisers(Project(handbook.root), handbook)
+    return _content(handbook, policy, checklist, "all", handbook.languages.codes, localisers)
 
 
 def records(content: ChecklistContent) -> list[dict]:
-    """One record per item of a table(), in the columns of COLUMNS: what the CSV and the JSON hold."""
-    return [
-        {
+    """One record per item of a table(), in the columns of columns(): what the CSV and the JSON hold."""
+    out = []
+    for row in content.rows:
+        record = {
             "policy": content.policy_id, "version": content.version, "checklist": content.checklist_id,
             "item": row.number, "check": row.check, "clause_policy": row.clause_policy, "clause": row.clause,
-            "clause_number": row.clause_number[1], "clause_path": row.clause_path, "do_zh": row.do[0], "do_en": row.do[1],
-            "role": row.role, "role_zh": row.role_name[0], "role_en": row.role_name[1], "frequency": row.frequency,
-            "evidence_zh": row.evidence[0] if row.evidence else "", "evidence_en": row.evidence[1] if row.evidence else "",
-            "pdf_field": row.box,
+            "clause_path": row.clause_path, "role": row.role, "frequency": row.frequency, "pdf_field": row.box,
         }
-        for row in content.rows
-    ]
+        for i, code in enumerate(content.langs):
+            record[f"clause_number_{code}"] = row.clause_number[i]
+            record[f"do_{code}"] = row.do[i]
+            record[f"role_name_{code}"] = row.role_name[i]
+            record[f"evidence_{code}"] = row.evidence[i] if row.evidence else ""
+        out.append(record)
+    return out
 
 
-def to_csv(rows: list[dict]) -> bytes:
+def to_csv(rows: list[dict], registry: Registry) -> bytes:
     """UTF-8 with a byte-order mark: without it Excel reads the Chinese as mojibake."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns(registry), lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8-sig")
@@ -255,10 +285,10 @@ def to_json(content: ChecklistContent) -> bytes:
     """The table() with its header (title, dates, the form's other fields); items are the CSV's rows."""
     data = {
         "policy": content.policy_id, "version": content.version, "effective": content.effective,
-        "checklist": content.checklist_id, "title": dict(zip(("zh", "en"), content.title)),
-        "event": dict(zip(("zh", "en"), content.event)) or None, "role": dict(zip(("zh", "en"), content.role_name)) or None,
+        "checklist": content.checklist_id, "title": dict(zip(content.langs, content.title)),
+        "event": dict(zip(content.langs, content.event)) or None, "role": dict(zip(content.langs, content.role_name)) or None,
         "frequency": content.frequency, "produced": content.produced,
-        "fields": [{"id": b.id, "type": b.kind, "label": dict(zip(("zh", "en"), b.label)), "pdf_field": b.name} for b in content.blanks],
+        "fields": [{"id": b.id, "type": b.kind, "label": dict(zip(content.langs, b.label)), "pdf_field": b.name} for b in content.blanks],
         "items": records(content),
     }
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -272,25 +302,36 @@ def checklist_page(handbook: Handbook, policy: Policy, checklist: Checklist, lan
     """The checklist as an HTML fragment for the site's page (insert it as a raw HTML block): boxes tick on screen, a
     print stylesheet, and every item links to its clause at <site_root>policies/<policy-id>/#<clause-id>.
 
-    lang: zh-Hant, zh-Hans, en, bilingual, or zh (the policy's own script). files is where the PDF, CSV and JSON are,
+    lang: a language of the registry, bilingual, or zh (the policy's own script). files is where the PDF, CSV and JSON are,
     relative to the page: by default the page is checklists/<policy-id>/<checklist-id>/ and the files sit beside
     its folder, as write_checklists() puts them.
     """
-    content = checklist_content(handbook, policy, checklist, lang)
-    html = pdf.Templates(Project(handbook.root), "checklist").render("page.html", c=content, site_root=site_root, files=files)
+    project = Project(handbook.root)
+    localisers = config.localisers(project, handbook)
+    content = checklist_content(handbook, policy, checklist, lang, localisers)
+    html = pdf.Templates(project, "checklist").render("page.html", c=content, site_root=site_root, files=files,
+                                                     t=_words_of(localisers))
     # No blank lines: Markdown would end the raw HTML block at the first one.
     return "\n".join(line for line in html.splitlines() if line.strip()) + "\n"
 
 
-def checklist_pdf(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str = "bilingual"):
+def _words_of(localisers: Localisers):
+    """The templates' `t(lang, key)`: an interface word in one of the checklist's languages."""
+    return lambda lang, key, **values: localisers[lang].word(key, **values)
+
+
+def checklist_pdf(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str = BILINGUAL,
+                  localisers: Localisers | None = None):
     """The fillable PDF in memory (generator.pdf.Printed). Raises ChecklistError or pdf.PrintError."""
-    content = checklist_content(handbook, policy, checklist, lang)
-    page_font = pdf.PAGE_FONTS[content.script]
+    localisers = localisers or config.localisers(Project(handbook.root), handbook)
+    content = checklist_content(handbook, policy, checklist, lang, localisers)
+    page_font = content.font
     # The words come from the checklist's policy and from those it borrows checks from.
     sources = sorted({policy.path.name} | {handbook.policies[row.clause_policy].path.name for row in content.rows})
     job = pdf.PrintJob(pdf.Templates(Project(handbook.root), "checklist"), fonts=[page_font], forms=True,
-                       name=f"checklist {content.name}", fix_in=" or ".join(sources))
-    return job.print("checklist.html", c=content, font=page_font, field_font=pdf.FORM_FONT)
+                       name=f"checklist {content.name}", fix_in=" or ".join(sources),
+                       packages=handbook.languages.font_packages())
+    return job.print("checklist.html", c=content, font=page_font, field_font=pdf.FORM_FONT, t=_words_of(localisers))
 
 
 def select(handbook: Handbook, ids: Iterable[str] = ()) -> list[tuple[Policy, Checklist]]:
@@ -300,37 +341,38 @@ def select(handbook: Handbook, ids: Iterable[str] = ()) -> list[tuple[Policy, Ch
 
 
 def write_checklists(handbook: Handbook, out_dir: Path, project: Project, *, ids: Iterable[str] = (),
-                     lang: str = "bilingual", formats: Iterable[str] = FORMATS,
+                     lang: str = BILINGUAL, formats: Iterable[str] = FORMATS,
                      progress: Callable[[str], None] | None = None) -> list[Path]:
-    """Write out_dir/checklists/<policy-id>/<checklist-id>.{pdf,csv,json} for the chosen checklists (default all).
+    """Write the chosen checklists (default all) as PDF, CSV and JSON into out_dir at locations.checklist_file.
 
     Everything is made in a temporary folder first: a failure raises and leaves the previous files as they were.
     Writing all checklists in all formats replaces the whole checklists/ folder, so a removed one leaves no stale file.
     """
     ids, formats = list(ids), [f for f in FORMATS if f in set(formats)]
-    if lang not in LANGS:
-        raise ChecklistError(f"unknown language '{lang}': choose one of {', '.join(LANGS)}")
+    if lang not in choices(handbook):
+        raise ChecklistError(f"unknown language '{lang}': choose one of {', '.join(choices(handbook))}")
+    localisers = config.localisers(project, handbook)
     tables, problems = [], []
     for policy, checklist in select(handbook, ids):  # every item resolved before the first slow PDF
         try:
-            tables.append((policy, checklist, table(handbook, policy, checklist, lang)))
+            tables.append((policy, checklist, table(handbook, policy, checklist, localisers)))
         except ChecklistError as exc:
             problems.append(str(exc))
     if problems:
         raise ChecklistError("\n".join(problems))
-    target, made = Path(out_dir) / "checklists", []
+    target, made = Path(out_dir) / locations.CHECKLISTS, []
     with pdf.staged(target, whole=not ids and len(formats) == len(FORMATS)) as staging:
         for policy, checklist, exported in tables:
             outputs = {
-                "pdf": lambda: checklist_pdf(handbook, policy, checklist, lang).pdf,
-                "csv": lambda: to_csv(records(exported)),
+                "pdf": lambda: checklist_pdf(handbook, policy, checklist, lang, localisers).pdf,
+                "csv": lambda: to_csv(records(exported), handbook.languages),
                 "json": lambda: to_json(exported),
             }
             for fmt in formats:
                 started = time.perf_counter()
                 data = outputs[fmt]()
-                name = f"{policy.id}/{checklist.id}.{fmt}"
-                (staging / policy.id).mkdir(exist_ok=True)
+                name = str(Path(locations.checklist_file(policy.id, checklist.id, fmt)).relative_to(locations.CHECKLISTS))
+                (staging / name).parent.mkdir(parents=True, exist_ok=True)
                 (staging / name).write_bytes(data)
                 made.append(name)
                 if progress:

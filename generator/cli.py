@@ -12,7 +12,8 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from generator import __version__
+from generator import __version__, languages
+from generator.config import ConfigError
 from generator.findings import summary, to_json
 from generator.project import Project, ProjectNotFound, find_project
 
@@ -59,17 +60,28 @@ def cmd_check(args) -> int:
     return FAILED if failing else 0
 
 
+def _unknown_languages(command: str, asked: list[str], known: tuple[str, ...]) -> bool:
+    """Report the --lang values the handbook's language registry does not have; True if there were any."""
+    unknown = [lang for lang in asked if lang not in known]
+    if unknown:
+        print(f"rulebook {command}: --lang {', '.join(unknown)}: the handbook's languages are {', '.join(known)} "
+              "(policies/handbook/languages.yaml declares them)", file=sys.stderr)
+    return bool(unknown)
+
+
 def cmd_poster(args) -> int:
     from generator.loader import load
     from generator.pdf import PrintError
-    from generator.poster import LANGS, PosterError, PostersFailed, UnknownPoster, write_posters
+    from generator.poster import PosterError, PostersFailed, UnknownPoster, choices, write_posters
 
     project = _project(args)
     handbook, _, broken = load(project)
+    if _unknown_languages("poster", args.lang or [], choices(handbook)):
+        return USAGE
     for path in broken:
         print(f"rulebook poster: skipped {_relative(project, path)}: it does not load (run `rulebook check`)", file=sys.stderr)
     try:
-        written = write_posters(handbook, Path(args.out), project, ids=args.ids, size=args.size, langs=args.lang or LANGS,
+        written = write_posters(handbook, Path(args.out), project, ids=args.ids, size=args.size, langs=args.lang,
                                 keep_going=True, progress=print, warn=lambda line: print(line, file=sys.stderr))
     except UnknownPoster as exc:
         print(f"rulebook poster: {exc}", file=sys.stderr)
@@ -88,7 +100,7 @@ def cmd_poster(args) -> int:
 
 
 def cmd_checklist(args) -> int:
-    from generator.checklist import FORMATS, ChecklistError, UnknownChecklist, write_checklists
+    from generator.checklist import FORMATS, ChecklistError, UnknownChecklist, choices, write_checklists
     from generator.loader import load
     from generator.pdf import PrintError
 
@@ -98,6 +110,8 @@ def cmd_checklist(args) -> int:
         print(f"rulebook checklist: --format takes a comma-separated list of {', '.join(FORMATS)}, not '{args.format}'", file=sys.stderr)
         return USAGE
     handbook, _, broken = load(project)
+    if _unknown_languages("checklist", [args.lang], choices(handbook)):
+        return USAGE
     for path in broken:
         print(f"rulebook checklist: skipped {_relative(project, path)}: it does not load (run `rulebook check`)", file=sys.stderr)
     if not any(policy.checklists for policy in handbook.policies.values()):
@@ -198,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rulebook {__version__}")
     parser.add_argument("-C", "--project", metavar="DIR", help="run in the project at DIR (default: the nearest folder upwards with mkdocs.yml)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    default_langs = languages.default().codes
 
     p = sub.add_parser("check", help="validate policies and report every problem", description="Validate policy files against the schema and the handbook's rules. Prints path:line:col: CODE message for each problem.")
     p.add_argument("paths", nargs="*", metavar="PATH", help="policy files or folders (default: the project's policies/)")
@@ -217,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", help="the text file to import")
     p.add_argument("--id", metavar="ID", help="policy id (default: made from the file name)")
     p.add_argument("-o", "--output", metavar="OUT", help="file to write (default: policies/ID.yaml in the project)")
-    p.add_argument("--script", choices=["zh-Hant", "zh-Hans"], help="write the Chinese in this script (default: the one the source mostly uses)")
+    p.add_argument("--script", choices=languages.default().scripts, help="write the Chinese in this script (default: the one the source mostly uses)")
     p.add_argument("--guidance", action="store_true", help="import as a guidance document (type: guidance); automatic for Q&A pages")
     p.add_argument("--force", action="store_true", help="replace the output file if it exists")
     p.set_defaults(run=cmd_import)
@@ -235,13 +250,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("poster", help="print wall posters as one-page PDFs", description="Print the posters the policies declare (posters: in a policy file), one PDF per poster and language, into DIR/posters/<policy-id>/<poster-id>-<lang>.pdf. The type is scaled to fill one sheet.")
     p.add_argument("ids", nargs="*", metavar="ID", help="a policy id (all its posters) or policy-id/poster-id (default: every poster)")
     p.add_argument("--size", choices=["A4", "A3", "A2"], default="A3", help="sheet size (default: A3)")
-    p.add_argument("--lang", choices=["zh-Hant", "zh-Hans", "en", "bilingual"], action="append", help="language; repeat for several (default: zh-Hant, zh-Hans and en)")
+    p.add_argument("--lang", metavar="LANG", action="append", help=f"a language of the handbook ({', '.join(default_langs)} unless policies/handbook/languages.yaml says otherwise) or bilingual; repeat for several (default: every language)")
     p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
     p.set_defaults(run=cmd_poster)
 
     p = sub.add_parser("checklist", help="make fill-in checklists: fillable PDF, CSV and JSON", description="Make the checklists the policies declare (checklists: in a policy file) into DIR/checklists/<policy-id>/<checklist-id>.pdf (a fillable form), .csv and .json (one row per item, for task tools). Every item shows the clause it comes from.")
     p.add_argument("ids", nargs="*", metavar="ID", help="a policy id (all its checklists) or policy-id/checklist-id (default: every checklist)")
-    p.add_argument("--lang", choices=["zh-Hant", "zh-Hans", "en", "bilingual"], default="bilingual", help="language of the PDF: bilingual is Chinese with English beneath (default: bilingual)")
+    p.add_argument("--lang", metavar="LANG", default="bilingual", help=f"language of the PDF: a language of the handbook ({', '.join(default_langs)} unless policies/handbook/languages.yaml says otherwise), or bilingual: the Chinese with the first translation beneath (default: bilingual)")
     p.add_argument("--format", default="pdf,csv,json", metavar="LIST", help="what to write, comma-separated: pdf, csv, json (default: all three)")
     p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
     p.set_defaults(run=cmd_checklist)
@@ -267,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rulebook: {exc}", file=sys.stderr)
         print("hint: run inside a Rulebook checkout, or pass -C DIR", file=sys.stderr)
         return USAGE
+    except ConfigError as exc:
+        print(f"rulebook: {exc}", file=sys.stderr)
+        return FAILED
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -11,6 +11,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from generator.languages import SOURCE
 from generator.findings import Finding
 from generator.loader import build_policy, load_valid, policy_files
 from generator.model import Clause, Policy
@@ -29,14 +30,14 @@ class TextChange:
     """One language of one text of a clause, before and after, with the changed runs marked."""
 
     part: str  # "title" or "text"
-    lang: str  # "zh" or "en"
+    lang: str  # the text key: the Chinese source (zh) or a translation's
     old: str
     new: str
 
     @property
     def runs(self) -> list[tuple[str, str]]:
         """(tag, text) runs: tag is "same", "removed" or "added". Chinese compares by character, English by word."""
-        split = list if self.lang == "zh" else (lambda s: re.findall(r"\S+|\s+", s))
+        split = list if self.lang == SOURCE else (lambda s: re.findall(r"\S+|\s+", s))
         old, new = split(self.old), split(self.new)
         runs = []
         for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
@@ -138,7 +139,7 @@ def _short(clause: Clause) -> str:
 
 
 def _label(clause: Clause) -> str:
-    return clause.label("en") or "(unnumbered)"
+    return clause.label("dotted") or "(unnumbered)"
 
 
 def _where(clause: Clause) -> str:
@@ -149,8 +150,9 @@ def compare_clause(old: Clause, new: Clause) -> ClauseChange | None:
     change = ClauseChange(new.id, "changed", _short(new), _label(old), _label(new))
     for part in ("title", "text"):
         before, after = getattr(old, part), getattr(new, part)
-        for lang in ("zh", "en"):
-            a, b = (getattr(before, lang) if before else ""), (getattr(after, lang) if after else "")
+        keys = dict.fromkeys([SOURCE, *(before.words if before else {}), *(after.words if after else {})])
+        for lang in keys:
+            a, b = (before.get(lang) if before else ""), (after.get(lang) if after else "")
             if a != b:
                 change.texts.append(TextChange(part, lang, a, b))
     for name in ("kind", "applies_to", "topics", "refs"):
@@ -188,7 +190,8 @@ def compare_policy(old: Policy | None, new: Policy | None) -> PolicyChange | Non
     for name in METADATA:
         a, b = getattr(old, name), getattr(new, name)
         if a != b:
-            change.metadata.append((name, _show(a.zh + " / " + a.en if name == "title" else a), _show(b.zh + " / " + b.en if name == "title" else b)))
+            change.metadata.append((name, _show(" / ".join(a.words.values()) if name == "title" else a),
+                                    _show(" / ".join(b.words.values()) if name == "title" else b)))
     old_clauses, new_clauses = {c.id: c for c in old.walk()}, {c.id: c for c in new.walk()}
     for clause in new.walk():
         if clause.id not in old_clauses:

@@ -12,7 +12,9 @@ from fontTools.pens.transformPen import TransformPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 
-from generator.pdf import FIELD_FONT, PAGE_FONTS, font_files, require_fonts
+from generator.fonts import FIELD_FONT, LATIN_FONTS, font_files, require_fonts
+
+FORM_FONT = "Rulebook Form"
 
 # What people type into a form besides Chinese: ASCII, Latin-1 (café, ±, °), dashes, quotes, the euro sign.
 LATIN = (*range(0x20, 0x7F), *range(0xA0, 0x100), 0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2026, 0x20AC)
@@ -36,7 +38,7 @@ def _face(family: str) -> TTFont:
 @lru_cache(maxsize=1)
 def form_font() -> bytes:
     """The merged TrueType font (about 4 MB): built once per process, in about a second."""
-    latin_family = next((f for f in PAGE_FONTS.values() if f in font_files()), PAGE_FONTS["zh-Hant"])
+    latin_family = next((f for f in LATIN_FONTS if f in font_files()), LATIN_FONTS[0])
     require_fonts(FIELD_FONT, latin_family)
     base, latin = _face(FIELD_FONT), _face(latin_family)
     scale = base["head"].unitsPerEm / latin["head"].unitsPerEm
@@ -76,7 +78,7 @@ def form_font() -> bytes:
     base["post"].formatType = 3.0  # no glyph names: smaller, and nothing reads them
     for record in base["name"].names:
         if record.nameID in (1, 4, 16):
-            record.string = "Rulebook Form"
+            record.string = FORM_FONT
         elif record.nameID == 6:
             record.string = "RulebookForm"
     out = io.BytesIO()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from generator import languages
 from generator import model as m
 from generator.findings import Finding, finding
 from generator.project import Project
@@ -76,8 +77,10 @@ def build_policy(doc: Document) -> m.Policy:
     return policy
 
 
-def load_valid(path: Path, schema: str, findings: list[Finding], text: str | None = None) -> Document | None:
-    """The document at path (or text, read from there) if it parses and fits its schema; what is wrong goes to findings."""
+def load_valid(path: Path, schema: str, findings: list[Finding], text: str | None = None,
+               registry: languages.Registry | None = None) -> Document | None:
+    """The document at path (or text, read from there) if it parses and fits its schema (its texts in the registry's
+    languages); what is wrong goes to findings."""
     doc, problems = load_document(path, text)
     findings += problems
     if doc is None:
@@ -85,7 +88,7 @@ def load_valid(path: Path, schema: str, findings: list[Finding], text: str | Non
     if not isinstance(doc.data, dict):
         findings.append(finding(doc.source.at(), "E010", f"the file should hold a mapping of keys, not {type(doc.data).__name__}"))
         return None
-    problems = validate(doc, schema)
+    problems = validate(doc, schema, registry)
     findings += problems
     return None if problems else doc
 
@@ -100,12 +103,27 @@ def _duplicate_ids(doc: Document, key: str | None) -> list[Finding]:
     return out
 
 
+def load_languages(project: Project, findings: list[Finding]) -> languages.Registry:
+    """The project's language registry (policies/handbook/languages.yaml), or the generator's default when the project
+    declares none or its file is broken (reported in findings)."""
+    path = project.handbook_data / languages.FILE_NAME
+    if not path.exists():
+        return languages.default()
+    doc = load_valid(path, "languages", findings)
+    if doc is None:
+        return languages.default()
+    problems = languages.problems(doc.data)
+    findings += [finding(doc.source.at(at), "E023", message) for at, message in problems]
+    return languages.default() if problems else languages.from_data(doc.data, path)
+
+
 def load_handbook_data(project: Project, handbook: m.Handbook, findings: list[Finding]) -> None:
+    handbook.languages = load_languages(project, findings)
     for name in HANDBOOK_FILES:
         path = project.handbook_data / f"{name}.yaml"
         if not path.exists():
             continue
-        doc = load_valid(path, name, findings)
+        doc = load_valid(path, name, findings, registry=handbook.languages)
         if doc is None:
             continue
         d = doc.data
@@ -141,7 +159,7 @@ def load(project: Project, paths: list[Path] | None = None) -> tuple[m.Handbook,
     load_handbook_data(project, handbook, findings)
     broken: list[Path] = []
     for path in policy_files(paths or [project.policies]):
-        doc = load_valid(path, "policy", findings)
+        doc = load_valid(path, "policy", findings, registry=handbook.languages)
         if doc is None:
             broken.append(path)
             continue

@@ -9,8 +9,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
+from generator import languages
 from generator.source import SourceMap
 
 PARAMETER = re.compile(r"\{([a-z0-9]+(?:-[a-z0-9]+)*)\}")
@@ -29,14 +30,26 @@ def chinese_numeral(n: int) -> str:
 
 @dataclass(frozen=True)
 class Text:
-    """One text in Chinese (in the policy's script) and English."""
+    """One text in each language it is written in, by text key: the Chinese source (in the data's script) and its
+    translations. generator.localise turns it into the words of one reading language."""
 
-    zh: str
-    en: str
+    words: Mapping[str, str]
 
     @classmethod
     def of(cls, data: dict | None) -> "Text | None":
-        return None if data is None else cls(data["zh"], data.get("en", ""))
+        return None if data is None else cls(dict(data))
+
+    @property
+    def zh(self) -> str:
+        """The Chinese source, in the script of the file it comes from."""
+        return self.words.get(languages.SOURCE, "")
+
+    def get(self, key: str) -> str:
+        return self.words.get(key, "")
+
+    def written(self, key: str) -> bool:
+        """Whether the text has words under key (a translation of only spaces has none)."""
+        return bool(self.words.get(key, "").strip())
 
 
 @dataclass
@@ -120,11 +133,12 @@ class Clause:
     def level_name(self) -> str:
         return LEVELS.get(self.level, "sub-item")
 
-    def label(self, lang: str = "zh") -> str:
-        """The number as a reader sees it: 一、 （一） 1. (1) in Chinese (by depth, or by style); 1 / 1.1 / 1.1.1 in English."""
+    def label(self, numbering: str = "chinese") -> str:
+        """The number as a reader sees it: 一、 （一） 1. (1) in Chinese numbering (by depth, or by style); 1 / 1.1 /
+        1.1.1 in dotted numbering."""
         if self.number is None:
             return ""
-        if lang == "zh":
+        if numbering == "chinese":
             style = self.style or LEVELS.get(self.level, "sub-item")
             return STYLES[style].format(n=self.number, cn=chinese_numeral(self.number))
         numbers, node = [], self
@@ -133,11 +147,12 @@ class Clause:
             node = node.parent
         return ".".join(reversed(numbers))
 
-    def full_label(self, lang: str = "zh") -> str:
-        """The label with its ancestors' in Chinese (三、（一）1.), where a bare 1. would be ambiguous; English is already full."""
-        if lang != "zh":
-            return self.label(lang)
-        return "".join(c.label("zh") for c in [*self.ancestors(), self])
+    def full_label(self, numbering: str = "chinese") -> str:
+        """The label with its ancestors' in Chinese numbering (三、（一）1.), where a bare 1. would be ambiguous;
+        dotted numbers are already full."""
+        if numbering != "chinese":
+            return self.label(numbering)
+        return "".join(c.label(numbering) for c in [*self.ancestors(), self])
 
     def walk(self) -> Iterator["Clause"]:
         yield self
@@ -274,6 +289,7 @@ class Handbook:
     """Everything the renderers need: the policies and the handbook-wide data, all validated."""
 
     root: Path
+    languages: languages.Registry = field(default_factory=languages.default)
     policies: dict[str, Policy] = field(default_factory=dict)
     roles: dict[str, Role] = field(default_factory=dict)
     terms: list[Term] = field(default_factory=list)
@@ -281,6 +297,12 @@ class Handbook:
     topics: dict[str, Topic] = field(default_factory=dict)
     external: dict[str, ExternalDocument] = field(default_factory=dict)
     data: dict[str, HandbookData] = field(default_factory=dict)
+
+    def script_of(self, name: str) -> str:
+        """The script a handbook-wide file (roles, glossary, requirements, external) is written in; without the
+        file, the default language's."""
+        data = self.data.get(name)
+        return data.script if data else self.languages.scripts[0]
 
     def resolve(self, ref: str, policy: Policy) -> "Clause | ExternalDocument | None":
         """The clause or external document a reference names, or None when it dangles."""

@@ -20,20 +20,15 @@ from urllib.request import url2pathname
 import jinja2
 import weasyprint
 
+from generator import fonts as installed
+from generator.fonts import FIELD_FONT
+from generator.form_font import FORM_FONT, form_font
+
 if TYPE_CHECKING:
     from generator.model import Handbook, Policy
     from generator.project import Project
 
-# Named explicitly: with a generic family or lang="zh-Hant", fontconfig picks the Japanese face.
-PAGE_FONTS = {"zh-Hant": "Noto Sans CJK TC", "zh-Hans": "Noto Sans CJK SC"}
-# WeasyPrint embeds the font of form fields whole, unsubset: with Noto Sans CJK a form is 16 MB and pypdf cannot fill
-# it. Form fields use FORM_FONT instead, which generator.form_font builds from this 4 MB TrueType font (about 2.3 MB
-# in the PDF) and the Latin letters of Noto Sans CJK, which Droid Sans Fallback lacks.
-FIELD_FONT = "Droid Sans Fallback"
-FORM_FONT = "Rulebook Form"
 FORM_FONT_URL = "rulebook:form-font.ttf"
-FONT_PACKAGES = {"Noto Sans CJK TC": "fonts-noto-cjk", "Noto Sans CJK SC": "fonts-noto-cjk", FIELD_FONT: "fonts-droid-fallback"}
-
 
 class PrintError(Exception):
     """A file that must not be written; the message says which, why and what to do."""
@@ -42,13 +37,9 @@ class PrintError(Exception):
 class FontsMissing(PrintError):
     """Without these fonts WeasyPrint would still write a PDF, with empty boxes in place of every Chinese character."""
 
-    def __init__(self, families: list[str]):
-        self.families = families
-        packages = list(dict.fromkeys(FONT_PACKAGES.get(f, "fonts-noto-cjk") for f in families))
-        super().__init__(
-            f"font{'s' * (len(families) != 1)} not installed: {', '.join(families)}, so the Chinese text would print as "
-            f"empty boxes; install with `sudo apt-get install {' '.join(packages)}` (or `make setup`) and run again"
-        )
+    def __init__(self, missing: installed.FontsMissing):
+        self.families = missing.families
+        super().__init__(str(missing))
 
 
 # Which posters or checklists ---------------------------------------------------------------------------------------
@@ -68,42 +59,6 @@ def select(handbook: Handbook, kind: str, ids: Iterable[str],
     if unknown:
         raise refusal(unknown, declared)
     return [(p, item) for p, item in every if not ids or p.id in ids or f"{p.id}/{item.id}" in ids]
-
-
-# Fonts -------------------------------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def font_files() -> dict[str, tuple[Path, ...]]:
-    """Every font family fontconfig knows, with its files, asked through the very library WeasyPrint renders with."""
-    from weasyprint.text.ffi import ffi, fontconfig
-
-    config = fontconfig.FcInitLoadConfigAndFonts()
-    try:
-        fonts = fontconfig.FcConfigGetFonts(config, 0)  # FcSetSystem
-        files: dict[str, set[Path]] = {}
-        value = ffi.new("FcChar8 **")
-        for i in range(0 if fonts == ffi.NULL else fonts.nfont):
-            if fontconfig.FcPatternGetString(fonts.fonts[i], b"file", 0, value) != 0:
-                continue
-            path = Path(ffi.string(value[0]).decode("utf-8", "replace"))
-            n = 0
-            while fontconfig.FcPatternGetString(fonts.fonts[i], b"family", n, value) == 0:
-                files.setdefault(ffi.string(value[0]).decode("utf-8", "replace"), set()).add(path)
-                n += 1
-        return {family: tuple(sorted(paths)) for family, paths in files.items()}
-    finally:
-        fontconfig.FcConfigDestroy(config)
-
-
-def installed_families() -> frozenset[str]:
-    return frozenset(font_files())
-
-
-def require_fonts(*families: str) -> None:
-    missing = [f for f in dict.fromkeys(families) if f not in installed_families()]
-    if missing:
-        raise FontsMissing(missing)
 
 
 # Templates ---------------------------------------------------------------------------------------------------------
@@ -205,18 +160,19 @@ class PrintJob:
     """
 
     def __init__(self, templates: Templates, *, fonts: Iterable[str], forms: bool = False, name: str = "the PDF",
-                 fix_in: str = "the policy"):
+                 fix_in: str = "the policy", packages: dict[str, str] | None = None):
         from weasyprint.text.fonts import FontConfiguration
 
         self.templates, self.forms, self.name, self.fix_in = templates, forms, name, fix_in
         self.fonts = tuple(dict.fromkeys(fonts))
-        require_fonts(*self.fonts, *([FIELD_FONT] if forms else []))
         made = {}
-        if forms:
-            from generator.form_font import form_font
-
-            # Served by URL, not inlined as data: tinycss2 takes seconds over a 5 MB data: URI.
-            made[FORM_FONT_URL] = (form_font(), "font/ttf")
+        try:
+            installed.require_fonts(*self.fonts, *([FIELD_FONT] if forms else []), packages=packages)
+            if forms:
+                # Served by URL, not inlined as data: tinycss2 takes seconds over a 5 MB data: URI.
+                made[FORM_FONT_URL] = (form_font(), "font/ttf")
+        except installed.FontsMissing as exc:
+            raise FontsMissing(exc) from None
         self.fetcher = AssetFetcher(templates.project.templates, made)
         self.font_config = FontConfiguration()
         self.stylesheets = []

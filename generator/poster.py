@@ -13,17 +13,15 @@ from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
 import segno
-import yaml
 
-from generator import pdf
+from generator import config, locations, pdf
+from generator.languages import SOURCE
+from generator.localise import Localiser, Localisers
 from generator.model import PARAMETER, Clause, Handbook, Policy, Poster, Text
 from generator.poster_fit import PAPERS, Paper, TooLong, fit, larger
 from generator.project import Project
-from generator.scripts import convert
-from generator.site import paths
 
-LANGS = ("zh-Hant", "zh-Hans", "en")  # what the site prints; "bilingual" is on request
-CHOICES = (*LANGS, "bilingual")
+BILINGUAL = "bilingual"  # the Chinese of the policy's own script with the first translation beneath: on request
 
 
 class PosterError(Exception):
@@ -79,9 +77,9 @@ class Item:
 class PosterContent:
     policy_id: str
     poster_id: str
-    lang: str  # the option asked for: zh-Hant, zh-Hans, en or bilingual
+    lang: str  # the option asked for: a language of the registry, or bilingual
     langs: tuple[str, ...]  # the languages the words are in, the main one first
-    script: str  # the Chinese script, which names the font
+    font: str  # the font family the sheet is set in (the registry's, for its main language)
     org: tuple[str, ...]
     policy_title: tuple[str, ...]
     title: tuple[str, ...]
@@ -93,27 +91,36 @@ class PosterContent:
     notes: tuple[str, ...] = ()
 
 
-def languages(policy: Policy, lang: str) -> tuple[str, ...]:
-    return (policy.script, "en") if lang == "bilingual" else (lang,)
+def languages(handbook: Handbook, policy: Policy, lang: str) -> tuple[str, ...]:
+    """The languages a sheet's words are in, the main one first: lang itself, or for "bilingual" the policy's own
+    script and the first language that reads a translation."""
+    registry = handbook.languages
+    if lang != BILINGUAL:
+        return (lang,)
+    own = registry.of_script(policy.script).code
+    other = next((lg.code for lg in registry if lg.text != SOURCE), None)
+    return (own, other) if other else (own,)
+
+
+def choices(handbook: Handbook) -> tuple[str, ...]:
+    return (*handbook.languages.codes, BILINGUAL)
 
 
 class _Words:
-    """Renders the model's bilingual texts in one language, filling parameters, and notes what is missing."""
+    """The policy's texts on one sheet, through each language's Localiser: parameters filled in, and a note of what
+    is missing (untranslated texts, unfilled blanks) for the one printing it."""
 
-    def __init__(self, policy: Policy):
-        self.policy = policy
+    def __init__(self, policy: Policy, localisers: Localisers):
+        self.policy, self.localisers = policy, localisers
         self.untranslated: list[str] = []
         self.blanks: list[str] = []
 
     def plain(self, text: Text | None, lang: str, script: str | None = None, where: str = "") -> str:
-        if text is None:
-            return ""
-        if lang == "en":
-            if text.en.strip():
-                return text.en
+        words = self.localisers[lang]
+        script = script or self.policy.script
+        if words.fell_back(text, script) and not words.reads_source:
             self.untranslated.append(where)
-            lang = self.policy.script
-        return convert(text.zh, script or self.policy.script, lang)
+        return words.text(text, script)
 
     def spans(self, text: Text | None, lang: str, where: str) -> tuple[Span, ...]:
         words = self.plain(text, lang, where=where)
@@ -128,17 +135,17 @@ class _Words:
                 out.append(Span(self.plain(parameter.value, lang, where=f"parameter {part}")))
             else:
                 self.blanks.append(part)
-                out.append(Span("＿＿＿" if lang != "en" else "______", blank=True))
+                out.append(Span(self.localisers[lang].word("blank.line"), blank=True))
         return tuple(out)
 
 
-def _label(clause: Clause, lang: str, role: str) -> str:
+def _label(clause: Clause, words: Localiser, role: str) -> str:
     if clause.number is None:
         return ""
-    if lang != "en":
-        return clause.label("zh")
-    # English on a sheet: dotted numbers for headings (5.1), short ones for the rules under them.
-    return clause.label("en") if role == "heading" else (f"{clause.number}." if role == "rule" else f"({clause.number})")
+    if words.chinese_numbering:
+        return words.label(clause)
+    # Dotted numbers on a sheet: in full for headings (5.1), short for the rules under them.
+    return words.label(clause) if role == "heading" else (f"{clause.number}." if role == "rule" else f"({clause.number})")
 
 
 def _item(clause: Clause, langs: tuple[str, ...], words: _Words, under_rule: bool = False) -> Item:
@@ -150,7 +157,7 @@ def _item(clause: Clause, langs: tuple[str, ...], words: _Words, under_rule: boo
         Version(lang, words.spans(clause.title, lang, clause.id), words.spans(clause.text, lang, clause.id)) for lang in langs
     )
     children = tuple(_item(c, langs, words, under_rule=role != "heading") for c in clause.clauses)
-    return Item(clause.id, role, clause.level, _label(clause, langs[0], role), versions, children)
+    return Item(clause.id, role, clause.level, _label(clause, words.localisers[langs[0]], role), versions, children)
 
 
 def _flat(spans: tuple[Span, ...]) -> str:
@@ -177,10 +184,12 @@ def fingerprint(text: str, version: str) -> str:
     return hashlib.sha256(f"{version}\n{text}".encode()).hexdigest()[:8]
 
 
-def poster_content(handbook: Handbook, policy: Policy, poster: Poster, lang: str, base_url: str | None) -> PosterContent:
-    """What one poster says in one language (zh-Hant, zh-Hans, en or bilingual)."""
-    langs = languages(policy, lang)
-    words = _Words(policy)
+def poster_content(handbook: Handbook, policy: Policy, poster: Poster, lang: str, base_url: str | None,
+                   localisers: Localisers | None = None) -> PosterContent:
+    """What one poster says in one language of the registry, or bilingually."""
+    localisers = localisers or config.localisers(Project(handbook.root), handbook)
+    langs = languages(handbook, policy, lang)
+    words = _Words(policy, localisers)
     missing = [c for c in poster.clauses if policy.clause(c) is None]
     if missing:
         line = policy.pos(poster.at)[1]
@@ -190,57 +199,33 @@ def poster_content(handbook: Handbook, policy: Policy, poster: Poster, lang: str
         )
     items = [_item(policy.clause(c), langs, words) for c in poster.clauses]
     owner = handbook.roles.get(policy.owner)
-    roles_script = handbook.data["roles"].script if "roles" in handbook.data else policy.script
-    org = tuple(words.plain(owner.name, l, roles_script, "owner") for l in langs) if owner else ()
-    policy_title = tuple(words.plain(policy.title, l, where="title") for l in langs)
-    title = tuple(words.plain(poster.title, l, where="poster title") for l in langs) if poster.title else policy_title
+    org = tuple(words.plain(owner.name, lg, handbook.script_of("roles"), "owner") for lg in langs) if owner else ()
+    policy_title = tuple(words.plain(policy.title, lg, where="title") for lg in langs)
+    title = tuple(words.plain(poster.title, lg, where="poster title") for lg in langs) if poster.title else policy_title
     # One heading that only repeats the sheet's title would say it twice.
     if len(items) == 1 and items[0].role == "heading" and _flat(items[0].versions[0].title).casefold() == title[0].casefold():
         items[0] = replace(items[0], titled=False)
-    url = f"{base_url.rstrip('/')}/{paths.policy(policy.id)}#{poster.clauses[0]}" if base_url else None
+    # The QR code opens the page in the sheet's main language.
+    page = handbook.languages.prefix(langs[0]) + locations.policy(policy.id)
+    url = f"{base_url.rstrip('/')}/{page}#{poster.clauses[0]}" if base_url else None
     notes = []
     if words.untranslated:
         notes.append(f"no English text yet for {', '.join(sorted(set(words.untranslated)))}: printed in Chinese")
     if words.blanks:
         notes.append(f"{len(set(words.blanks))} blank(s) printed as lines to fill in by hand ({', '.join(sorted(set(words.blanks)))}); "
                      f"give the parameters a value in {policy.path.name} to print them")
+    font = handbook.languages.font(handbook.languages[langs[0]], policy.script)
     content = PosterContent(
-        policy.id, poster.id, lang, langs, policy.script if lang in ("en", "bilingual") else lang, org, policy_title,
+        policy.id, poster.id, lang, langs, font, org, policy_title,
         title, tuple(items), policy.version, policy.effective.isoformat(), url, "", tuple(notes),
     )
     return replace(content, fingerprint=fingerprint(sheet_text(content), policy.version))
 
 
-# Where the sheet's parts come from -----------------------------------------------------------------------------
-
-
-class _IgnoreTags(yaml.SafeLoader):
-    """Reads mkdocs.yml without running its !!python/name and !ENV tags: they become None."""
-
-
-_IgnoreTags.add_multi_constructor("", lambda loader, suffix, node: None)
-
-
-def site_url(project: Project) -> str | None:
-    """mkdocs.yml's site_url, the base of the QR codes' links; None when the file does not set one."""
-    try:
-        config = yaml.load(project.config.read_text(encoding="utf-8"), Loader=_IgnoreTags)
-    except (OSError, yaml.YAMLError) as exc:
-        raise PosterError(f"{project.relative(project.config)}: cannot read site_url ({exc})") from None
-    url = config.get("site_url") if isinstance(config, dict) else None
-    if not url:
-        return None
-    if urlsplit(str(url)).scheme not in ("http", "https"):
-        raise PosterError(f"{project.relative(project.config)}: site_url '{url}' is not an http(s) address; "
-                          "set it to where the handbook is published, e.g. https://handbook.example.com/")
-    return str(url)
-
-
-NO_SITE_URL = ("mkdocs.yml has no site_url, so the posters carry no QR code; add "
-               "`site_url: https://<where the handbook is published>/` to mkdocs.yml to print one")
-
-
 # Printing ------------------------------------------------------------------------------------------------------
+
+
+NO_SITE_URL = config.NO_SITE_URL
 
 
 @dataclass
@@ -255,26 +240,30 @@ class PrintedPoster:
 
     @property
     def file_name(self) -> str:
-        return f"{self.content.poster_id}-{self.content.lang}.pdf"
+        """Where the sheet goes, relative to the output folder."""
+        return locations.poster_file(self.content.policy_id, self.content.poster_id, self.content.lang)
 
 
-def print_poster(handbook: Handbook, policy: Policy, poster: Poster, project: Project, lang: str = "zh-Hant",
-                 size: str = "A3", base_url: str | None = None) -> PrintedPoster:
-    """One poster as a one-page PDF in memory. Raises PosterError with a message meant for the user, or
-    pdf.FontsMissing, which no other sheet would escape either."""
+def print_poster(handbook: Handbook, policy: Policy, poster: Poster, project: Project, lang: str | None = None,
+                 size: str = "A3", base_url: str | None = None, localisers: Localisers | None = None) -> PrintedPoster:
+    """One poster as a one-page PDF in memory (by default in the handbook's default language). Raises PosterError
+    with a message meant for the user, or pdf.FontsMissing, which no other sheet would escape either."""
     started = time.perf_counter()
-    if size not in PAPERS or lang not in CHOICES:
+    lang = lang or handbook.languages.default.code
+    if size not in PAPERS or lang not in choices(handbook):
         raise PosterError(f"cannot print a poster in {lang!r} on {size!r}: sizes are {', '.join(PAPERS)}, "
-                          f"languages {', '.join(CHOICES)}")
+                          f"languages {', '.join(choices(handbook))}")
     paper = PAPERS[size]
-    content = poster_content(handbook, policy, poster, lang, base_url)
-    font = pdf.PAGE_FONTS[content.script]
+    localisers = localisers or config.localisers(project, handbook)
+    content = poster_content(handbook, policy, poster, lang, base_url, localisers)
+    font = content.font
     name = f"{policy.id}/{poster.id} ({lang}, {size})"
-    job = pdf.PrintJob(pdf.Templates(project, "poster"), fonts=[font], name=f"poster {name}", fix_in=policy.path.name)
+    job = pdf.PrintJob(pdf.Templates(project, "poster"), fonts=[font], name=f"poster {name}", fix_in=policy.path.name,
+                       packages=handbook.languages.font_packages())
     qr = segno.make(content.url, error="m").svg_data_uri(omitsize=True, border=2) if content.url else None
     try:
         fitted = fit(lambda type_pt: job.layout("poster.html", poster=content, paper=paper, type_pt=round(type_pt, 2),
-                                                 qr=qr, font=font), paper)
+                                                 qr=qr, font=font, t=_words_of(localisers)), paper)
         printed = job.finish(fitted.layout)
     except TooLong as exc:
         bigger = larger(paper)
@@ -304,11 +293,16 @@ def select(handbook: Handbook, ids: Iterable[str] = ()) -> list[tuple[Policy, Po
         f"no such policy or poster: {', '.join(unknown)}\nhint: posters are: {', '.join(declared) or 'none'}"))
 
 
+def _words_of(localisers: Localisers) -> Callable[..., str]:
+    """The templates' `t(lang, key)`: an interface word in one of the sheet's languages."""
+    return lambda lang, key, **values: localisers[lang].word(key, **values)
+
+
 def write_posters(handbook: Handbook, out_dir: Path, project: Project, *, ids: Iterable[str] = (), size: str = "A3",
-                  langs: Iterable[str] = LANGS, keep_going: bool = False, progress: Callable[[str], None] | None = None,
+                  langs: Iterable[str] | None = None, keep_going: bool = False, progress: Callable[[str], None] | None = None,
                   warn: Callable[[str], None] | None = None) -> list[Path]:
-    """Print the posters ids name (by default every poster every policy declares) into
-    out_dir/posters/<policy-id>/<poster-id>-<lang>.pdf. progress hears of each file written, warn of the sheets' notes.
+    """Print the posters ids name (by default every poster every policy declares, in every language of the registry)
+    into out_dir at locations.poster_file. progress hears of each file written, warn of the sheets' notes.
 
     Every sheet is printed in memory first. One that fails raises PostersFailed (listing every failure) before any
     file is written; with keep_going, the sheets that did print are written first. Returns [] when ids choose none.
@@ -316,25 +310,27 @@ def write_posters(handbook: Handbook, out_dir: Path, project: Project, *, ids: I
     chosen = select(handbook, ids)
     if not chosen:
         return []
-    base_url = site_url(project)
+    base_url = config.load(project).site_url
+    localisers = config.localisers(project, handbook)
     sheets, failures = [], []
     for policy, poster in chosen:
-        for lang in langs:
+        for lang in langs or handbook.languages.codes:
             try:
-                sheets.append(print_poster(handbook, policy, poster, project, lang, size, base_url))
+                sheets.append(print_poster(handbook, policy, poster, project, lang, size, base_url, localisers))
             except PosterError as exc:
                 failures.append(str(exc))
     if failures and not keep_going:
         raise PostersFailed(failures)
-    target = Path(out_dir) / "posters"
+    out_dir = Path(out_dir)
     if sheets:
-        with pdf.staged(target) as folder:
+        with pdf.staged(out_dir / locations.POSTERS) as folder:
             for sheet in sheets:
-                (folder / sheet.content.policy_id).mkdir(exist_ok=True)
-                (folder / sheet.content.policy_id / sheet.file_name).write_bytes(sheet.pdf)
+                place = folder / Path(sheet.file_name).relative_to(locations.POSTERS)
+                place.parent.mkdir(parents=True, exist_ok=True)
+                place.write_bytes(sheet.pdf)
     written, notes = [], {}
     for sheet in sheets:
-        written.append(target / sheet.content.policy_id / sheet.file_name)
+        written.append(out_dir / sheet.file_name)
         if progress:
             progress(describe(project, written[-1], sheet))
         for note in sheet.notes:

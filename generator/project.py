@@ -1,4 +1,4 @@
-"""Finds the project a command runs in, as git and mkdocs do: the nearest folder upwards holding mkdocs.yml.
+"""Finds the project a command runs in, as git does: the nearest folder upwards holding policies/.
 
 Names the project's folders in one place so no other module spells out a path.
 """
@@ -29,10 +29,6 @@ class Project:
     def templates(self) -> Path:
         return self.root / "templates"
 
-    @property
-    def config(self) -> Path:
-        return self.root / "mkdocs.yml"
-
     def relative(self, path: Path) -> str:
         """A path as the user should see it: relative to the current folder when that is shorter."""
         path = Path(path).resolve()
@@ -45,6 +41,6 @@ class Project:
 def find_project(start: Path | None = None) -> Project:
     here = (start or Path.cwd()).resolve()
     for folder in [here, *here.parents]:
-        if (folder / "mkdocs.yml").is_file() and (folder / "policies").is_dir():
+        if (folder / "policies").is_dir():
             return Project(folder)
-    raise ProjectNotFound(f"no Rulebook project here: neither {here} nor a folder above it holds mkdocs.yml next to policies/")
+    raise ProjectNotFound(f"no Rulebook project here: neither {here} nor a folder above it holds policies/")

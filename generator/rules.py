@@ -11,23 +11,30 @@ from datetime import date
 from typing import Callable, Iterable, Iterator
 
 from generator.findings import Finding, finding
+from generator.languages import SOURCE, Registry
 from generator.model import PARAMETER, Clause, Handbook, Policy
 from generator.scripts import convert
 
 Rule = Callable[[Handbook, date], Iterable[Finding]]
 
 
-def _texts(data, at: tuple = ()) -> Iterator[tuple[tuple, dict]]:
-    """Every bilingual text (a mapping of exactly zh and en) in raw policy data, with its path."""
+def _texts(data, registry: Registry, at: tuple = ()) -> Iterator[tuple[tuple, dict]]:
+    """Every text (a mapping of the Chinese source and its translations, by text key) in raw policy data, with its
+    path; each with every translation key, empty where it has none."""
     if isinstance(data, dict):
-        if set(data) == {"zh", "en"} and all(isinstance(v, str) for v in data.values()):
-            yield at, data
+        keys = set(registry.text_keys)
+        if SOURCE in data and set(data) <= keys and all(isinstance(v, str) for v in data.values()):
+            yield at, {key: data.get(key, "") for key in registry.text_keys}
             return
         for key, value in data.items():
-            yield from _texts(value, at + (key,))
+            yield from _texts(value, registry, at + (key,))
     elif isinstance(data, list):
         for i, value in enumerate(data):
-            yield from _texts(value, at + (i,))
+            yield from _texts(value, registry, at + (i,))
+
+
+def _language_name(registry: Registry, key: str) -> str:
+    return next((lang.name for lang in registry if lang.text == key), key)
 
 
 def file_name(hb: Handbook, today: date) -> Iterator[Finding]:
@@ -115,7 +122,7 @@ def required_clauses(hb: Handbook, today: date) -> Iterator[Finding]:
         kinds = {c.kind for c in p.walk()}
         for req in hb.required_clauses:
             if p.type in req.policy_types and req.kind not in kinds:
-                yield finding(p.pos(("clauses",), key=True), "E040", f"a {p.type} must have a {req.name.en.lower()} clause ({req.name.zh}, kind: {req.kind}); none found")
+                yield finding(p.pos(("clauses",), key=True), "E040", f"a {p.type} must have a clause of kind '{req.kind}' ({req.name.zh}); none found")
 
 
 def topic_coverage(hb: Handbook, today: date) -> Iterator[Finding]:
@@ -130,9 +137,19 @@ def topic_coverage(hb: Handbook, today: date) -> Iterator[Finding]:
 
 def translations(hb: Handbook, today: date) -> Iterator[Finding]:
     for p in hb.policies.values():
-        for at, text in _texts(p.data):
-            if not text["en"].strip():
-                yield finding(p.pos(at + ("en",)), "E050", f"missing English translation of '{_short(text['zh'])}'")
+        for at, text in _texts(p.data, hb.languages):
+            for key in hb.languages.translations:
+                if not text[key].strip():
+                    where = p.pos(at + ((key,) if key in _raw(p.data, at) else ()), key=key not in _raw(p.data, at))
+                    name = _language_name(hb.languages, key)
+                    yield finding(where, "E050", f"missing {name} translation of '{_short(text[SOURCE])}'",
+                                  f"Write it under {key}: next to {SOURCE}:.")
+
+
+def _raw(data, at: tuple) -> dict:
+    for key in at:
+        data = data[key]
+    return data
 
 
 def _short(text: str, n: int = 20) -> str:
@@ -153,18 +170,22 @@ def numbering(hb: Handbook, today: date) -> Iterator[Finding]:
 def parameters(hb: Handbook, today: date) -> Iterator[Finding]:
     for p in hb.policies.values():
         used: Counter[str] = Counter()
-        for at, text in _texts(p.data):
+        for at, text in _texts(p.data, hb.languages):
             if at and at[0] == "parameters":
                 continue
-            zh, en = set(PARAMETER.findall(text["zh"])), set(PARAMETER.findall(text["en"]))
-            used.update(zh | en)
-            for name in sorted(zh | en):
+            names = {key: set(PARAMETER.findall(words)) for key, words in text.items()}
+            every = set().union(*names.values())
+            used.update(every)
+            for name in sorted(every):
                 if p.parameter(name) is None:
-                    yield finding(p.pos(at + ("zh" if name in zh else "en",)), "E060", f"text uses {{{name}}}, but no parameter '{name}' is defined")
-            if text["en"].strip():
-                for name in sorted(n for n in zh ^ en if p.parameter(n) is not None):
-                    missing = "English" if name in zh else "Chinese"
-                    yield finding(p.pos(at + ("en",)), "E061", f"{{{name}}} is missing from the {missing} text")
+                    key = next(k for k in text if name in names[k])
+                    yield finding(p.pos(at + (key,)), "E060", f"text uses {{{name}}}, but no parameter '{name}' is defined")
+            for key in hb.languages.translations:
+                if not text[key].strip():
+                    continue
+                for name in sorted(n for n in names[SOURCE] ^ names[key] if p.parameter(n) is not None):
+                    missing = _language_name(hb.languages, key) if name in names[SOURCE] else "Chinese"
+                    yield finding(p.pos(at + (key,)), "E061", f"{{{name}}} is missing from the {missing} text")
         for param in p.parameters:
             if param.id not in used:
                 yield finding(p.pos(param.at + ("id",)), "W102", f"parameter '{param.id}' is used in no text")
@@ -211,8 +232,8 @@ def glossary_terms(hb: Handbook, today: date) -> Iterator[Finding]:
             (convert(t.zh, glossary.script, p.script), [convert(x, glossary.script, p.script) for x in t.exclude + longer[t.zh]], t)
             for t in hb.terms
         ]
-        for at, text in _texts(p.data):
-            english = text["en"].lower()
+        for at, text in _texts(p.data, hb.languages):
+            english = text.get("en", "").lower()
             if not english.strip():
                 continue
             for zh, exclude, term in terms:

@@ -14,31 +14,66 @@ import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
+from generator import languages
 from generator.findings import Finding, finding
 from generator.source import Document
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
-SCHEMAS = ("policy", "roles", "glossary", "requirements", "external")
+SCHEMAS = ("policy", "roles", "glossary", "requirements", "external", "languages")
 
 
 def schema_path(name: str) -> Path:
     return SCHEMA_DIR / f"{name}.schema.json"
 
 
+def _for_languages(contents: dict, registry: languages.Registry) -> dict:
+    """A schema with its texts and scripts as the registry says. The files on disk, which editors read, describe
+    the default languages; a project that declares other languages is checked against its own."""
+    defs = contents.get("$defs", {})
+    if "text" in defs:
+        text = defs["text"]
+        source = dict(text["properties"].get("zh", {"type": "string", "minLength": 1}))
+        translation = {k: v for k, v in text["properties"].get("en", {"type": "string"}).items() if k != "description"}
+        defs["text"] = {
+            **text,
+            "required": [languages.SOURCE],
+            "properties": {languages.SOURCE: source, **{key: dict(translation) for key in registry.translations}},
+        }
+
+    def scripts(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "script" and isinstance(value, dict) and "enum" in value:
+                    value["enum"] = list(registry.scripts)
+                else:
+                    scripts(value)
+        elif isinstance(node, list):
+            for value in node:
+                scripts(value)
+
+    scripts(contents.get("properties", {}))
+    return contents
+
+
 @lru_cache(maxsize=None)
-def _registry() -> Registry:
+def _contents(name: str, registry: languages.Registry) -> dict:
+    contents = json.loads(schema_path(name).read_text(encoding="utf-8"))
+    return contents if name == "languages" else _for_languages(contents, registry)
+
+
+@lru_cache(maxsize=None)
+def _registry(registry: languages.Registry) -> Registry:
     resources = []
     for name in SCHEMAS:
-        contents = json.loads(schema_path(name).read_text(encoding="utf-8"))
+        contents = _contents(name, registry)
         resource = Resource.from_contents(contents)
         resources += [(f"{name}.schema.json", resource), (contents["$id"], resource)]
     return Registry().with_resources(resources)
 
 
 @lru_cache(maxsize=None)
-def _validator(name: str) -> jsonschema.Draft202012Validator:
-    contents = json.loads(schema_path(name).read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(contents, registry=_registry())
+def _validator(name: str, registry: languages.Registry) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(_contents(name, registry), registry=_registry(registry))
 
 
 def _describe(value) -> str:
@@ -52,7 +87,7 @@ def _expected(schema: dict) -> str:
         return "one of " + ", ".join(map(str, schema["enum"]))
     if "$ref" in schema:
         ref = schema["$ref"].rsplit("/", 1)[-1]
-        return {"slug": "a lower-case id like 'expense-claims'", "date": "a date YYYY-MM-DD", "text": "a mapping with zh: and en:"}.get(ref, ref)
+        return {"slug": "a lower-case id like 'expense-claims'", "date": "a date YYYY-MM-DD", "text": "a mapping of texts by language (zh:, en:)"}.get(ref, ref)
     kind = schema.get("type")
     return {"string": "text", "integer": "a whole number", "boolean": "true or false", "array": "a list", "object": "a mapping"}.get(kind, str(kind))
 
@@ -92,9 +127,9 @@ def _to_finding(error: ValidationError, doc: Document) -> list[Finding]:
     return [finding(doc.source.at(where), "E010", f"{dotted}: {error.message}")]
 
 
-def validate(doc: Document, name: str) -> list[Finding]:
-    """All schema violations of doc against the named schema, one finding each."""
+def validate(doc: Document, name: str, registry: languages.Registry | None = None) -> list[Finding]:
+    """All schema violations of doc against the named schema (texts in the registry's languages), one finding each."""
     out: list[Finding] = []
-    for error in _validator(name).iter_errors(doc.data):
+    for error in _validator(name, registry or languages.default()).iter_errors(doc.data):
         out.extend(_to_finding(error, doc))
     return out

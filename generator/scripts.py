@@ -23,3 +23,21 @@ def convert(text: str, source: str, target: str) -> str:
     if source == target or not text:
         return text
     return _converter(_CONFIG[(source, target)]).convert(text)
+
+
+# Our own interface words may change vocabulary with the script (列印 → 打印, 資訊 → 信息): converted by phrase with the
+# Taiwan/mainland idiom tables. Policy text never is: its words are the source's.
+_WORDS_CONFIG = {("zh-Hant", "zh-Hans"): "tw2sp.json", ("zh-Hans", "zh-Hant"): "s2twp.json"}
+
+
+def convert_words(text: str, source: str, target: str) -> str:
+    """Interface words written in the source script, in the target script with that script's usual vocabulary."""
+    if source == target or not text or (source, target) not in _WORDS_CONFIG:
+        return text
+    return _converter(_WORDS_CONFIG[(source, target)]).convert(text)
+
+
+def forms(word: str) -> set[str]:
+    """A word in every form a reader may type it: as written, Simplified, and Traditional as Taiwan writes it."""
+    simplified = convert(word, "zh-Hant", "zh-Hans")
+    return {word, simplified, convert(simplified, "zh-Hans", "zh-Hant")}

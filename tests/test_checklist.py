@@ -18,7 +18,7 @@ import pytest
 import yaml
 from pypdf.generic import NameObject
 
-from generator import pdf
+from generator import fonts, pdf
 from generator.checklist import checklist_page, write_checklists
 from generator.cli import main
 from generator.loader import load
@@ -27,8 +27,11 @@ from generator.project import Project
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "checklists"
 MAX_BYTES = 3 * 1024 * 1024
-COLUMNS = ["policy", "version", "checklist", "item", "check", "clause_policy", "clause", "clause_number", "clause_path",
-           "do_zh", "do_en", "role", "role_zh", "role_en", "frequency", "evidence_zh", "evidence_en", "pdf_field"]
+# Each text once per language, named by language code, so a spreadsheet says which script a column is in.
+COLUMNS = ["policy", "version", "checklist", "item", "check", "clause_policy", "clause",
+           "clause_number_zh-Hant", "clause_number_zh-Hans", "clause_number_en", "clause_path",
+           "do_zh-Hant", "do_zh-Hans", "do_en", "role", "role_name_zh-Hant", "role_name_zh-Hans", "role_name_en",
+           "frequency", "evidence_zh-Hant", "evidence_zh-Hans", "evidence_en", "pdf_field"]
 
 
 # Projects and what their YAML says ---------------------------------------------------------------------------
@@ -286,9 +289,10 @@ def test_csv_and_json_have_one_row_per_item_with_the_yaml_values(real):
             assert row["item"] == str(number)
             assert (row["policy"], row["checklist"], row["check"], row["clause"]) == (pid, cl["id"], check["id"], clause["id"])
             assert row["clause_path"] == f"policies/{owner}/#{clause['id']}"
-            assert shown(unblanked(row["do_zh"])) == shown(check["do"]["zh"])
+            script = policies[owner]["script"]
+            assert shown(unblanked(row[f"do_{script}"])) == shown(check["do"]["zh"])
             assert shown(unblanked(row["do_en"])) == shown(check["do"]["en"])
-            assert (row["role"], row["role_zh"], row["role_en"]) == (check["role"], roles[check["role"]]["zh"], roles[check["role"]]["en"])
+            assert (row["role"], row["role_name_zh-Hant"], row["role_name_en"]) == (check["role"], roles[check["role"]]["zh"], roles[check["role"]]["en"])
             assert row["frequency"] == check["frequency"]
             assert row["evidence_en"] == check.get("evidence", {}).get("en", "")
             assert row["pdf_field"] == f"{pid}:{cl['id']}:{ref}"
@@ -337,7 +341,7 @@ def test_a_borrowed_check_is_named_with_its_policy_and_converted_to_the_script(s
     assert "shared-checks#equipment-return" in text
     rows = list(csv.DictReader(io.StringIO((out / "sample-rules" / "leaving.csv").read_text(encoding="utf-8-sig"))))
     assert rows[2]["clause_path"] == "policies/shared-checks/#equipment-return"
-    assert rows[2]["do_zh"] == "筆記本電腦已歸還"
+    assert rows[2]["do_zh-Hant"] == "筆記本電腦已歸還"
 
 
 def test_a_checklist_without_fields_gets_name_date_and_signature(sample):
@@ -402,7 +406,7 @@ def test_simplified_script_uses_the_sc_font_and_converts_the_text(sample, tmp_pa
     assert "离职交接" in text and "離職交接" not in text
     assert "Noto-Sans-CJK-SC" in font_names(path) and "Noto-Sans-CJK-TC" not in font_names(path)
     rows = list(csv.DictReader(io.StringIO((tmp_path / "checklists" / "sample-rules" / "leaving.csv").read_text(encoding="utf-8-sig"))))
-    assert rows[1]["do_zh"] == "工作交接清单已由接手人员签字"
+    assert rows[1]["do_zh-Hans"] == "工作交接清单已由接手人员签字"
 
 
 # Safety and the command line -------------------------------------------------------------------------------------
@@ -475,7 +479,7 @@ def test_staged_files_arrive_whole_or_not_at_all(tmp_path):
 
 def test_missing_cjk_fonts_stop_with_the_install_command(sample, tmp_path, monkeypatch, capsys):
     project, _ = sample
-    monkeypatch.setattr(pdf, "installed_families", lambda: frozenset({"DejaVu Sans"}))
+    monkeypatch.setattr(fonts, "installed_families", lambda: frozenset({"DejaVu Sans"}))
     assert main(["-C", str(project), "checklist", "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "apt-get install fonts-noto-cjk fonts-droid-fallback" in err

@@ -20,18 +20,19 @@ from generator.cli import main
 from generator.loader import load
 from generator.model import PARAMETER
 from generator.pdf import AssetFetcher
+from generator import config, languages
+from generator.config import ConfigError
 from generator.poster import (
-    LANGS,
     NO_SITE_URL,
     PosterError,
     poster_content,
     print_poster,
-    site_url,
     write_posters,
 )
 from generator.project import Project
 from generator.scripts import convert
 
+LANGS = languages.default().codes
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "posters" / "project"
 FIXTURE_POLICY = "fixture-wall-rules"
@@ -272,7 +273,9 @@ def test_simplified_sheet_is_converted(written):
 def test_qr_code_opens_the_policy_page_at_the_first_clause(written, tmp_path, poster_id, lang):
     first = next(p for p in fixture_data()["posters"] if p["id"] == poster_id)["clauses"][0]
     pdf = written[0] / "posters" / FIXTURE_POLICY / f"{poster_id}-{lang}.pdf"
-    assert qr_codes(pdf, tmp_path) == [f"{SITE}policies/{FIXTURE_POLICY}/#{first}"]
+    # Each sheet opens the page in its own language: the default language at the site root, the others in their folder.
+    folder = "" if lang == "zh-Hant" else f"{lang}/"
+    assert qr_codes(pdf, tmp_path) == [f"{SITE}{folder}policies/{FIXTURE_POLICY}/#{first}"]
 
 
 def test_type_fills_the_sheet(written):
@@ -326,11 +329,11 @@ def test_fingerprint_is_stable_and_follows_the_printed_words_and_the_version(pro
 
     def reword_selected(policy):
         clause = policy.clause("working-hours")
-        clause.text = replace(clause.text, zh=clause.text.zh.replace("按時上下班", "準時上下班"))
+        clause.text = Text({**clause.text.words, "zh": clause.text.zh.replace("按時上下班", "準時上下班")})
 
     def reword_unselected(policy):
         clause = policy.clause("confidentiality")
-        clause.text = Text("另一段文字。", "Other words.")
+        clause.text = Text({"zh": "另一段文字。", "en": "Other words."})
 
     assert _content(project, edit=new_version).fingerprint != base
     assert _content(project, edit=reword_selected).fingerprint != base
@@ -492,8 +495,8 @@ def test_a_template_that_reaches_outside_is_refused(tmp_path):
 
 
 def test_site_url_is_read_from_mkdocs_yml_despite_python_tags(project):
-    assert "!!python/name" in project.config.read_text(encoding="utf-8")
-    assert site_url(project) == SITE
+    assert "!!python/name" in (project.root / "mkdocs.yml").read_text(encoding="utf-8")
+    assert config.load(project).site_url == SITE
 
 
 def test_without_site_url_posters_carry_no_qr_and_say_why(tmp_path, capsys):
@@ -507,8 +510,8 @@ def test_without_site_url_posters_carry_no_qr_and_say_why(tmp_path, capsys):
 
 def test_a_site_url_that_is_not_http_is_refused(tmp_path):
     project = make_project(tmp_path, mkdocs="site_name: X\nsite_url: file:///srv/handbook/\n")
-    with pytest.raises(PosterError, match="not an http"):
-        site_url(project)
+    with pytest.raises(ConfigError, match="not an http"):
+        config.load(project)
 
 
 # Command line ------------------------------------------------------------------------------------------------

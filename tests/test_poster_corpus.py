@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from generator.loader import load
-from generator.poster import LANGS, print_poster, site_url
+from generator import config, languages
+from generator.poster import print_poster
 from generator.project import Project
 from test_poster import (
     FONT_FAMILY,
@@ -31,7 +32,8 @@ from test_poster import (
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = Project(ROOT)
 # The address the QR codes lead to: the project's own when mkdocs.yml names one, else a stand-in.
-BASE = site_url(PROJECT) or "https://handbook.example.com/"
+BASE = config.load(PROJECT).site_url or "https://handbook.example.com/"
+LANGS = languages.default().codes
 
 
 def _declared() -> list[tuple[str, str]]:
@@ -103,7 +105,8 @@ def test_real_poster(out, tmp_path, policy_id, poster_id, lang):
     missing = [p for p in expected_pieces(data, selected, lang) if squeezed(p) not in sheet]
     assert not missing
 
-    assert qr_codes(pdf, tmp_path) == [f"{BASE.rstrip('/')}/policies/{policy_id}/#{selected[0]}"]
+    folder = "" if lang == "zh-Hant" else f"{lang}/"
+    assert qr_codes(pdf, tmp_path) == [f"{BASE.rstrip('/')}/{folder}policies/{policy_id}/#{selected[0]}"]
     if lang != "en":
         assert line_faults(pdf) == []
     last, footer, height = lowest_rule_line_and_footer(pdf)

@@ -16,8 +16,7 @@ from mkdocs.config import load_config
 from mkdocs.plugins import get_plugins
 
 from generator.cli import main
-from generator.site import plugin as site_plugin
-from generator.site.render import Downloads
+from generator import publish
 from test_site import ROOT, assemble_project
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini" / "policies"
@@ -75,8 +74,8 @@ def test_build_refuses_an_output_folder_it_would_destroy(project, tmp_path, caps
 
 
 def test_the_build_prints_posters_and_checklists_through_their_renderers(project, tmp_path, monkeypatch):
-    config = project.config.read_text(encoding="utf-8")
-    project.config.write_text(config.replace("      print_files: false\n", ""), encoding="utf-8")
+    config = (project.root / "mkdocs.yml").read_text(encoding="utf-8")
+    (project.root / "mkdocs.yml").write_text(config.replace("      print_files: false\n", ""), encoding="utf-8")
     calls = []
 
     def write_posters(handbook, out_dir, proj):
@@ -105,9 +104,8 @@ def test_the_build_prints_posters_and_checklists_through_their_renderers(project
     def checklist_page(handbook, policy, checklist, lang, site_root, files):
         return f'<div class="made-by-the-checklist-renderer" data-files="{files}" data-root="{site_root}"></div>'
 
-    monkeypatch.setattr(site_plugin, "downloads", lambda: (
-        Downloads(posters=True, checklists=True, checklist_page=checklist_page), write_posters, write_checklists
-    ))
+    monkeypatch.setattr(publish, "writers", lambda: {"posters/": write_posters, "checklists/": write_checklists})
+    monkeypatch.setattr(publish, "checklist_page", lambda: checklist_page)
     from generator.site.build import build
 
     out = tmp_path / "out"
@@ -127,8 +125,8 @@ def test_the_build_prints_posters_and_checklists_through_their_renderers(project
 
 
 def test_a_failing_printer_fails_the_build_and_keeps_the_previous_site(project, tmp_path, monkeypatch, capsys):
-    config = project.config.read_text(encoding="utf-8")
-    project.config.write_text(config.replace("      print_files: false\n", ""), encoding="utf-8")
+    config = (project.root / "mkdocs.yml").read_text(encoding="utf-8")
+    (project.root / "mkdocs.yml").write_text(config.replace("      print_files: false\n", ""), encoding="utf-8")
     out = tmp_path / "out"
     out.mkdir()
     (out / "index.html").write_text("the previous site", encoding="utf-8")
@@ -136,7 +134,7 @@ def test_a_failing_printer_fails_the_build_and_keeps_the_previous_site(project, 
     def broken(handbook, out_dir, proj):
         raise RuntimeError("the poster font is missing")
 
-    monkeypatch.setattr(site_plugin, "downloads", lambda: (Downloads(posters=True, checklists=True), broken, lambda *a: []))
+    monkeypatch.setattr(publish, "writers", lambda: {"posters/": broken, "checklists/": lambda *a: []})
     assert main(["-C", str(project.root), "build", "--out", str(out)]) == 1
     assert "the poster font is missing" in capsys.readouterr().err
     assert (out / "index.html").read_text(encoding="utf-8") == "the previous site"
@@ -146,7 +144,7 @@ def test_plain_mkdocs_builds_the_site(project, tmp_path):
     assert "rulebook" in get_plugins()
     out = tmp_path / "plain"
     done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(project.config), "-d", str(out)],
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str((project.root / "mkdocs.yml")), "-d", str(out)],
         capture_output=True, text=True, env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 0, done.stderr
@@ -163,16 +161,16 @@ class Server:
 
 
 def test_the_preview_rebuilds_when_a_policy_or_a_site_template_changes(project):
-    config = load_config(config_file=str(project.config))
+    config = load_config(config_file=str((project.root / "mkdocs.yml")))
     config.plugins.on_startup(command="serve", dirty=False)
     config = config.plugins.on_config(config)
     rulebook = config.plugins["rulebook"]
     server = Server()
     rulebook.on_serve(server, config=config, builder=None)
     assert project.policies in server.watched
-    assert project.templates / "site" in server.watched
+    assert project.templates in server.watched  # the site's templates, and the interface words beside them
     # The preview prints no posters (seconds each) on every save, and so links none.
-    assert rulebook.write_posters is None and not rulebook.renderer.downloads.posters
+    assert rulebook.site.writers == {} and not rulebook.site.renderer.downloads.posters
 
 
 def test_the_site_configuration_uses_the_plugin_and_no_web_fonts():

@@ -14,7 +14,8 @@ import tinyhtml5
 from generator.loader import load
 from generator.model import Text
 from generator.project import Project
-from generator.site import paths
+from generator import locations
+from generator.localise import Catalogue, Localisers
 from generator.site.plugin import _toc
 from generator.site.render import Downloads, Heading, SitePage, SiteRenderer
 
@@ -29,8 +30,16 @@ def handbook():
     return hb
 
 
+def renderer(handbook, downloads: Downloads = Downloads()) -> SiteRenderer:
+    return SiteRenderer(handbook, TEMPLATES, Localisers(handbook.languages, Catalogue.load(TEMPLATES.parent)), downloads)
+
+
+def in_language(handbook, path: str, lang: str) -> str:
+    return handbook.languages.prefix(lang) + path
+
+
 def render(handbook, path: str, downloads: Downloads = Downloads()):
-    pages = {p.path: p for p in SiteRenderer(handbook, TEMPLATES, downloads).pages()}
+    pages = {p.path: p for p in renderer(handbook, downloads).pages()}
     tree = tinyhtml5.parse(pages[path].body, namespace_html_elements=False)
     return pages[path], cssselect2.ElementWrapper.from_html_root(tree)
 
@@ -45,7 +54,7 @@ def clause(page, clause_id):
 
 def test_an_unfilled_parameter_is_a_marked_blank_with_its_label(handbook):
     for lang, label in (("zh-Hant", "具體時間"), ("zh-Hans", "具体时间"), ("en", "exact time")):
-        page, html = render(handbook, paths.in_language("policies/mini-wall-rules/", lang))
+        page, html = render(handbook, in_language(handbook, "policies/mini-wall-rules/", lang))
         blanks = [words(b) for b in clause(html, "working-hours").query_all(".rb-blank")]
         assert blanks == [label]
         assert "{start-time}" not in page.body
@@ -53,7 +62,7 @@ def test_an_unfilled_parameter_is_a_marked_blank_with_its_label(handbook):
 
 def test_a_filled_parameter_shows_its_value(handbook):
     for lang, value in (("zh-Hant", "十"), ("en", "ten")):
-        _, html = render(handbook, paths.in_language("policies/mini-wall-rules/", lang))
+        _, html = render(handbook, in_language(handbook, "policies/mini-wall-rules/", lang))
         section = clause(html, "expense-reimbursement")
         assert [words(v) for v in section.query_all(".rb-value")] == [value]
         assert not list(section.query_all(".rb-blank"))
@@ -131,12 +140,12 @@ def test_printable_files_are_linked_only_when_the_build_writes_them(handbook):
 
 def test_policy_text_never_becomes_markup(handbook):
     policy = handbook.policies["mini-finance-rules"]
-    policy.title = Text('<img src=x onerror="alert(1)">', "<script>alert(2)</script>")
+    policy.title = Text({"zh": '<img src=x onerror="alert(1)">', "en": "<script>alert(2)</script>"})
     target = policy.clause("budget-control")
-    target.title = Text("<b>預算</b>", "<b>Budget</b>")
-    target.text = Text("<script>alert(3)</script>", "<script>alert(4)</script>")
-    for lang in paths.LANGUAGES:
-        page, html = render(handbook, paths.in_language("policies/mini-finance-rules/", lang))
+    target.title = Text({"zh": "<b>預算</b>", "en": "<b>Budget</b>"})
+    target.text = Text({"zh": "<script>alert(3)</script>", "en": "<script>alert(4)</script>"})
+    for lang in handbook.languages.codes:
+        page, html = render(handbook, in_language(handbook, "policies/mini-finance-rules/", lang))
         assert "<script>" not in page.body and "<img" not in page.body and "<b>" not in page.body
         assert "&lt;script&gt;" in page.body
     toc = _toc(SitePage("x/", "en", "t", "", [Heading(1, "a", "<b>x</b>")]))
@@ -163,7 +172,7 @@ def test_the_role_page_gathers_what_names_the_role_and_its_departments(handbook)
     ("en/checklists/a/c/", "en/", "../../../"),
 ])
 def test_links_between_pages_are_relative(source, target, link):
-    assert paths.relative(source, target) == link
+    assert locations.relative(source, target) == link
 
 
 def test_clause_titles_enter_the_search_index_as_text_not_markup():
@@ -177,7 +186,7 @@ def test_clause_titles_enter_the_search_index_as_text_not_markup():
 
 def test_table_of_contents_lists_numbered_or_titled_clauses_only():
     hb, _, _ = load(Project(Path(__file__).resolve().parents[1]))
-    page = SiteRenderer(hb, TEMPLATES, Downloads()).policy_page(hb.policies["operations-rules-guide"], "en")
+    page = renderer(hb).policy_page(hb.policies["operations-rules-guide"], "en")
     ids = [h.id for h in page.headings]
     # The guide opens with an untitled, unnumbered overview paragraph: a contents entry would read as nothing.
     assert "overview" not in ids and "answer-2-conclusion" not in ids

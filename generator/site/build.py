@@ -11,6 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from generator.config import SITE_FILE
 from generator.project import Project
 
 
@@ -60,7 +61,7 @@ def build(project: Project, out: Path) -> float:
     started = time.monotonic()
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
-        config = load_config(config_file=str(project.config), site_dir=str(staging))
+        config = load_config(config_file=str(project.root / SITE_FILE), site_dir=str(staging))
         config.plugins.on_startup(command="build", dirty=False)
         try:
             mkdocs_build(config)
@@ -88,4 +89,4 @@ def serve(project: Project, address: str | None, open_browser: bool = False) -> 
     from mkdocs.commands.serve import serve as mkdocs_serve
 
     options = {"dev_addr": address} if address else {}
-    mkdocs_serve(config_file=str(project.config), livereload=True, open_in_browser=open_browser, **options)
+    mkdocs_serve(config_file=str(project.root / SITE_FILE), livereload=True, open_in_browser=open_browser, **options)

@@ -8,35 +8,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
-import yaml
-
+from generator import locations as paths
 from generator import model as m
-from generator.scripts import convert
-from generator.site import paths
+from generator.localise import Localiser
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
-SNIPPET, SNIPPET_EN = 24, 60  # characters of text that name an untitled clause, in Chinese and in English
-
-
-@dataclass(frozen=True)
-class Strings:
-    """The site's own words (templates/site/strings.yaml): Traditional and English stored, Simplified derived."""
-
-    names: dict[str, str]
-    table: dict[str, dict[str, str]]
-
-    @classmethod
-    def load(cls, path: Path) -> "Strings":
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls(data["languages"], data["strings"])
-
-    def get(self, key: str, lang: str, **values) -> str:
-        entry = self.table[key]
-        text = entry["en"] if lang == "en" else convert(entry["zh"], "zh-Hant", lang)
-        return text.format(**values) if values else text
+SNIPPET, SNIPPET_WORDS = 24, 60  # characters that name an untitled clause: Chinese numbering, and word-spaced text
 
 
 @dataclass
@@ -91,46 +68,45 @@ class ClauseView:
 
 
 class Reader:
-    """One reading language: 'zh-Hant', 'zh-Hans' or 'en'."""
+    """The handbook in one reading language, through that language's Localiser."""
 
-    def __init__(self, handbook: m.Handbook, lang: str, strings: Strings):
-        self.handbook, self.lang, self.strings = handbook, lang, strings
+    def __init__(self, handbook: m.Handbook, localiser: Localiser):
+        self.handbook, self.words = handbook, localiser
+        self.lang = localiser.code
 
     # Words and texts
 
     def t(self, key: str, **values) -> str:
-        return self.strings.get(key, self.lang, **values)
+        return self.words.word(key, **values)
 
     @property
     def chinese(self) -> bool:
-        return self.lang != "en"
+        """Whether this language numbers and runs words together as Chinese does (一、總則, no spaces)."""
+        return self.words.chinese_numbering
+
+    @property
+    def colon(self) -> str:
+        return self.words.colon
 
     def zh(self, text: str, script: str) -> str:
-        """Chinese text in the reading script (English pages keep the script it was written in)."""
-        return convert(text, script, self.lang) if self.chinese else text
+        """Chinese text in the reading script (a language that does not read Chinese keeps it as written)."""
+        return self.words.source(text, script)
 
     def text(self, text: m.Text | None, script: str) -> str:
-        if text is None:
-            return ""
-        if self.chinese:
-            return convert(text.zh, script, self.lang)
-        return text.en or text.zh
+        return self.words.text(text, script)
 
-    def untranslated(self, text: m.Text | None) -> bool:
-        return text is not None and not self.chinese and not text.en.strip()
+    def untranslated(self, text: m.Text | None, script: str) -> bool:
+        return self.words.fell_back(text, script)
 
     def data_script(self, name: str) -> str:
-        data = self.handbook.data.get(name)
-        return data.script if data else paths.DEFAULT_LANGUAGE
+        return self.handbook.script_of(name)
 
     def date(self, day: date) -> str:
-        if self.chinese:
-            return f"{day.year}年{day.month}月{day.day}日"
-        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+        return self.words.date(day)
 
     def link(self, path: str) -> str:
         """A site path in this reading language."""
-        return paths.in_language(path, self.lang)
+        return self.handbook.languages.prefix(self.lang) + path
 
     # Handbook-wide names
 
@@ -163,18 +139,18 @@ class Reader:
         return self.plain(clause.title, clause.policy)
 
     def label(self, clause: m.Clause) -> str:
-        return clause.label("zh" if self.chinese else "en")
+        return self.words.label(clause)
 
     def full_label(self, clause: m.Clause) -> str:
-        return clause.full_label("zh" if self.chinese else "en")
+        return self.words.full_label(clause)
 
     def snippet(self, clause: m.Clause) -> str:
         words = re.sub(r"\s+", " ", self.plain(clause.text, clause.policy)).strip()
-        if self.chinese:
+        if " " not in words:  # Chinese (or a fallback to it) runs on without spaces: cut by characters
             return words if len(words) <= SNIPPET else words[:SNIPPET].rstrip() + "…"
-        if len(words) <= SNIPPET_EN:
+        if len(words) <= SNIPPET_WORDS:
             return words
-        return words[:SNIPPET_EN + 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        return words[:SNIPPET_WORDS + 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
     def clause_name(self, clause: m.Clause, full: bool = False) -> str:
         """How a link or a search result names a clause: its number and title (or, untitled, its first words)."""
@@ -187,8 +163,16 @@ class Reader:
         values, and (in the clause clause_id) the words an editor restored, marked."""
         if text is None:
             return []
-        raw = text.zh if self.chinese or not text.en.strip() else text.en
-        restored = [n.restored for n in policy.editorial_notes if n.clause == clause_id] if raw == text.zh else []
+        # Parameters and restored words are found in the text as written, then each run is put into the reading
+        # language (converted to its script when that text is the Chinese source).
+        shown = self.words.shown_in(text, policy.script)
+        source = shown == policy.script or (shown == self.lang and self.words.reads_source)
+        raw = text.zh if source else self.words.text(text, policy.script)
+
+        def words(run: str) -> str:
+            return self.zh(run, policy.script) if source else run
+
+        restored = [n.restored for n in policy.editorial_notes if n.clause == clause_id] if source else []
         pattern = m.PARAMETER.pattern + "".join(f"|({re.escape(r)})" for r in restored)
         paragraphs = []
         for block in re.split(r"\n\s*\n", raw.strip()):
@@ -196,14 +180,14 @@ class Reader:
             at = 0
             for match in re.finditer(pattern, block):
                 if match.start() > at:
-                    out.append(Segment("text", self.zh(block[at:match.start()], policy.script)))
+                    out.append(Segment("text", words(block[at:match.start()])))
                 if match.group(1):
                     out.append(self._parameter(policy, match.group(1)))
                 else:
-                    out.append(Segment("restored", self.zh(match.group(0), policy.script), self.t("policy.restored")))
+                    out.append(Segment("restored", words(match.group(0)), self.t("policy.restored")))
                 at = match.end()
             if at < len(block):
-                out.append(Segment("text", self.zh(block[at:], policy.script)))
+                out.append(Segment("text", words(block[at:])))
             paragraphs.append(out)
         return paragraphs
 
@@ -246,14 +230,15 @@ class Reader:
             for n in policy.editorial_notes if n.clause == clause.id
         ]
         checks = [self.check(c) for c in clause.checks]
-        untranslated = self.untranslated(clause.text) or self.untranslated(clause.title)
+        untranslated = self.untranslated(clause.text, policy.script) or self.untranslated(clause.title, policy.script)
         return ClauseView(
             id=clause.id, level=clause.level, label=self.label(clause), full_label=self.full_label(clause),
             title=self.clause_title(clause), name=self.clause_name(clause),
             paragraphs=self.segments(clause.text, policy, clause.id),
             refs=[self.reference(r, policy) for r in clause.refs], roles=[self.role_link(r) for r in clause.applies_to],
             topics=[self.topic_link(t) for t in clause.topics], checks=checks, notes=notes,
-            children=[self.clause(c) for c in clause.clauses] if deep else [], lang=policy.script if untranslated else "",
+            children=[self.clause(c) for c in clause.clauses] if deep else [],
+            lang=self.words.shown_in(clause.text or clause.title, policy.script) if untranslated else "",
         )
 
 

@@ -14,9 +14,10 @@ from typing import Callable
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from generator import locations as paths
 from generator import model as m
-from generator.site import paths
-from generator.site.reading import Reader, Strings
+from generator.localise import Localisers
+from generator.site.reading import Reader
 
 # HTML for a checklist's printable page, made by the checklist renderer: (handbook, policy, checklist, lang) → HTML.
 ChecklistPage = Callable[[m.Handbook, m.Policy, m.Checklist, str], str]
@@ -64,21 +65,22 @@ def ordered_policies(handbook: m.Handbook) -> list[m.Policy]:
 
 
 class SiteRenderer:
-    def __init__(self, handbook: m.Handbook, templates: Path, downloads: Downloads = Downloads(), today: date | None = None):
+    def __init__(self, handbook: m.Handbook, templates: Path, localisers: Localisers, downloads: Downloads = Downloads(),
+                 today: date | None = None):
         self.handbook, self.downloads = handbook, downloads
         self.today = today or date.today()
-        self.strings = Strings.load(templates / "strings.yaml")
+        self.registry = handbook.languages
         self.env = Environment(
             loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(default=True, default_for_string=True),
             undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         )
-        self.readers = {lang: Reader(handbook, lang, self.strings) for lang in paths.LANGUAGES}
+        self.readers = {code: Reader(handbook, localiser) for code, localiser in localisers.items()}
 
     # Pages
 
     def pages(self) -> list[SitePage]:
         out: list[SitePage] = []
-        for lang in paths.LANGUAGES:
+        for lang in self.registry.codes:
             for policy in ordered_policies(self.handbook):
                 out.append(self.policy_page(policy, lang))
                 out.append(self.parallel_page(policy, lang))
@@ -106,17 +108,20 @@ class SiteRenderer:
         headings = [Heading(c.level, c.id, r.clause_name(c)) for c in policy.walk() if c.level <= 2 and (c.number is not None or c.title)]
         # Search results name a clause by its words alone in Chinese: a numeral such as 一 would become a one-character
         # token, which the search box's query cutting stops at (see search.words_of).
-        titles = {c.id: (r.clause_title(c) or r.snippet(c)) if r.chinese else r.clause_name(c) for c in policy.walk()}
+        titles = {c.id: (r.clause_title(c) or r.snippet(c)) if r.words.reads_source else r.clause_name(c) for c in policy.walk()}
         return SitePage(path, lang, r.policy_title(policy), body, headings, {c.id for c in policy.walk()}, True, titles)
 
     def parallel_page(self, policy: m.Policy, lang: str) -> SitePage:
+        """The Chinese beside a translation: the reader's own language on its side, and on the other the policy's
+        own script (for a translation's reader) or the first translation (for a Chinese reader)."""
         r = self.readers[lang]
         path = r.link(paths.parallel(policy.id))
-        chinese = r if r.chinese else Reader(self.handbook, policy.script, self.strings)
-        english = self.readers["en"]
-        rows = [(chinese.clause(c, deep=False), english.clause(c, deep=False)) for c in policy.walk()]
-        body = self._render("parallel.html", path, lang, policy=policy, rows=rows, zh=chinese, en=english,
-                            chinese_lang=chinese.lang, language_names=self.strings.names)
+        own = self.readers[self.registry.of_script(policy.script).code]
+        translated = [reader for reader in self.readers.values() if not reader.words.reads_source]
+        left = r if r.words.reads_source else own
+        right = r if not r.words.reads_source else (translated[0] if translated else own)
+        rows = [(left.clause(c, deep=False), right.clause(c, deep=False)) for c in policy.walk()]
+        body = self._render("parallel.html", path, lang, policy=policy, rows=rows, left=left, right=right)
         title = f"{r.policy_title(policy)} · {r.t('policy.parallel')}"
         return SitePage(path, lang, title, body, [], {c.id for c in policy.walk()}, searchable=False)
 
@@ -248,7 +253,7 @@ class SiteRenderer:
         return entries
 
     def language_name(self, lang: str) -> str:
-        return self.strings.names[lang]
+        return self.registry[lang].name
 
     # Parts shared by several pages
 
@@ -283,7 +288,7 @@ class SiteRenderer:
         posters = []
         for poster in policy.posters:
             title = r.text(poster.title, policy.script) if poster.title else r.policy_title(policy)
-            files = [(self.language_name(lang), paths.poster_file(policy.id, poster.id, lang)) for lang in paths.LANGUAGES]
+            files = [(lang.name, paths.poster_file(policy.id, poster.id, lang.code), lang.code) for lang in self.registry]
             if self.downloads.posters:
                 posters.append((title, files))
         return posters

@@ -17,7 +17,7 @@ import opencc
 from markupsafe import escape
 
 from generator import model as m
-from generator.scripts import convert
+from generator.scripts import forms
 
 try:
     import jieba
@@ -61,13 +61,10 @@ def dictionary(cache: Path) -> Path | None:
 def user_words(handbook: m.Handbook) -> list[str]:
     """The handbook's own vocabulary, in both scripts: glossary terms and the names of roles."""
     words: set[str] = set()
-    glossary = handbook.data.get("glossary")
-    roles = handbook.data.get("roles")
-    named = [(t.zh, glossary.script if glossary else "zh-Hant") for t in handbook.terms]
-    named += [(r.name.zh, roles.script if roles else "zh-Hant") for r in handbook.roles.values()]
-    for text, script in named:
+    named = [t.zh for t in handbook.terms] + [r.name.zh for r in handbook.roles.values()]
+    for text in named:
         for word in HAN.findall(text):
-            words |= {word, convert(word, script, "zh-Hans"), convert(word, script, "zh-Hant")}
+            words |= forms(word)
     return sorted(words)
 
 
@@ -115,12 +112,6 @@ def segment(text: str) -> str:
     return HAN.sub(lambda run: CUT + CUT.join(words_of(run.group(0))) + CUT, plain).strip(CUT)
 
 
-def variants(word: str) -> set[str]:
-    """A word in every form a reader may type it: Simplified, Traditional as the corpus writes it, Taiwan standard."""
-    simplified = convert(word, "zh-Hant", "zh-Hans")
-    return {word, simplified, convert(simplified, "zh-Hans", "zh-Hant")}
-
-
 def search_words(text: str) -> list[str]:
     """The words and sub-words of the Chinese in text, in both scripts, for the hidden `words` field."""
     plain = TAG.sub(" ", text.replace(CUT, ""))
@@ -129,7 +120,7 @@ def search_words(text: str) -> list[str]:
         pieces = jieba.cut_for_search(run) if jieba is not None else [run]
         for piece in pieces:
             if len(piece) > 1:
-                for form in variants(piece):
+                for form in forms(piece):
                     found.setdefault(form)
     return list(found)
 

@@ -6,7 +6,11 @@
 (function () {
   "use strict";
 
-  var LANGUAGES = ["zh-Hans", "en"]; // folders of the non-default languages; zh-Hant lives at the root
+  // The handbook's languages and their folders, from the language registry (written into every page by the theme).
+  var SETTINGS = (function () {
+    var node = document.getElementById("rulebook-settings");
+    try { return JSON.parse(node.textContent); } catch (e) { return { languages: {}, default: document.documentElement.lang }; }
+  })();
 
   function siteRoot() {
     // Material sets __md_scope to the site root; fall back to the page's folder.
@@ -17,10 +21,12 @@
     var path = new URL(href, location.href).pathname;
     var root = siteRoot().pathname;
     var rest = path.indexOf(root) === 0 ? path.slice(root.length) : path.replace(/^\//, "");
-    for (var i = 0; i < LANGUAGES.length; i++) {
-      if (rest === LANGUAGES[i] || rest.indexOf(LANGUAGES[i] + "/") === 0) return LANGUAGES[i];
+    var codes = Object.keys(SETTINGS.languages);
+    for (var i = 0; i < codes.length; i++) {
+      var folder = SETTINGS.languages[codes[i]];
+      if (folder && (rest + "/").indexOf(folder) === 0) return codes[i];
     }
-    return "zh-Hant";
+    return SETTINGS.default;
   }
 
   function setUpClauseLinks() {

@@ -1,32 +1,14 @@
-"""Where every page and file of the handbook site lives, and how one page links to another.
+"""Where every page and printed file of the handbook lives, and how one page links to another: the one home of
+output locations, for the site and for the poster and checklist writers alike.
 
-Paths are relative to the site root with a trailing slash ("policies/x/"); links between pages are relative, so the
-site works under any sub-path of an intranet server.
+Paths are relative to the output root with a trailing slash for pages ("policies/x/"); links between pages are
+relative, so the site works under any sub-path of an intranet server. A language's pages sit under its prefix
+(languages.Registry.prefix); printed files are shared by every language version of the site.
 """
 
 from __future__ import annotations
 
 import posixpath
-
-LANGUAGES = ("zh-Hant", "zh-Hans", "en")
-DEFAULT_LANGUAGE = "zh-Hant"
-
-
-def prefix(lang: str) -> str:
-    """The folder a language's pages live in: the default language at the root, the others under their code."""
-    return "" if lang == DEFAULT_LANGUAGE else f"{lang}/"
-
-
-def in_language(path: str, lang: str) -> str:
-    return prefix(lang) + path
-
-
-def split_language(path: str) -> tuple[str, str]:
-    """(lang, language-neutral path) of a site path."""
-    for lang in LANGUAGES:
-        if lang != DEFAULT_LANGUAGE and (path == lang or path.startswith(f"{lang}/")):
-            return lang, path[len(lang) + 1:]
-    return DEFAULT_LANGUAGE, path
 
 
 def source_name(path: str) -> str:
@@ -56,14 +38,18 @@ def checklist_page(policy_id: str, checklist_id: str) -> str:
     return f"checklists/{policy_id}/{checklist_id}/"
 
 
+POSTERS = "posters/"
+CHECKLISTS = "checklists/"
+
+
 def poster_file(policy_id: str, poster_id: str, lang: str) -> str:
-    """Written by the poster renderer; one PDF per reading language, shared by all language versions of the site."""
-    return f"posters/{policy_id}/{poster_id}-{lang}.pdf"
+    """One PDF per poster and language (or "bilingual"), shared by all language versions of the site."""
+    return f"{POSTERS}{policy_id}/{poster_id}-{lang}.pdf"
 
 
 def checklist_folder(policy_id: str) -> str:
     """Where the checklist renderer writes a policy's checklist files (beside the checklists' pages)."""
-    return f"checklists/{policy_id}/"
+    return f"{CHECKLISTS}{policy_id}/"
 
 
 def checklist_file(policy_id: str, checklist_id: str, ext: str) -> str:

@@ -1,0 +1,61 @@
+"""The handbook's configuration, read in one place: the site settings the handbook needs (site_url, site_name) from
+the site's configuration file, the languages from the registry, and the interface words from templates/words.yaml.
+
+Renderers ask here and never read a site generator's file themselves, so replacing the generator changes this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from generator.localise import Catalogue, Localisers
+from generator.model import Handbook
+from generator.project import Project
+
+SITE_FILE = "mkdocs.yml"
+NO_SITE_URL = (f"{SITE_FILE} has no site_url, so the posters carry no QR code; add "
+               f"`site_url: https://<where the handbook is published>/` to {SITE_FILE} to print one")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be read, or says something impossible; the message names the file and key."""
+
+
+class _IgnoreTags(yaml.SafeLoader):
+    """Reads the site file without running its !!python/name and !ENV tags: they become None."""
+
+
+_IgnoreTags.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    site_url: str | None  # where the handbook is published: the base of the posters' QR codes
+    site_name: str | None
+    path: Path
+
+
+def load(project: Project) -> SiteConfig:
+    path = project.root / SITE_FILE
+    if not path.is_file():
+        return SiteConfig(None, None, path)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_IgnoreTags)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{project.relative(path)}: cannot be read ({exc})") from None
+    data = data if isinstance(data, dict) else {}
+    url = data.get("site_url") or None
+    if url is not None and urlsplit(str(url)).scheme not in ("http", "https"):
+        raise ConfigError(f"{project.relative(path)}: site_url '{url}' is not an http(s) address; "
+                          "set it to where the handbook is published, e.g. https://handbook.example.com/")
+    name = data.get("site_name")
+    return SiteConfig(str(url) if url else None, str(name) if name else None, path)
+
+
+def localisers(project: Project, handbook: Handbook) -> Localisers:
+    """A Localiser for every language of the handbook, with the project's interface words."""
+    return Localisers(handbook.languages, Catalogue.load(project.templates))
