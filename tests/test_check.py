@@ -31,7 +31,8 @@ def value_node(root: yaml.Node, path: str, name: str) -> yaml.Node:
         elif key.isdigit():
             found = node.value[int(key) : int(key) + 1]
         else:
-            found = [item for item in node.value if any(k.value == "id" and v.value == key for k, v in item.value)]
+            found = [item for item in node.value if isinstance(item, yaml.MappingNode)
+                     and any(k.value == "id" and v.value == key for k, v in item.value)]
         assert len(found) == 1, f"case {name}: the clean policy has no {path!r} ({key!r} not found)"
         node = found[0]
     return node
@@ -77,7 +78,9 @@ def expected(name: str) -> set[tuple[int, int, str]]:
     header = CASE_DATA[name]["expect"]
     if header == "nothing":
         return set()
-    return {(int(m[1]), int(m[2]), m[3]) for m in re.finditer(r"(\d+):(\d+) ([EW]\d{3})", header)}
+    found = [re.fullmatch(r"(\d+):(\d+) ([EW]\d{3})", item) for item in header.split(", ")]
+    assert all(found), f"case {name}: expect {header!r} is not `nothing` nor `LINE:COL CODE, ...`"
+    return {(int(m[1]), int(m[2]), m[3]) for m in found}
 
 
 @pytest.mark.parametrize("case", list(CASE_DATA))
