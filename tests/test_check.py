@@ -10,25 +10,63 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
+from conftest import make_project
 from generator.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "check_cases"
+CLEAN = CASES / "clean-policy.yaml"
+CASE_DATA = yaml.safe_load((CASES / "cases.yaml").read_text(encoding="utf-8"))
 TODAY = "2026-06-01"
 
 
-def make_project(tmp_path: Path, *case_files: Path) -> Path:
-    """A project holding the cases' own copy of the handbook data and the given policy files, nothing else.
+def value_node(root: yaml.Node, path: str, name: str) -> yaml.Node:
+    """The node of a dotted path (`clauses.general.clauses.scope.id`); a list item is named by its id or position."""
+    node = root
+    for key in path.split("."):
+        if isinstance(node, yaml.MappingNode):
+            found = [value for k, value in node.value if k.value == key]
+        elif key.isdigit():
+            found = node.value[int(key) : int(key) + 1]
+        else:
+            found = [item for item in node.value if isinstance(item, yaml.MappingNode)
+                     and any(k.value == "id" and v.value == key for k, v in item.value)]
+        assert len(found) == 1, f"case {name}: the clean policy has no {path!r} ({key!r} not found)"
+        node = found[0]
+    return node
 
-    The copy is frozen so that growing the real glossary or roles never changes what a case must report.
+
+def flow(value: object) -> str:
+    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=float("inf"), sort_keys=False).removesuffix("...\n").strip()
+
+
+def case_text(name: str) -> str:
+    """The clean policy with the case's fault put in, as tests/check_cases/cases.yaml describes it.
+
+    Keys are set by replacing only their value's text, so that every line keeps the number it has in the clean policy.
     """
-    (tmp_path / "policies").mkdir()
-    (tmp_path / "mkdocs.yml").write_text("site_name: Test\n", encoding="utf-8")
-    shutil.copytree(CASES / "handbook", tmp_path / "policies" / "handbook")
-    for case in case_files:
-        shutil.copy(case, tmp_path / "policies" / case.name)
-    return tmp_path
+    case = CASE_DATA[name]
+    text = CLEAN.read_text(encoding="utf-8").replace("# expect: nothing\n", f"# expect: {case['expect']}\n", 1)
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    settings = {"id": name, **case.get("set", {})}
+    spans = [(node.start_mark.index, node.end_mark.index, flow(value)) for path, value in settings.items()
+             for node in [value_node(root, path, name)]]
+    for start, end, new in sorted(spans, reverse=True):
+        text = text[:start] + new + text[end:]
+    lines = text.splitlines()
+    for old, new in case.get("replace", {}).items():
+        at = [i for i, line in enumerate(lines) if line.strip() == old]
+        assert len(at) == 1, f"case {name}: {old!r} is on {len(at)} lines of the clean policy, not one"
+        indent = lines[at[0]][: len(lines[at[0]]) - len(lines[at[0]].lstrip())]
+        lines[at[0] : at[0] + 1] = [] if new is None else [indent + line for line in new.splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def case_project(tmp_path: Path, *names: str) -> Path:
+    """A project holding the cases' frozen handbook data and the named cases, each as policies/NAME.yaml."""
+    return make_project(tmp_path, handbook="cases", policies={name: case_text(name) for name in names})
 
 
 def run_check(project: Path, *args: str, capsys) -> tuple[int, str]:
@@ -36,38 +74,38 @@ def run_check(project: Path, *args: str, capsys) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
-def expected(case: Path) -> set[tuple[int, int, str]]:
-    header = re.search(r"^# expect: (.*)$", case.read_text(encoding="utf-8"), re.M).group(1)
+def expected(name: str) -> set[tuple[int, int, str]]:
+    header = CASE_DATA[name]["expect"]
     if header == "nothing":
         return set()
-    return {(int(m[1]), int(m[2]), m[3]) for m in re.finditer(r"(\d+):(\d+) ([EW]\d{3})", header)}
+    found = [re.fullmatch(r"(\d+):(\d+) ([EW]\d{3})", item) for item in header.split(", ")]
+    assert all(found), f"case {name}: expect {header!r} is not `nothing` nor `LINE:COL CODE, ...`"
+    return {(int(m[1]), int(m[2]), m[3]) for m in found}
 
 
-CASE_FILES = sorted(CASES.glob("*.yaml"))
-
-
-@pytest.mark.parametrize("case", CASE_FILES, ids=[c.stem for c in CASE_FILES])
-def test_case_gives_exactly_its_findings(case: Path, tmp_path, capsys):
-    project = make_project(tmp_path, case)
-    code, out = run_check(project, str(project / "policies" / case.name), "--format", "json", capsys=capsys)
+@pytest.mark.parametrize("case", list(CASE_DATA))
+def test_case_gives_exactly_its_findings(case: str, tmp_path, capsys):
+    project = case_project(tmp_path, case)
+    code, out = run_check(project, str(project / "policies" / f"{case}.yaml"), "--format", "json", capsys=capsys)
     findings = json.loads(out)["findings"]
     got = {(f["line"], f["col"], f["code"]) for f in findings}
     assert got == expected(case), "\n".join(f"{f['line']}:{f['col']} {f['code']} {f['message']}" for f in findings)
-    assert all(f["path"].endswith(case.name) for f in findings)
+    assert all(f["path"].endswith(f"{case}.yaml") for f in findings)
     errors = [f for f in findings if f["severity"] == "error"]
     assert code == (1 if errors else 0)
 
 
 def test_every_code_has_a_case():
-    """Each finding code has a failing-input case here, or a test of its own below (unreadable files, topic gaps)."""
+    """Each finding code has a failing-input case here, or a test of its own (unreadable files and topic gaps below,
+    a broken language registry in test_languages.py)."""
     from generator.findings import CODES
 
-    covered = {code for case in CASE_FILES for _, _, code in expected(case)}
-    assert set(CODES) - covered == {"E001", "E041"}
+    covered = {code for case in CASE_DATA for _, _, code in expected(case)}
+    assert set(CODES) - covered == {"E001", "E023", "E041"}
 
 
 def test_text_output_format_and_summary(tmp_path, capsys):
-    project = make_project(tmp_path, CASES / "dangling-ref.yaml")
+    project = case_project(tmp_path, "dangling-ref")
     code, out = run_check(project, str(project / "policies" / "dangling-ref.yaml"), capsys=capsys)
     lines = out.splitlines()
     assert code == 1
@@ -79,7 +117,7 @@ def test_text_output_format_and_summary(tmp_path, capsys):
 
 
 def test_warnings_pass_unless_strict(tmp_path, capsys):
-    project = make_project(tmp_path, CASES / "unfilled-parameter.yaml")
+    project = case_project(tmp_path, "unfilled-parameter")
     target = str(project / "policies" / "unfilled-parameter.yaml")
     assert run_check(project, target, capsys=capsys)[0] == 0
     code, out = run_check(project, target, "--strict", capsys=capsys)
@@ -87,7 +125,7 @@ def test_warnings_pass_unless_strict(tmp_path, capsys):
 
 
 def test_uncovered_topic_is_reported_on_the_topic(tmp_path, capsys):
-    project = make_project(tmp_path, CASES / "clean-policy.yaml")
+    project = case_project(tmp_path, "clean-policy")
     code, out = run_check(project, "--format", "json", capsys=capsys)
     findings = json.loads(out)["findings"]
     uncovered = {f["message"].split("'")[1] for f in findings if f["code"] == "E041"}
@@ -101,8 +139,8 @@ def test_uncovered_topic_is_reported_on_the_topic(tmp_path, capsys):
 
 
 def test_cross_policy_reference_resolves_and_dangles(tmp_path, capsys):
-    project = make_project(tmp_path, CASES / "clean-policy.yaml")
-    other = (CASES / "clean-policy.yaml").read_text(encoding="utf-8").replace("id: clean-policy", "id: second-policy", 1)
+    project = case_project(tmp_path, "clean-policy")
+    other = CLEAN.read_text(encoding="utf-8").replace("id: clean-policy", "id: second-policy", 1)
     other = other.replace("refs: ['#scope', 'external:leave-procedure']", "refs: ['clean-policy#scope', 'clean-policy#gone']")
     (project / "policies" / "second-policy.yaml").write_text(other, encoding="utf-8")
     code, out = run_check(project, str(project / "policies" / "second-policy.yaml"), "--format", "json", capsys=capsys)
@@ -113,8 +151,8 @@ def test_cross_policy_reference_resolves_and_dangles(tmp_path, capsys):
 
 
 def test_duplicate_policy_id_across_files(tmp_path, capsys):
-    project = make_project(tmp_path, CASES / "clean-policy.yaml")
-    shutil.copy(CASES / "clean-policy.yaml", project / "policies" / "copy.yaml")
+    project = case_project(tmp_path, "clean-policy")
+    shutil.copy(CLEAN, project / "policies" / "copy.yaml")
     code, out = run_check(project, str(project / "policies" / "copy.yaml"), capsys=capsys)
     assert code == 1
     assert "copy.yaml:3:5: E021 policy id 'clean-policy' is already used by clean-policy.yaml" in out
@@ -132,7 +170,7 @@ def test_duplicate_policy_id_across_files(tmp_path, capsys):
     ids=["not-utf8", "binary", "syntax", "top-level-list", "empty"],
 )
 def test_unreadable_files_give_one_finding_not_a_traceback(tmp_path, capsys, content, code, line):
-    project = make_project(tmp_path)
+    project = make_project(tmp_path, handbook="cases")
     bad = project / "policies" / "broken.yaml"
     bad.write_bytes(content)
     exit_code, out = run_check(project, str(bad), "--format", "json", capsys=capsys)
@@ -142,7 +180,7 @@ def test_unreadable_files_give_one_finding_not_a_traceback(tmp_path, capsys, con
 
 
 def test_broken_handbook_data_is_reported(tmp_path, capsys):
-    project = make_project(tmp_path, CASES / "clean-policy.yaml")
+    project = case_project(tmp_path, "clean-policy")
     roles = project / "policies/handbook/roles.yaml"
     roles.write_text(roles.read_text(encoding="utf-8") + "  - id: all-staff\n    kind: group\n    name: {zh: 全體員工, en: Everyone}\n", encoding="utf-8")
     code, out = run_check(project, "--format", "json", capsys=capsys)
@@ -152,7 +190,7 @@ def test_broken_handbook_data_is_reported(tmp_path, capsys):
 
 
 def test_usage_errors_exit_2(tmp_path, capsys):
-    project = make_project(tmp_path)
+    project = make_project(tmp_path, handbook="cases")
     assert main(["-C", str(project), "check", str(tmp_path / "nope.yaml")]) == 2
     assert "no such file" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
@@ -166,7 +204,7 @@ def test_outside_a_project_exits_2(tmp_path, capsys):
 
 
 def test_command_finds_the_project_from_a_subfolder(tmp_path):
-    project = make_project(tmp_path, CASES / "missing-translation.yaml")
+    project = case_project(tmp_path, "missing-translation")
     result = subprocess.run(
         [sys.executable, "-m", "generator", "check", "policies/missing-translation.yaml", "--today", TODAY],
         cwd=project, capture_output=True, text=True,
@@ -201,7 +239,7 @@ def test_every_subcommand_has_help():
     ids=["self-alias", "alias-bomb", "bad-int", "bad-timestamp", "python-tag", "deep-nesting"],
 )
 def test_hostile_yaml_gives_a_finding_not_a_traceback(tmp_path, capsys, content, message):
-    project = make_project(tmp_path)
+    project = make_project(tmp_path, handbook="cases")
     bad = project / "policies" / "broken.yaml"
     bad.write_bytes(content)
     exit_code, out = run_check(project, str(bad), "--format", "json", capsys=capsys)
@@ -210,7 +248,7 @@ def test_hostile_yaml_gives_a_finding_not_a_traceback(tmp_path, capsys, content,
 
 
 def test_bad_today_is_a_usage_error(tmp_path, capsys):
-    project = make_project(tmp_path)
+    project = make_project(tmp_path, handbook="cases")
     with pytest.raises(SystemExit) as exc:
         main(["-C", str(project), "check", "--today", "2024-13-01"])
     assert exc.value.code == 2
@@ -218,7 +256,7 @@ def test_bad_today_is_a_usage_error(tmp_path, capsys):
 
 
 def test_external_document_links_must_be_web_addresses(tmp_path, capsys):
-    project = make_project(tmp_path, CASES / "clean-policy.yaml")
+    project = case_project(tmp_path, "clean-policy")
     external = project / "policies/handbook/external.yaml"
     external.write_text(external.read_text(encoding="utf-8").replace(
         "    name: {zh: 公司請假流程, en: Company leave procedure}\n",
@@ -229,7 +267,7 @@ def test_external_document_links_must_be_web_addresses(tmp_path, capsys):
 
 
 def test_checking_one_file_still_reports_broken_handbook_data(tmp_path, capsys):
-    project = make_project(tmp_path, CASES / "clean-policy.yaml")
+    project = case_project(tmp_path, "clean-policy")
     roles = project / "policies/handbook/roles.yaml"
     roles.write_text(roles.read_text(encoding="utf-8").replace("kind: group", "kind: team", 1), encoding="utf-8")
     code, out = run_check(project, str(project / "policies" / "clean-policy.yaml"), "--format", "json", capsys=capsys)
@@ -238,7 +276,7 @@ def test_checking_one_file_still_reports_broken_handbook_data(tmp_path, capsys):
 
 
 def test_topic_source_must_name_a_clause(tmp_path, capsys):
-    project = make_project(tmp_path, CASES / "clean-policy.yaml")
+    project = case_project(tmp_path, "clean-policy")
     requirements = project / "policies/handbook/requirements.yaml"
     text = requirements.read_text(encoding="utf-8").replace("source: operations-rules-guide#process-standards", "source: clean-policy#purpose", 1)
     text = text.replace("source: operations-rules-guide#job-responsibilities", "source: clean-policy#no-such-clause", 1)

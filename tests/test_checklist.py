@@ -9,7 +9,6 @@ import csv
 import io
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pytest
 import yaml
 from pypdf.generic import NameObject
 
+from conftest import make_project
 from generator import fonts, pdf
 from generator.checklist import checklist_page, write_checklists
 from generator.cli import main
@@ -36,24 +36,9 @@ COLUMNS = ["policy", "version", "checklist", "item", "check", "clause_policy", "
 
 # Projects and what their YAML says ---------------------------------------------------------------------------
 
-
-def real_project(folder: Path) -> Path:
-    """A copy of the project as it stands (mkdocs.yml, policies/, templates/), so tests may break it freely."""
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
-    shutil.copytree(ROOT / "policies", folder / "policies")
-    shutil.copytree(ROOT / "templates", folder / "templates")
-    return folder
-
-
-def fixture_project(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "mkdocs.yml").write_text("site_name: Test\n", encoding="utf-8")
-    shutil.copytree(ROOT / "tests" / "check_cases" / "handbook", folder / "policies" / "handbook")
-    for policy in FIXTURES.glob("*.yaml"):
-        shutil.copy(policy, folder / "policies" / policy.name)
-    shutil.copytree(ROOT / "templates", folder / "templates")
-    return folder
+# A copy of the project as it stands, so tests may break it freely; and the fixture policies with the cases' handbook.
+REAL = {"policies": "corpus", "templates": True, "mkdocs": True}
+SAMPLE = {"handbook": "cases", "policies": sorted(FIXTURES.glob("*.yaml")), "templates": True}
 
 
 def raw_policies(project: Path) -> dict[str, dict]:
@@ -141,12 +126,12 @@ def built(project: Path) -> tuple[Path, Path, list[Path]]:
 
 @pytest.fixture(scope="session")
 def real(tmp_path_factory):
-    return built(real_project(tmp_path_factory.mktemp("real") / "project"))
+    return built(make_project(tmp_path_factory.mktemp("real") / "project", **REAL))
 
 
 @pytest.fixture(scope="session")
 def sample(tmp_path_factory):
-    return built(fixture_project(tmp_path_factory.mktemp("sample") / "project"))[:2]
+    return built(make_project(tmp_path_factory.mktemp("sample") / "project", **SAMPLE))[:2]
 
 
 def test_the_real_policies_declare_the_checklists_the_issue_asks_for(real):
@@ -299,7 +284,7 @@ def test_csv_and_json_have_one_row_per_item_with_the_yaml_values(real):
 
 
 def test_a_checklist_item_whose_clause_was_removed_is_reported_by_check(real, tmp_path, capsys):
-    project = real_project(tmp_path / "project")
+    project = make_project(tmp_path / "project", **REAL)
     policy = project / "policies" / "operations-wall-rules.yaml"
     lines = policy.read_text(encoding="utf-8").splitlines(keepends=True)
     # Remove the clause exit-interview with everything under it (its check exit-interview-held goes with it).
@@ -428,7 +413,7 @@ def test_the_fetcher_serves_only_the_templates_folder_and_what_it_was_given(tmp_
 @pytest.mark.parametrize("character", ["\ue000", "\u0531"])  # in no installed font; only in DejaVu (Armenian)
 def test_a_character_the_page_font_lacks_is_refused_and_earlier_output_stays(tmp_path, capsys, character):
     """Never a form with empty boxes, nor one whose odd character came from some other font."""
-    project = fixture_project(tmp_path / "project")
+    project = make_project(tmp_path / "project", **SAMPLE)
     policy = project / "policies" / "sample-rules.yaml"
     words = "工作交接清單已由接手人員簽字"  # the check handover-signed, an item of the checklist leaving
     policy.write_text(policy.read_text(encoding="utf-8").replace(words, f"工作交接{character}清單已由接手人員簽字"), encoding="utf-8")
@@ -443,7 +428,7 @@ def test_a_character_the_page_font_lacks_is_refused_and_earlier_output_stays(tmp
 
 
 def test_a_broken_template_gets_a_message_not_a_traceback(tmp_path, capsys):
-    project = fixture_project(tmp_path / "project")
+    project = make_project(tmp_path / "project", **SAMPLE)
     template = project / "templates" / "checklist" / "checklist.html"
     lines = template.read_text(encoding="utf-8").splitlines(keepends=True)
     line = next(n for n, text in enumerate(lines, start=1) if "</body>" in text)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import make_project
 from generator.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,10 +22,7 @@ def git(project: Path, *args: str) -> None:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "policies").mkdir()
-    (tmp_path / "mkdocs.yml").write_text("site_name: Test\n", encoding="utf-8")
-    shutil.copytree(ROOT / "templates" / "diff", tmp_path / "templates" / "diff")
-    shutil.copy(CASE, tmp_path / "policies" / "clean-policy.yaml")
+    make_project(tmp_path, policies=[CASE], templates="diff")
     git(tmp_path, "init", "-q")
     git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "add", ".")
     git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "start")

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 import yaml
 
+from conftest import make_project
 from generator.cleanup import clean
 from generator.cli import main
 from generator.headings import explicit, opener_split, split_siblings
@@ -55,13 +56,6 @@ def zh(clause: dict, key: str) -> str | None:
 
 def children(clause: dict) -> list[dict]:
     return clause.get("clauses", [])
-
-
-def make_project(tmp_path: Path) -> Path:
-    (tmp_path / "policies").mkdir()
-    (tmp_path / "mkdocs.yml").write_text("site_name: Test\n", encoding="utf-8")
-    shutil.copytree(ROOT / "policies" / "handbook", tmp_path / "policies" / "handbook")
-    return tmp_path
 
 
 # --------------------------------------------------------------------------------------------------------- the seeds
@@ -223,7 +217,7 @@ def test_seed_in_the_other_script():
 
 def test_imported_seeds_pass_check(tmp_path, capsys):
     """Each seed imports into a project and `rulebook check` finds only missing translations and warnings."""
-    project = make_project(tmp_path)
+    project = make_project(tmp_path, handbook="corpus")
     for prefix in sorted(SEED_COUNTS):
         assert main(["-C", str(project), "import", str(seed(prefix)), "--id", f"seed-{prefix}"]) == 0
     capsys.readouterr()
@@ -291,7 +285,7 @@ def test_malformed_numbering_is_reported_and_kept():
 
 
 def test_malformed_numbering_flagged_by_check(tmp_path, capsys):
-    project = make_project(tmp_path)
+    project = make_project(tmp_path, handbook="corpus")
     assert main(["-C", str(project), "import", str(CASES / "numbering.txt")]) == 0
     out = capsys.readouterr().out
     assert "numbering.txt:4:1" in out and "numbering.txt:7:1" in out
@@ -351,7 +345,7 @@ def test_lone_opener_match_among_sentences_is_not_a_heading():
 
 
 def test_import_writes_the_policy_file(tmp_path, capsys):
-    project = make_project(tmp_path)
+    project = make_project(tmp_path, handbook="corpus")
     code = main(["-C", str(project), "import", str(CASES / "attendance-lines.txt")])
     out = capsys.readouterr().out
     assert code == 0
@@ -371,7 +365,7 @@ def test_import_writes_the_policy_file(tmp_path, capsys):
 
 
 def test_import_id_and_output_options(tmp_path, capsys):
-    project = make_project(tmp_path)
+    project = make_project(tmp_path, handbook="corpus")
     out_file = tmp_path / "elsewhere" / "leave.yaml"
     assert main(["-C", str(project), "import", str(CASES / "leave-oneline.txt"), "--id", "leave-rules", "-o", str(out_file)]) == 0
     assert yaml.safe_load(out_file.read_text(encoding="utf-8"))["id"] == "leave-rules"
@@ -380,14 +374,14 @@ def test_import_id_and_output_options(tmp_path, capsys):
 
 
 def test_import_script_option(tmp_path):
-    project = make_project(tmp_path)
+    project = make_project(tmp_path, handbook="corpus")
     assert main(["-C", str(project), "import", str(CASES / "leave-oneline.txt"), "--script", "zh-Hant"]) == 0
     data = yaml.safe_load((project / "policies" / "leave-oneline.yaml").read_text(encoding="utf-8"))
     assert (data["script"], data["title"]["zh"]) == ("zh-Hant", "請假管理辦法")
 
 
 def test_import_refuses_to_overwrite(tmp_path, capsys):
-    project = make_project(tmp_path)
+    project = make_project(tmp_path, handbook="corpus")
     target = project / "policies" / "numbering.yaml"
     target.write_text("# my own work\n", encoding="utf-8")
     assert main(["-C", str(project), "import", str(CASES / "numbering.txt")]) == 1
@@ -410,7 +404,7 @@ def test_import_refuses_to_overwrite(tmp_path, capsys):
     ids=["gb18030", "empty", "blank", "binary", "utf-16"],
 )
 def test_bad_input_writes_nothing(tmp_path, capsys, content, message):
-    project = make_project(tmp_path)
+    project = make_project(tmp_path, handbook="corpus")
     source = tmp_path / "rules.txt"
     source.write_bytes(content)
     before = sorted(p.name for p in (project / "policies").iterdir())
@@ -421,7 +415,7 @@ def test_bad_input_writes_nothing(tmp_path, capsys, content, message):
 
 
 def test_missing_file_and_unusable_name(tmp_path, capsys):
-    project = make_project(tmp_path)
+    project = make_project(tmp_path, handbook="corpus")
     assert main(["-C", str(project), "import", str(tmp_path / "nope.txt")]) == 1
     assert "no such file" in capsys.readouterr().err
     chinese = tmp_path / "員工手冊.txt"
@@ -494,7 +488,7 @@ def test_wrapped_lines_are_joined_not_taken_for_headings():
 
 
 def test_provenance_names_the_source_inside_the_project(tmp_path):
-    project = make_project(tmp_path)
+    project = make_project(tmp_path, handbook="corpus")
     (project / "sources").mkdir()
     shutil.copy(CASES / "numbering.txt", project / "sources" / "numbering.txt")
     assert main(["-C", str(project), "import", str(project / "sources" / "numbering.txt")]) == 0

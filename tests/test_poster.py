@@ -7,7 +7,6 @@ The PDF helpers at the top are shared with test_poster_corpus.py, which runs the
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import pypdf
 import pytest
 import yaml
 
+from conftest import make_project
 from generator.cli import main
 from generator.loader import load
 from generator.model import PARAMETER
@@ -135,16 +135,10 @@ def expected_pieces(policy_data: dict, clause_ids: list[str], lang: str) -> list
 # Projects ----------------------------------------------------------------------------------------------------
 
 
-def make_project(tmp_path: Path, extra: dict[str, dict] | None = None, mkdocs: str | None = None) -> Project:
-    """A copy of the fixture project with the real templates, plus extra policies (file stem → data)."""
-    root = tmp_path / "project"
-    shutil.copytree(FIXTURE, root)
-    shutil.copytree(ROOT / "templates", root / "templates")
-    for name, data in (extra or {}).items():
-        (root / "policies" / f"{name}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    if mkdocs is not None:
-        (root / "mkdocs.yml").write_text(mkdocs, encoding="utf-8")
-    return Project(root)
+def poster_project(tmp_path: Path, extra: dict[str, dict] | None = None, mkdocs: str | None = None) -> Project:
+    """The fixture project with the real templates, plus extra policies (file stem → data)."""
+    policies = [FIXTURE / "policies", extra or {}]
+    return Project(make_project(tmp_path / "project", policies=policies, templates=True, mkdocs=mkdocs or FIXTURE / "mkdocs.yml"))
 
 
 def fixture_data() -> dict:
@@ -180,7 +174,7 @@ def printed(project: Project, tmp_path: Path, policy_id: str, poster_id: str, la
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Project:
-    return make_project(tmp_path_factory.mktemp("posters"))
+    return poster_project(tmp_path_factory.mktemp("posters"))
 
 
 @pytest.fixture(scope="module")
@@ -354,7 +348,7 @@ DENSE = [
 @pytest.mark.parametrize("size", ["A4", "A3", "A2"])
 def test_no_line_starts_with_closing_punctuation(tmp_path, size):
     rules = [rule(i + 1, DENSE[i % len(DENSE)] * 2, "Rule.") for i in range(6)]
-    project = make_project(tmp_path, {"extra-rules": policy_with(rules)})
+    project = poster_project(tmp_path, {"extra-rules": policy_with(rules)})
     pdf = printed(project, tmp_path, "extra-rules", "rules", "zh-Hant", size)
     lines = [l for l in text(pdf, layout=True).splitlines() if l.strip()]
     assert len(lines) > 25  # enough line ends to meet the marks
@@ -369,7 +363,7 @@ WORDS = "員工應嚴格遵守公司各項規章制度，自覺維護公司正�
 
 def too_long_project(tmp_path: Path, rules: int = 30, repeat: int = 2) -> Project:
     """A section of `rules` rules of 50 × repeat characters; 30 × 100 is about twice what an A3 sheet holds at 16 pt."""
-    return make_project(tmp_path, {"extra-rules": policy_with([rule(n, WORDS * repeat, "Rule.") for n in range(1, rules + 1)])})
+    return poster_project(tmp_path, {"extra-rules": policy_with([rule(n, WORDS * repeat, "Rule.") for n in range(1, rules + 1)])})
 
 
 def test_too_long_refuses_with_a_clear_message(tmp_path):
@@ -421,7 +415,7 @@ def test_command_writes_the_posters_that_fit_and_names_the_one_that_does_not(tmp
 
 def test_missing_cjk_font_stops_before_writing(tmp_path):
     """With fontconfig seeing no fonts at all, the command says how to install them and writes nothing."""
-    project = make_project(tmp_path)
+    project = poster_project(tmp_path)
     empty = tmp_path / "fonts.conf"
     empty.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
                      f"<cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>", encoding="utf-8")
@@ -443,7 +437,7 @@ HOSTILE = '<img src="file:///etc/passwd"> <link rel="attachment" href="file:///e
 
 
 def test_policy_markup_prints_as_text_and_fetches_nothing(tmp_path):
-    project = make_project(tmp_path, {"extra-rules": policy_with([rule(1, f"請勿{HOSTILE}", f"Do not {HOSTILE}")])})
+    project = poster_project(tmp_path, {"extra-rules": policy_with([rule(1, f"請勿{HOSTILE}", f"Do not {HOSTILE}")])})
     for lang in ("zh-Hant", "en"):
         pdf = printed(project, tmp_path, "extra-rules", "rules", lang)
         sheet = squeezed(text(pdf, layout=True))
@@ -456,7 +450,7 @@ def test_policy_markup_prints_as_text_and_fetches_nothing(tmp_path):
 
 
 def test_fetcher_serves_only_the_templates_folder_and_data_uris(tmp_path):
-    project = make_project(tmp_path)
+    project = poster_project(tmp_path)
     outside = tmp_path / "secret.txt"
     outside.write_text("secret", encoding="utf-8")
     (project.templates / "poster" / "link.css").symlink_to(outside)
@@ -480,7 +474,7 @@ def test_fetcher_serves_only_the_templates_folder_and_data_uris(tmp_path):
 
 
 def test_a_template_that_reaches_outside_is_refused(tmp_path):
-    project = make_project(tmp_path)
+    project = poster_project(tmp_path)
     template = project.templates / "poster" / "poster.html"
     template.write_text(template.read_text(encoding="utf-8").replace(
         "<footer>", '<img src="file:///etc/passwd"><link rel="attachment" href="file:///etc/hostname"><footer>'), encoding="utf-8")
@@ -500,7 +494,7 @@ def test_site_url_is_read_from_mkdocs_yml_despite_python_tags(project):
 
 
 def test_without_site_url_posters_carry_no_qr_and_say_why(tmp_path, capsys):
-    project = make_project(tmp_path, mkdocs="site_name: No address\n")
+    project = poster_project(tmp_path, mkdocs="site_name: No address\n")
     out = tmp_path / "out"
     assert main(["-C", str(project.root), "poster", f"{FIXTURE_POLICY}/basic-principles", "--lang", "en", "--out", str(out)]) == 0
     pdf = out / "posters" / FIXTURE_POLICY / "basic-principles-en.pdf"
@@ -509,7 +503,7 @@ def test_without_site_url_posters_carry_no_qr_and_say_why(tmp_path, capsys):
 
 
 def test_a_site_url_that_is_not_http_is_refused(tmp_path):
-    project = make_project(tmp_path, mkdocs="site_name: X\nsite_url: file:///srv/handbook/\n")
+    project = poster_project(tmp_path, mkdocs="site_name: X\nsite_url: file:///srv/handbook/\n")
     with pytest.raises(ConfigError, match="not an http"):
         config.load(project)
 
@@ -518,7 +512,7 @@ def test_a_site_url_that_is_not_http_is_refused(tmp_path):
 
 
 def test_command_prints_the_chosen_poster_size_and_language(tmp_path, capsys):
-    project = make_project(tmp_path)
+    project = poster_project(tmp_path)
     out = tmp_path / "out"
     code = main(["-C", str(project.root), "poster", f"{FIXTURE_POLICY}/attendance", "--size", "A4", "--lang", "zh-Hans",
                  "--lang", "bilingual", "--out", str(out)])
@@ -531,14 +525,14 @@ def test_command_prints_the_chosen_poster_size_and_language(tmp_path, capsys):
 
 
 def test_command_with_a_policy_id_prints_all_its_posters(tmp_path):
-    project = make_project(tmp_path)
+    project = poster_project(tmp_path)
     out = tmp_path / "out"
     assert main(["-C", str(project.root), "poster", FIXTURE_POLICY, "--lang", "zh-Hant", "--out", str(out)]) == 0
     assert len(list((out / "posters" / FIXTURE_POLICY).glob("*.pdf"))) == 3
 
 
 def test_command_rejects_an_unknown_poster(tmp_path, capsys):
-    project = make_project(tmp_path)
+    project = poster_project(tmp_path)
     assert main(["-C", str(project.root), "poster", f"{FIXTURE_POLICY}/nope", "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert f"{FIXTURE_POLICY}/nope" in err and f"{FIXTURE_POLICY}/attendance" in err
@@ -547,7 +541,7 @@ def test_command_rejects_an_unknown_poster(tmp_path, capsys):
 @pytest.mark.parametrize("character", ["\ue000", "\u0531"])  # in no installed font; only in DejaVu (Armenian)
 def test_a_character_the_poster_font_lacks_is_refused(tmp_path, character):
     """Never a sheet with empty boxes, nor one whose odd character came from some other font."""
-    project = make_project(tmp_path, {"extra-rules": policy_with([rule(1, f"請勿{character}喧嘩。", "No noise.")])})
+    project = poster_project(tmp_path, {"extra-rules": policy_with([rule(1, f"請勿{character}喧嘩。", "No noise.")])})
     handbook, _, _ = load(project)
     policy = handbook.policies["extra-rules"]
     with pytest.raises(PosterError) as refused:
@@ -556,7 +550,7 @@ def test_a_character_the_poster_font_lacks_is_refused(tmp_path, character):
 
 
 def test_a_broken_template_gets_a_message_not_a_traceback(tmp_path, capsys):
-    project = make_project(tmp_path)
+    project = poster_project(tmp_path)
     template = project.templates / "poster" / "poster.html"
     template.write_text(template.read_text(encoding="utf-8").replace("</main>", "{% if %}</main>"), encoding="utf-8")
     assert main(["-C", str(project.root), "poster", f"{FIXTURE_POLICY}/basic-principles", "--lang", "en",
@@ -566,7 +560,7 @@ def test_a_broken_template_gets_a_message_not_a_traceback(tmp_path, capsys):
 
 
 def test_what_weasyprint_ignores_in_a_restyled_css_is_reported(tmp_path, capsys):
-    project = make_project(tmp_path)
+    project = poster_project(tmp_path)
     css = project.templates / "poster" / "poster.css"
     css.write_text(css.read_text(encoding="utf-8") + "\n.title { text-shadow-colour: red; }\n", encoding="utf-8")
     assert main(["-C", str(project.root), "poster", f"{FIXTURE_POLICY}/basic-principles", "--lang", "en",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
@@ -16,6 +15,7 @@ import cssselect2
 import pytest
 import tinyhtml5
 
+from conftest import make_project
 from generator.loader import load
 from generator.model import PARAMETER, Clause, ExternalDocument, Policy
 from generator.project import Project
@@ -37,20 +37,12 @@ def outside(url: str) -> bool:
 
 def assemble_project(folder: Path, corpus: Path = CORPUS) -> Project:
     """A project made of this checkout's site configuration, pages and templates, and the corpus's policies."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("docs", "templates"):
-        shutil.copytree(ROOT / name, folder / name)
-    shutil.copytree(corpus, folder / "policies")
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     # Posters and checklist PDFs are their renderers' business (tests/test_poster.py, tests/test_checklist.py) and
     # take long to print; tests/test_site_cli.py checks that the build calls them.
     assert "\n  - rulebook\n" in config
     config = config.replace("\n  - rulebook\n", "\n  - rulebook:\n      print_files: false\n")
-    (folder / "mkdocs.yml").write_text(config, encoding="utf-8")
-    cache = ROOT / ".cache" / "rulebook"
-    if cache.is_dir():  # the derived jieba dictionary: rebuilding it would only cost time
-        shutil.copytree(cache, folder / ".cache" / "rulebook")
-    return Project(folder)
+    return Project(make_project(folder, policies=corpus, docs=True, templates=True, mkdocs=config, cache=True))
 
 
 def build_site(folder: Path, corpus: Path = CORPUS) -> tuple[Project, Path]:
