@@ -57,7 +57,7 @@ def build_policy(doc: Document) -> m.Policy:
             for i, p in enumerate(d.get("parameters", []))
         ],
         editorial_notes=[
-            m.EditorialNote(n["clause"], n["original"], n["restored"], m.Text.of(n["reason"]), ("editorial_notes", i))
+            m.EditorialNote(n["clause"], n.get("original", ""), n.get("restored", ""), m.Text.of(n["reason"]), ("editorial_notes", i), n.get("kind", "repair"))
             for i, n in enumerate(d.get("editorial_notes", []))
         ],
         retired_ids=list(d.get("retired_ids", [])),

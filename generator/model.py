@@ -49,11 +49,18 @@ class Parameter:
 
 @dataclass
 class EditorialNote:
+    """A repair of the source's text (original → restored), or a flag on verbatim text for the policy owner."""
+
     clause: str
     original: str
     restored: str
     reason: Text
     at: tuple
+    kind: str = "repair"  # or "flag": nothing restored, original and restored are empty
+
+    @property
+    def is_repair(self) -> bool:
+        return self.kind == "repair"
 
 
 @dataclass

@@ -103,6 +103,16 @@ def test_restored_words_are_marked_and_the_note_shows_the_original(handbook):
     assert "確??蛻" in words(section.query(".rb-note"))
 
 
+def test_a_flag_shows_its_reason_and_marks_no_words_as_restored(handbook):
+    for lang, reason in (("zh-Hant", "待負責部門決定"), ("zh-Hans", "待负责部门决定"), ("en", "for the policy owner to decide")):
+        _, html = render(handbook, paths.in_language("policies/mini-wall-rules/", lang))
+        section = clause(html, "absence")
+        flags = [words(f) for f in section.query_all(".rb-flag")]
+        assert len(flags) == 1 and reason in flags[0]
+        assert not list(section.query_all("ins.rb-restored"))
+        assert not list(clause(html, "office-supplies").query_all(".rb-flag"))
+
+
 def test_the_truncated_source_is_announced(handbook):
     _, html = render(handbook, "en/policies/mini-wall-rules/")
     assert "incomplete copy" in words(html.query(".rb-truncated"))

@@ -70,6 +70,7 @@ class NoteView:
     original: str
     restored: str
     reason: str
+    kind: str = "repair"
 
 
 @dataclass
@@ -188,7 +189,7 @@ class Reader:
         if text is None:
             return []
         raw = text.zh if self.chinese or not text.en.strip() else text.en
-        restored = [n.restored for n in policy.editorial_notes if n.clause == clause_id] if raw == text.zh else []
+        restored = [n.restored for n in policy.editorial_notes if n.clause == clause_id and n.is_repair] if raw == text.zh else []
         pattern = m.PARAMETER.pattern + "".join(f"|({re.escape(r)})" for r in restored)
         paragraphs = []
         for block in re.split(r"\n\s*\n", raw.strip()):
@@ -242,7 +243,7 @@ class Reader:
         """The clause as the page shows it; with deep, its sub-clauses too."""
         policy = clause.policy
         notes = [
-            NoteView(n.original, self.zh(n.restored, policy.script), self.text(n.reason, policy.script))
+            NoteView(n.original, self.zh(n.restored, policy.script), self.text(n.reason, policy.script), n.kind)
             for n in policy.editorial_notes if n.clause == clause.id
         ]
         checks = [self.check(c) for c in clause.checks]
