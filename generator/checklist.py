@@ -34,6 +34,7 @@ DEFAULT_FIELDS = (
 COLUMNS = (
     "policy", "version", "checklist", "item", "check", "clause_policy", "clause", "clause_number", "clause_path",
     "do_zh", "do_en", "role", "role_zh", "role_en", "frequency", "evidence_zh", "evidence_en", "pdf_field",
+    "addition_owner", "addition_reason_zh", "addition_reason_en",
 )
 
 
@@ -68,6 +69,9 @@ class Row:
     evidence: tuple[str, ...]
     box: str  # PDF field names, stable as long as the ids are
     note: str
+    addition_owner: str = ""  # role id when the check is the company's addition to its clause
+    addition_owner_name: tuple[str, ...] = ()
+    addition_reason: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -198,6 +202,7 @@ def _content(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str
             role=check.role, role_name=words.role(check.role), frequency=check.frequency,
             evidence=words.all(check.evidence, source.script, source),
             box=field_name(policy, checklist, ref), note=field_name(policy, checklist, ref, "note"),
+            **_addition(words, check, source),
         ))
     blanks = tuple(
         Blank(f.id, f.type, words.all(f.label, policy.script if checklist.fields else "zh-Hant"), field_name(policy, checklist, "field", f.id))
@@ -212,6 +217,13 @@ def _content(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str
         event=words.all(checklist.event, policy.script, policy), role_name=words.role(checklist.role),
         frequency=checklist.frequency, rows=tuple(rows), blanks=blanks,
     )
+
+
+def _addition(words: _Words, check: Check, source: Policy) -> dict:
+    if check.addition is None:
+        return {}
+    return {"addition_owner": check.addition.owner, "addition_owner_name": words.role(check.addition.owner),
+            "addition_reason": words.all(check.addition.reason, source.script, source)}
 
 
 def _short(text: str, n: int = 24) -> str:
@@ -236,7 +248,9 @@ def records(content: ChecklistContent) -> list[dict]:
             "clause_number": row.clause_number[1], "clause_path": row.clause_path, "do_zh": row.do[0], "do_en": row.do[1],
             "role": row.role, "role_zh": row.role_name[0], "role_en": row.role_name[1], "frequency": row.frequency,
             "evidence_zh": row.evidence[0] if row.evidence else "", "evidence_en": row.evidence[1] if row.evidence else "",
-            "pdf_field": row.box,
+            "pdf_field": row.box, "addition_owner": row.addition_owner,
+            "addition_reason_zh": row.addition_reason[0] if row.addition_reason else "",
+            "addition_reason_en": row.addition_reason[1] if row.addition_reason else "",
         }
         for row in content.rows
     ]

@@ -63,6 +63,14 @@ class EditorialNote:
         return self.kind == "repair"
 
 
+@dataclass(frozen=True)
+class Addition:
+    """What a check asks beyond its clause's words: the company's own, with who answers for it."""
+
+    owner: str
+    reason: Text
+
+
 @dataclass
 class Check:
     """One tickable item of a checklist, declared on the clause it enforces."""
@@ -74,6 +82,7 @@ class Check:
     evidence: Text | None
     clause: "Clause"
     at: tuple
+    addition: Addition | None = None  # None: the check restates its clause
 
 
 @dataclass

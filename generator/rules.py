@@ -98,6 +98,7 @@ def roles_and_topics(hb: Handbook, today: date) -> Iterator[Finding]:
             named = [(p.owner, ("owner",)), (p.approver, ("approver",))]
             named += [(r, c.at + ("applies_to", i)) for c in p.walk() for i, r in enumerate(c.applies_to)]
             named += [(k.role, k.at + ("role",)) for k in p.checks()]
+            named += [(k.addition.owner, k.at + ("addition", "owner")) for k in p.checks() if k.addition]
             named += [(cl.role, cl.at + ("role",)) for cl in p.checklists if cl.role]
             for role, at in named:
                 if role not in hb.roles:

@@ -63,6 +63,8 @@ class CheckView:
     role: Link
     frequency: str
     evidence: str
+    addition: Link | None = None  # who answers for a check the company added to its clause
+    addition_reason: str = ""
 
 
 @dataclass
@@ -236,8 +238,10 @@ class Reader:
 
     def check(self, check: m.Check) -> CheckView:
         policy = check.clause.policy
+        addition = check.addition
         return CheckView(check.id, self.line(check.do, policy), self.role_link(check.role),
-                         self.t(f"frequency.{check.frequency}"), self.plain(check.evidence, policy))
+                         self.t(f"frequency.{check.frequency}"), self.plain(check.evidence, policy),
+                         self.role_link(addition.owner) if addition else None, self.plain(addition.reason, policy) if addition else "")
 
     def clause(self, clause: m.Clause, deep: bool = True) -> ClauseView:
         """The clause as the page shows it; with deep, its sub-clauses too."""
