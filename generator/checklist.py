@@ -32,8 +32,6 @@ DEFAULT_FIELDS = (
     ("date", "form.date", "date"),
     ("signature", "form.signature", "signature"),
 )
-# One column per language for each of these: do_zh-Hant, do_zh-Hans, do_en, ...
-PER_LANGUAGE = ("clause_number", "do", "role", "evidence")
 
 
 def choices(handbook: Handbook) -> tuple[str, ...]:
@@ -48,6 +46,7 @@ def columns(registry: Registry) -> tuple[str, ...]:
     return (
         "policy", "version", "checklist", "item", "check", "clause_policy", "clause", *each("clause_number"),
         "clause_path", *each("do"), "role", *each("role_name"), "frequency", *each("evidence"), "pdf_field",
+        "addition_owner", *each("addition_reason"),
     )
 
 
@@ -82,6 +81,9 @@ class Row:
     evidence: tuple[str, ...]
     box: str  # PDF field names, stable as long as the ids are
     note: str
+    addition_owner: str = ""  # role id when the check is the company's addition to its clause
+    addition_owner_name: tuple[str, ...] = ()
+    addition_reason: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,7 @@ def _content(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str
             role=check.role, role_name=words.role(check.role), frequency=check.frequency,
             evidence=words.all(check.evidence, source.script, source),
             box=field_name(policy, checklist, ref), note=field_name(policy, checklist, ref, "note"),
+            **_addition(words, check, source),
         ))
     blanks = tuple(
         Blank(f.id, f.type, words.all(f.label, policy.script), field_name(policy, checklist, "field", f.id))
@@ -239,6 +242,13 @@ def _content(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str
         event=words.all(checklist.event, policy.script, policy), role_name=words.role(checklist.role),
         frequency=checklist.frequency, rows=tuple(rows), blanks=blanks,
     )
+
+
+def _addition(words: _Words, check: Check, source: Policy) -> dict:
+    if check.addition is None:
+        return {}
+    return {"addition_owner": check.addition.owner, "addition_owner_name": words.role(check.addition.owner),
+            "addition_reason": words.all(check.addition.reason, source.script, source)}
 
 
 def _short(text: str, n: int = 24) -> str:
@@ -261,13 +271,14 @@ def records(content: ChecklistContent) -> list[dict]:
         record = {
             "policy": content.policy_id, "version": content.version, "checklist": content.checklist_id,
             "item": row.number, "check": row.check, "clause_policy": row.clause_policy, "clause": row.clause,
-            "clause_path": row.clause_path, "role": row.role, "frequency": row.frequency, "pdf_field": row.box,
+            "clause_path": row.clause_path, "role": row.role, "frequency": row.frequency, "pdf_field": row.box, "addition_owner": row.addition_owner,
         }
         for i, code in enumerate(content.langs):
             record[f"clause_number_{code}"] = row.clause_number[i]
             record[f"do_{code}"] = row.do[i]
             record[f"role_name_{code}"] = row.role_name[i]
             record[f"evidence_{code}"] = row.evidence[i] if row.evidence else ""
+            record[f"addition_reason_{code}"] = row.addition_reason[i] if row.addition_reason else ""
         out.append(record)
     return out
 

@@ -161,8 +161,8 @@ def compare_clause(old: Clause, new: Clause) -> ClauseChange | None:
             change.fields.append((name, _show(a), _show(b)))
     if _where(old) != _where(new):
         change.fields.append(("parent", _where(old), _where(new)))
-    checks_old = {c.id: (c.do, c.role, c.frequency, c.evidence) for c in old.checks}
-    checks_new = {c.id: (c.do, c.role, c.frequency, c.evidence) for c in new.checks}
+    checks_old = {c.id: (c.do, c.role, c.frequency, c.evidence, c.addition) for c in old.checks}
+    checks_new = {c.id: (c.do, c.role, c.frequency, c.evidence, c.addition) for c in new.checks}
     if checks_old != checks_new:
         change.fields.append(("checks", _show(sorted(checks_old)), _show(sorted(checks_new))))
     return change if (change.texts or change.fields or change.renumbered) else None

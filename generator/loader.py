@@ -36,7 +36,8 @@ def _clause(data: dict, at: tuple, level: int, parent, policy: m.Policy) -> m.Cl
         refs=list(data.get("refs", [])), checks=[], clauses=[], level=level, parent=parent, policy=policy, at=at,
     )
     clause.checks = [
-        m.Check(c["id"], m.Text.of(c["do"]), c["role"], c["frequency"], m.Text.of(c.get("evidence")), clause, at + ("checks", i))
+        m.Check(c["id"], m.Text.of(c["do"]), c["role"], c["frequency"], m.Text.of(c.get("evidence")), clause, at + ("checks", i),
+                m.Addition(c["addition"]["owner"], m.Text.of(c["addition"]["reason"])) if "addition" in c else None)
         for i, c in enumerate(data.get("checks", []))
     ]
     clause.clauses = [_clause(child, at + ("clauses", i), level + 1, clause, policy) for i, child in enumerate(data.get("clauses", []))]
@@ -58,7 +59,7 @@ def build_policy(doc: Document) -> m.Policy:
             for i, p in enumerate(d.get("parameters", []))
         ],
         editorial_notes=[
-            m.EditorialNote(n["clause"], n["original"], n["restored"], m.Text.of(n["reason"]), ("editorial_notes", i))
+            m.EditorialNote(n["clause"], n.get("original", ""), n.get("restored", ""), m.Text.of(n["reason"]), ("editorial_notes", i), n.get("kind", "repair"))
             for i, n in enumerate(d.get("editorial_notes", []))
         ],
         retired_ids=list(d.get("retired_ids", [])),

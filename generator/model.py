@@ -62,11 +62,26 @@ class Parameter:
 
 @dataclass
 class EditorialNote:
+    """A repair of the source's text (original → restored), or a flag on verbatim text for the policy owner."""
+
     clause: str
     original: str
     restored: str
     reason: Text
     at: tuple
+    kind: str = "repair"  # or "flag": nothing restored, original and restored are empty
+
+    @property
+    def is_repair(self) -> bool:
+        return self.kind == "repair"
+
+
+@dataclass(frozen=True)
+class Addition:
+    """What a check asks beyond its clause's words: the company's own, with who answers for it."""
+
+    owner: str
+    reason: Text
 
 
 @dataclass
@@ -80,6 +95,7 @@ class Check:
     evidence: Text | None
     clause: "Clause"
     at: tuple
+    addition: Addition | None = None  # None: the check restates its clause
 
 
 @dataclass

@@ -105,6 +105,7 @@ def roles_and_topics(hb: Handbook, today: date) -> Iterator[Finding]:
             named = [(p.owner, ("owner",)), (p.approver, ("approver",))]
             named += [(r, c.at + ("applies_to", i)) for c in p.walk() for i, r in enumerate(c.applies_to)]
             named += [(k.role, k.at + ("role",)) for k in p.checks()]
+            named += [(k.addition.owner, k.at + ("addition", "owner")) for k in p.checks() if k.addition]
             named += [(cl.role, cl.at + ("role",)) for cl in p.checklists if cl.role]
             for role, at in named:
                 if role not in hb.roles:
@@ -199,7 +200,10 @@ def editorial_notes(hb: Handbook, today: date) -> Iterator[Finding]:
             clause = p.clause(note.clause)
             if clause is None:
                 yield finding(p.pos(note.at + ("clause",)), "E070", f"editorial note names clause '{note.clause}', which does not exist")
-            elif note.restored not in " ".join(t.zh for t in (clause.title, clause.text) if t):
+            elif not note.is_repair and (note.original or note.restored):
+                yield finding(p.pos(note.at + ("kind",)), "E070", f"the editorial note on clause '{note.clause}' is a flag, which keeps the text verbatim, yet it gives original or restored text",
+                              "Remove 'original' and 'restored', or drop 'kind: flag' if the text was repaired.")
+            elif note.is_repair and note.restored not in " ".join(t.zh for t in (clause.title, clause.text) if t):
                 yield finding(p.pos(note.at + ("restored",)), "E070", f"the restored text does not occur in clause '{note.clause}'")
 
 

@@ -31,7 +31,8 @@ MAX_BYTES = 3 * 1024 * 1024
 COLUMNS = ["policy", "version", "checklist", "item", "check", "clause_policy", "clause",
            "clause_number_zh-Hant", "clause_number_zh-Hans", "clause_number_en", "clause_path",
            "do_zh-Hant", "do_zh-Hans", "do_en", "role", "role_name_zh-Hant", "role_name_zh-Hans", "role_name_en",
-           "frequency", "evidence_zh-Hant", "evidence_zh-Hans", "evidence_en", "pdf_field"]
+           "frequency", "evidence_zh-Hant", "evidence_zh-Hans", "evidence_en", "pdf_field",
+           "addition_owner", "addition_reason_zh-Hant", "addition_reason_zh-Hans", "addition_reason_en"]
 
 
 # Projects and what their YAML says ---------------------------------------------------------------------------
@@ -281,6 +282,9 @@ def test_csv_and_json_have_one_row_per_item_with_the_yaml_values(real):
             assert row["frequency"] == check["frequency"]
             assert row["evidence_en"] == check.get("evidence", {}).get("en", "")
             assert row["pdf_field"] == f"{pid}:{cl['id']}:{ref}"
+            addition = check.get("addition", {})
+            assert row["addition_owner"] == addition.get("owner", "")
+            assert row["addition_reason_en"] == addition.get("reason", {}).get("en", "")
 
 
 def test_a_checklist_item_whose_clause_was_removed_is_reported_by_check(real, tmp_path, capsys):
@@ -327,6 +331,23 @@ def test_a_borrowed_check_is_named_with_its_policy_and_converted_to_the_script(s
     rows = list(csv.DictReader(io.StringIO((out / "sample-rules" / "leaving.csv").read_text(encoding="utf-8-sig"))))
     assert rows[2]["clause_path"] == "policies/shared-checks/#equipment-return"
     assert rows[2]["do_zh-Hant"] == "筆記本電腦已歸還"
+
+
+def test_a_company_addition_is_marked_with_its_owner_on_the_form_the_page_and_in_the_exports(sample):
+    project, out = sample
+    check, _ = raw_checks(raw_policies(project)["sample-rules"])["handover-signed"]
+    reason = check["addition"]["reason"]
+    text = page_text(out / "sample-rules" / "leaving.pdf")
+    assert squash(f"公司增訂，條文未規定Companyaddition,notintheclause部門負責人Departmenthead:{reason['zh']}") in text
+    assert text.count("公司增訂") == 1  # the other items restate their clauses
+    handbook, _, _ = load(Project(project))
+    policy = handbook.policies["sample-rules"]
+    page = checklist_page(handbook, policy, policy.checklists[0], "en")
+    assert page.count('class="cl-addition"') == 1
+    assert "Company addition" in page and reason["en"].replace("'", "&#39;") in page
+    rows = list(csv.DictReader(io.StringIO((out / "sample-rules" / "leaving.csv").read_text(encoding="utf-8-sig"))))
+    assert [r["addition_owner"] for r in rows] == ["", "department-head", ""]
+    assert rows[1]["addition_reason_zh-Hant"] == reason["zh"]
 
 
 def test_a_checklist_without_fields_gets_name_date_and_signature(sample):

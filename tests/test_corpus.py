@@ -48,7 +48,7 @@ def handbook():
 def rebuild(policy: Policy) -> str:
     """The policy's Chinese as the source had it: blanks back to [label], repairs back to the garbled original."""
     repairs: dict[str, list] = {}
-    for note in policy.editorial_notes:
+    for note in [n for n in policy.editorial_notes if n.is_repair]:
         repairs.setdefault(note.clause, []).append(note)
     parts = [policy.source_title or policy.title.zh]
     for clause in policy.walk():
@@ -119,10 +119,11 @@ def test_garbled_spans_are_all_repaired_and_recorded(handbook):
         raw = (SEEDS / seed).read_text(encoding="utf-8")
         policy = handbook.policies[policy_id]
         spans = [span for _, span in clean(raw).garbled]
-        originals = [remove_pinyin(n.original)[0] for n in policy.editorial_notes]
+        repairs = [n for n in policy.editorial_notes if n.is_repair]
+        originals = [remove_pinyin(n.original)[0] for n in repairs]
         for span in spans:
             assert any(span in o or o in span for o in originals), f"{policy_id}: garbled span {span!r} has no editorial note"
-        for note in policy.editorial_notes:
+        for note in repairs:
             assert note.original in raw, f"{policy_id}: editorial note original {note.original!r} is not in the raw source"
             assert "?" not in note.restored and not re.search(r"[\ue000-\uf8ff]", note.restored)
         for clause in policy.walk():

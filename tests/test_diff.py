@@ -62,6 +62,16 @@ def test_reworded_clause_marks_the_changed_characters(project, capsys):
     assert policy["problems"] == ["the text changed but the version is still 1.2.0: raise it"]
 
 
+def test_marking_a_check_as_the_company_addition_is_a_change_to_review(project, capsys):
+    edit(project, ("            evidence: {zh: 簽字的清單, en: The signed checklist}",
+                   "            evidence: {zh: 簽字的清單, en: The signed checklist}\n"
+                   "            addition: {owner: department-head, reason: {zh: 條文未規定簽字。, en: The clause asks for no signature.}}"))
+    (policy,) = diff_json(project, capsys)["policies"]
+    (clause,) = policy["clauses"]
+    assert clause["id"] == "resignation"
+    assert [f[0] for f in clause["fields"]] == ["checks"]
+
+
 def test_renumbering_is_not_a_rewrite(project, capsys):
     # Swap the two chapters: every id keeps its text, only numbers change.
     path = project / "policies" / "clean-policy.yaml"

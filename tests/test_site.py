@@ -298,7 +298,9 @@ def test_editorial_notes_are_shown_on_their_clause(handbook, site):
         page = site.page(policy_path(policy, "zh-Hant"))
         for note in policy.editorial_notes:
             notes = [text(n) for n in own(section_of(page, note.clause), "rb-note")]
-            assert any(note.original in n for n in notes), (policy.id, note.clause)
+            # A repair quotes the garbled original; a flag on verbatim text has none, only its reason.
+            shown = note.original if note.is_repair else note.reason.zh[:20]
+            assert any(shown in n for n in notes), (policy.id, note.clause)
             checked += 1
     assert checked > 0
 

@@ -112,6 +112,26 @@ def test_restored_words_are_marked_and_the_note_shows_the_original(handbook):
     assert "確??蛻" in words(section.query(".rb-note"))
 
 
+def test_a_flag_shows_its_reason_and_marks_no_words_as_restored(handbook):
+    for lang, reason in (("zh-Hant", "待負責部門決定"), ("zh-Hans", "待负责部门决定"), ("en", "for the policy owner to decide")):
+        _, html = render(handbook, in_language(handbook, "policies/mini-wall-rules/", lang))
+        section = clause(html, "absence")
+        flags = [words(f) for f in section.query_all(".rb-flag")]
+        assert len(flags) == 1 and reason in flags[0]
+        assert not list(section.query_all("ins.rb-restored"))
+        assert not list(clause(html, "office-supplies").query_all(".rb-flag"))
+
+
+def test_a_check_the_company_added_is_marked_with_its_owner_and_reason(handbook):
+    for lang, mark, owner in (("zh-Hant", "公司增訂", "財務部"), ("zh-Hans", "公司增订", "财务部"), ("en", "Company addition", "Finance")):
+        _, html = render(handbook, in_language(handbook, "policies/mini-wall-rules/", lang))
+        checks = list(clause(html, "expense-reimbursement").query_all(".rb-checks li"))
+        marks = [words(a) for li in checks for a in li.query_all(".rb-addition")]
+        assert len(checks) == 2 and len(marks) == 1, "only the added check is marked"
+        assert mark in marks[0] and owner in marks[0]
+        assert ("由財務部門檢查" if lang == "zh-Hant" else "由财务部门检查" if lang == "zh-Hans" else "does not say who checks") in marks[0]
+
+
 def test_the_truncated_source_is_announced(handbook):
     _, html = render(handbook, "en/policies/mini-wall-rules/")
     assert "incomplete copy" in words(html.query(".rb-truncated"))

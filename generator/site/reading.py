@@ -40,6 +40,8 @@ class CheckView:
     role: Link
     frequency: str
     evidence: str
+    addition: Link | None = None  # who answers for a check the company added to its clause
+    addition_reason: str = ""
 
 
 @dataclass
@@ -47,6 +49,7 @@ class NoteView:
     original: str
     restored: str
     reason: str
+    kind: str = "repair"
 
 
 @dataclass
@@ -172,7 +175,7 @@ class Reader:
         def words(run: str) -> str:
             return self.zh(run, policy.script) if source else run
 
-        restored = [n.restored for n in policy.editorial_notes if n.clause == clause_id] if source else []
+        restored = [n.restored for n in policy.editorial_notes if n.clause == clause_id and n.is_repair] if source else []
         pattern = m.PARAMETER.pattern + "".join(f"|({re.escape(r)})" for r in restored)
         paragraphs = []
         for block in re.split(r"\n\s*\n", raw.strip()):
@@ -219,14 +222,16 @@ class Reader:
 
     def check(self, check: m.Check) -> CheckView:
         policy = check.clause.policy
+        addition = check.addition
         return CheckView(check.id, self.line(check.do, policy), self.role_link(check.role),
-                         self.t(f"frequency.{check.frequency}"), self.plain(check.evidence, policy))
+                         self.t(f"frequency.{check.frequency}"), self.plain(check.evidence, policy),
+                         self.role_link(addition.owner) if addition else None, self.plain(addition.reason, policy) if addition else "")
 
     def clause(self, clause: m.Clause, deep: bool = True) -> ClauseView:
         """The clause as the page shows it; with deep, its sub-clauses too."""
         policy = clause.policy
         notes = [
-            NoteView(n.original, self.zh(n.restored, policy.script), self.text(n.reason, policy.script))
+            NoteView(n.original, self.zh(n.restored, policy.script), self.text(n.reason, policy.script), n.kind)
             for n in policy.editorial_notes if n.clause == clause.id
         ]
         checks = [self.check(c) for c in clause.checks]
