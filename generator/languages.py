@@ -5,8 +5,8 @@ Read from policies/handbook/languages.yaml, or the generator's languages.yaml; n
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,7 +33,7 @@ class Language:
     words_from: str | None = None
     fallback: tuple[str, ...] = ()
 
-    def format_date(self, day: date) -> str:
+    def format_date(self, day: datetime.date) -> str:
         month_name = self.months[day.month - 1] if self.months else str(day.month)
         return self.date.format(year=day.year, month=day.month, day=day.day, month_name=month_name)
 

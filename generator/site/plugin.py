@@ -83,7 +83,7 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
             if item.source is not None:
                 files.append(File.generated(config, item.path, abs_src_path=str(item.source)))
             else:
-                files.append(File.generated(config, item.path, content=item.content))
+                files.append(File.generated(config, item.path, content=item.content or ""))
         return files
 
     def on_nav(self, nav, config, files: Files):
