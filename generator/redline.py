@@ -26,35 +26,44 @@ def tokens(text: str) -> list[str]:
 
 
 def runs(old: str, new: str) -> list[Run]:
-    """The whole of both texts as runs; an unchanged token or two between changes is folded into them, for reading."""
+    """The whole of both texts as runs, with short common stretches between two changes folded into them.
+
+    A reader takes 「並按照公司請假流程」→「公司不予結算」 as one rewrite, not as two edits around a shared 公司, so an unchanged
+    stretch no longer than the changes on both sides of it joins them (as diff-match-patch's semantic clean-up does).
+    """
     a, b = tokens(old), tokens(new)
-    blocks: list[list] = []  # [tag, old text, new text]
+    blocks: list[list[str]] = []  # ["same", text, text] or ["change", old text, new text]
     for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            blocks.append(["same", "".join(a[a1:a2]), a2 - a1])
-        else:
-            blocks.append(["change", "".join(a[a1:a2]), "".join(b[b1:b2])])
-    # A lone common character between two changes (對於 → 至於 matching 於) reads better as part of the change.
-    merged: list[list] = []
-    for i, block in enumerate(blocks):
-        if (block[0] == "same" and block[2] <= 1 and 0 < i < len(blocks) - 1 and merged and merged[-1][0] == "change" and blocks[i + 1][0] == "change"):
-            merged[-1][1] += block[1]
-            merged[-1][2] += block[1]
-            continue
-        if block[0] == "change" and merged and merged[-1][0] == "change":
+        kind = "same" if op == "equal" else "change"
+        blocks.append([kind, "".join(a[a1:a2]), "".join(b[b1:b2])])
+    merged: list[list[str]] = []
+    for block in blocks:  # a deletion next to an insertion is one change
+        if merged and block[0] == merged[-1][0] == "change":
             merged[-1][1] += block[1]
             merged[-1][2] += block[2]
-            continue
-        merged.append(block)
+        else:
+            merged.append(block)
+    blocks = merged
+    changed = True
+    while changed:
+        changed = False
+        for i in range(1, len(blocks) - 1):
+            before, same, after = blocks[i - 1], blocks[i], blocks[i + 1]
+            if same[0] != "same" or before[0] != "change" or after[0] != "change":
+                continue
+            if len(same[1]) <= min(max(len(before[1]), len(before[2])), max(len(after[1]), len(after[2]))):
+                blocks[i - 1:i + 2] = [["change", before[1] + same[1] + after[1], before[2] + same[2] + after[2]]]
+                changed = True
+                break
     out: list[Run] = []
-    for block in merged:
-        if block[0] == "same":
-            out.append(("same", block[1]))
+    for kind, first, second in blocks:
+        if kind == "same":
+            out.append(("same", first))
             continue
-        if block[1]:
-            out.append(("removed", block[1]))
-        if block[2]:
-            out.append(("added", block[2]))
+        if first:
+            out.append(("removed", first))
+        if second:
+            out.append(("added", second))
     return out
 
 
