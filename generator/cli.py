@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from generator import __version__
-from generator.findings import summary, to_json
+from generator.findings import summary, to_github, to_json
 from generator.project import Project, ProjectNotFound, find_project
 
 USAGE, FAILED = 2, 1
@@ -53,6 +53,8 @@ def cmd_check(args) -> int:
     _, findings = check(project, [Path(p) for p in args.paths] or None, args.today)
     if args.format == "json":
         print(to_json([replace(f, path=_relative(project, f.path)) for f in findings]))
+    elif args.format == "github":
+        print(to_github([replace(f, path=_relative(project, f.path)) for f in findings]))
     else:
         _print_findings(project, findings)
     failing = [f for f in findings if f.severity == "error" or args.strict]
@@ -202,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="validate policies and report every problem", description="Validate policy files against the schema and the handbook's rules. Prints path:line:col: CODE message for each problem.")
     p.add_argument("paths", nargs="*", metavar="PATH", help="policy files or folders (default: the project's policies/)")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
-    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    p.add_argument("--format", choices=["text", "json", "github"], default="text", help="output format: text, json, or github (workflow annotations on each file:line) (default: text)")
     p.add_argument("--today", metavar="YYYY-MM-DD", type=_date, help="date to check review deadlines against (default: today)")
     p.set_defaults(run=cmd_check)
 

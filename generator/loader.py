@@ -151,4 +151,5 @@ def load(project: Project, paths: list[Path] | None = None) -> tuple[m.Handbook,
             findings.append(finding(policy.pos(("id",)), "E021", f"policy id '{policy.id}' is already used by {first.name}"))
             continue
         handbook.policies[policy.id] = policy
+    handbook.unloaded = {path.stem for path in broken}
     return handbook, findings, broken

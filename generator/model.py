@@ -281,6 +281,8 @@ class Handbook:
     topics: dict[str, Topic] = field(default_factory=dict)
     external: dict[str, ExternalDocument] = field(default_factory=dict)
     data: dict[str, HandbookData] = field(default_factory=dict)
+    # Ids (file names) of policy files that did not load: what refers to them cannot be judged until they are fixed.
+    unloaded: set[str] = field(default_factory=set)
 
     def resolve(self, ref: str, policy: Policy) -> "Clause | ExternalDocument | None":
         """The clause or external document a reference names, or None when it dangles."""

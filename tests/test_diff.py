@@ -356,6 +356,11 @@ def test_a_glossary_term_and_an_external_document(with_handbook, capsys):
     # The removed document was what clause resignation refers to; the new one is referred to by nothing yet.
     assert statuses[("leave-procedure", "removed")] == ["clean-policy#resignation"]
     assert statuses[("leave-procedure-2024", "added")] == []
+    path = with_handbook / "policies" / "handbook" / "glossary.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("{zh: 運營, en: operation,", "{zh: 運營, en: operations,", 1), encoding="utf-8")
+    (term,) = [c for c in diff_json(with_handbook, capsys)["handbook"] if c["file"] == "glossary"]
+    assert (term["entry"], term["fields"]) == ("運營", [["en", "operation", "operations"]])
+    assert term["affected"] == ["clean-policy#purpose"]  # 本制度旨在規範運營工作。 is the one text that uses 運營
 
 
 # --- one broken file ---------------------------------------------------------------------------------------------
