@@ -151,6 +151,34 @@ def cmd_diff(args) -> int:
     return FAILED if args.exit_code and not comparison.empty else 0
 
 
+def cmd_codeowners(args) -> int:
+    from generator import codeowners
+    from generator.loader import load
+
+    project = _project(args)
+    handbook, _, broken = load(project)
+    if broken or "roles" not in handbook.data:
+        for path in broken:
+            print(f"rulebook codeowners: {_relative(project, path)} does not load", file=sys.stderr)
+        if "roles" not in handbook.data:
+            print("rulebook codeowners: policies/handbook/roles.yaml does not load", file=sys.stderr)
+        print("hint: run `rulebook check` and fix these first; the file was left as it was", file=sys.stderr)
+        return FAILED
+    path = codeowners.location(project.root)
+    text = codeowners.render(handbook)
+    if args.check:
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current == text:
+            return 0
+        print(f"rulebook codeowners: {_relative(project, str(path))} is out of date; run `rulebook codeowners`", file=sys.stderr)
+        return FAILED
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    routed = sum(1 for line in text.splitlines() if line.startswith("/"))
+    print(f"wrote {_relative(project, str(path))}: {routed} of {len(handbook.policies)} policies routed to reviewers")
+    return 0
+
+
 def cmd_build(args) -> int:
     import logging
 
@@ -254,6 +282,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "markdown", "json"], default="text", help="text for a terminal, markdown for a pull request comment, json for tools")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed, like git diff --exit-code")
     p.set_defaults(run=cmd_diff)
+
+    p = sub.add_parser("codeowners", help="write CODEOWNERS so each policy's pull requests reach its reviewers", description="Write the GitHub CODEOWNERS file (.github/CODEOWNERS, or where one already is) from the reviewers that policies/handbook/roles.yaml names for each policy's owner and approver (a role without reviewers uses those of the department it is part_of). `rulebook check` warns (W130) when the committed file is out of date.")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 when the file is missing or out of date")
+    p.set_defaults(run=cmd_codeowners)
     return parser
 
 

@@ -45,6 +45,7 @@ CODES: dict[str, tuple[str, str, str]] = {
     "W102": ("warning", "unused-parameter", "Remove the parameter or use it in a text as {id}."),
     "W110": ("warning", "review-overdue", "Review the policy and set a new review date or version."),
     "W120": ("warning", "glossary-term", "Use the glossary's English term (policies/handbook/glossary.yaml) or add an accepted form."),
+    "W130": ("warning", "codeowners-stale", "Run `rulebook codeowners` and commit the file it writes."),
 }
 
 

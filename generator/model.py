@@ -221,6 +221,7 @@ class Role:
     name: Text
     part_of: str | None
     at: tuple
+    reviewers: list[str] = field(default_factory=list)  # GitHub users and teams who review for this role
 
 
 @dataclass

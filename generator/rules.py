@@ -244,12 +244,24 @@ def _uses(english: str, form: str) -> bool:
     return re.search(r"\b" + re.escape(form.lower()), english) is not None
 
 
+def codeowners(hb: Handbook, today: date) -> Iterator[Finding]:
+    """The committed CODEOWNERS routes pull requests as the roles say (whole handbook only: it names every policy)."""
+    from generator.codeowners import stale
+
+    roles = hb.data.get("roles")
+    if roles is None or hb.unloaded:
+        return  # without the roles, or with a policy that does not load, the expected file cannot be known
+    found = stale(hb, roles.smap.path if roles.smap else None)
+    if found:
+        yield found
+
+
 RULES: list[Rule] = [
     file_name, unique_ids, retired_ids, references, roles_and_topics, required_clauses, topic_coverage, topic_sources,
-    translations, numbering, parameters, editorial_notes, selections, review_dates, glossary_terms,
+    translations, numbering, parameters, editorial_notes, selections, review_dates, glossary_terms, codeowners,
 ]
 
-WHOLE_HANDBOOK_RULES = {topic_coverage, topic_sources}
+WHOLE_HANDBOOK_RULES = {topic_coverage, topic_sources, codeowners}
 
 
 def run(hb: Handbook, today: date, whole: bool = True) -> list[Finding]:

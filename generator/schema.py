@@ -31,7 +31,8 @@ def _registry() -> Registry:
     for name in SCHEMAS:
         contents = json.loads(schema_path(name).read_text(encoding="utf-8"))
         resource = Resource.from_contents(contents)
-        resources += [(f"{name}.schema.json", resource), (contents["$id"], resource)]
+        # Registered by file name, as editors resolve "$ref": "policy.schema.json#/…" next to the referring schema.
+        resources.append((f"{name}.schema.json", resource))
     return Registry().with_resources(resources)
 
 
