@@ -59,11 +59,12 @@ def test_case_gives_exactly_its_findings(case: Path, tmp_path, capsys):
 
 
 def test_every_code_has_a_case():
-    """Each finding code has a failing-input case here, or a test of its own below (unreadable files, topic gaps)."""
+    """Each finding code has a failing-input case here, or a test of its own (unreadable files, topic gaps below;
+    a stale CODEOWNERS in test_codeowners.py)."""
     from generator.findings import CODES
 
     covered = {code for case in CASE_FILES for _, _, code in expected(case)}
-    assert set(CODES) - covered == {"E001", "E041"}
+    assert set(CODES) - covered == {"E001", "E041", "W130"}
 
 
 def test_text_output_format_and_summary(tmp_path, capsys):
