@@ -366,7 +366,8 @@ def _parameters(old: Policy, new: Policy) -> list[ParameterChange]:
         a, b = before.get(pid), after.get(pid)
         if a is not None and b is not None and (a.label, a.value) == (b.label, b.value):
             continue
-        label = (b or a).label.zh
+        label = (b or a).label
+        label = label.zh if label.zh == label.en else f"{label.zh} / {label.en}"
         if a is None:
             status = "added"
         elif b is None:
@@ -678,4 +679,6 @@ def render(comparison: Comparison, project: Project, fmt: str = "text") -> str:
         keep_trailing_newline=True,
     )
     template = env.get_template("diff.md.j2" if fmt == "markdown" else "diff.txt.j2")
-    return template.render(comparison=comparison, base=comparison.base, head=comparison.head)
+    out = template.render(comparison=comparison, base=comparison.base, head=comparison.head)
+    # Sections are optional, so their blank lines can meet: one blank line between blocks is what Markdown needs.
+    return re.sub(r"\n{3,}", "\n\n", out) if markdown else out
