@@ -391,6 +391,11 @@ def _by_id(items) -> dict:
     return {item.id: item for item in items}
 
 
+def _fields_changed(a, b) -> list[str]:
+    """The fields in which two versions of a definition differ; its place in the file (at) is not content."""
+    return [name for name in vars(b) if name != "at" and getattr(a, name) != getattr(b, name)]
+
+
 def _definitions(old: Policy, new: Policy) -> list[str]:
     """Editorial notes, retired ids, poster and checklist definitions: one line per entry that changed."""
     notes = []
@@ -400,7 +405,7 @@ def _definitions(old: Policy, new: Policy) -> list[str]:
         notes.append(f"editorial note added on clause '{key[0]}': restored '{key[1]}' (source showed '{new_notes[key].original}')")
     for key in [k for k in old_notes if k not in new_notes]:
         notes.append(f"editorial note removed from clause '{key[0]}' (it restored '{key[1]}')")
-    for key in [k for k in new_notes if k in old_notes and old_notes[k] != new_notes[k]]:
+    for key in [k for k in new_notes if k in old_notes and _fields_changed(old_notes[k], new_notes[k])]:
         notes.append(f"editorial note on clause '{key[0]}' reworded")
     retired = [i for i in new.retired_ids if i not in old.retired_ids]
     if retired:
@@ -412,7 +417,7 @@ def _definitions(old: Policy, new: Policy) -> list[str]:
             elif ident not in a:
                 notes.append(f"{kind} '{ident}' added ({b[ident].title.zh if b[ident].title else ident})")
             else:
-                names = [f for f in vars(b[ident]) if f != "at" and getattr(a[ident], f) != getattr(b[ident], f)]
+                names = _fields_changed(a[ident], b[ident])
                 if names:
                     notes.append(f"{kind} '{ident}': {', '.join(names)} changed")
     return notes
@@ -532,8 +537,8 @@ def _printed(old: dict[str, Policy], new: dict[str, Policy], changes: list[Polic
         for poster in policy.posters:
             printed = {c.id for selected in poster.clauses if policy.clause(selected) for c in policy.clause(selected).walk()}
             touched = sorted(printed & changed_clauses.get(pid, set()))
-            redefined = _by_id(before.posters).get(poster.id) != poster
-            if touched or (redefined and poster.id in _by_id(before.posters)):
+            was = _by_id(before.posters).get(poster.id)
+            if touched or (was is not None and _fields_changed(was, poster)):
                 why = f"clauses {', '.join(touched)} changed" if touched else "its definition changed"
                 out.append(Consequence("reprint-poster", pid, f"poster '{poster.id}' ({poster.title.zh if poster.title else policy.title.zh}): {why}; print it again"))
         for checklist in policy.checklists:
@@ -542,8 +547,8 @@ def _printed(old: dict[str, Policy], new: dict[str, Policy], changes: list[Polic
                 owner, _, check_id = item.rpartition("#")
                 if check_id in changed_checks.get(owner or pid, set()):
                     touched.append(item)
-            redefined = checklist.id in _by_id(before.checklists) and _by_id(before.checklists)[checklist.id] != checklist
-            if touched or redefined:
+            was = _by_id(before.checklists).get(checklist.id)
+            if touched or (was is not None and _fields_changed(was, checklist)):
                 why = f"items {', '.join(touched)} changed" if touched else "its definition changed"
                 out.append(Consequence("reprint-checklist", pid, f"checklist '{checklist.id}' ({checklist.title.zh}): {why}; print it again"))
     return out

@@ -408,3 +408,30 @@ def test_posters_and_checklists_whose_print_changed(project, capsys):
     edit(project, ("do: {zh: 工作交接清單已簽字, en: Hand-over checklist signed}", "do: {zh: 交接清單已簽字, en: Hand-over list signed}"))
     found = consequences(project, capsys)
     assert found["reprint-checklist"] == ["checklist 'leaving' (離職交接): items #handover-signed changed; print it again"]
+
+
+def test_a_file_broken_at_the_base_and_fixed_now_is_not_shown_as_added(project, capsys):
+    path = project / "policies" / "clean-policy.yaml"
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace("    title: {zh: 總則, en: General Provisions}\n", "   title: {zh: 總則, en: General Provisions}\n"), encoding="utf-8")
+    commit(project, "slip")
+    path.write_text(good, encoding="utf-8")
+    data = diff_json(project, capsys)
+    assert data["policies"] == [] and [u["revision"] for u in data["unreadable"]] == ["HEAD"]
+
+
+def test_history_entries_and_definitions_are_listed(project, capsys):
+    edit(
+        project,
+        ("retired_ids: [old-scope]", "retired_ids: [old-scope, older-scope]"),
+        ("    clauses: [principles]\n", "    clauses: [principles, scope]\n"),
+        ("editorial_notes:\n", "editorial_notes:\n  - clause: principles\n    original: '合?'\n    restored: 合規\n    reason: {zh: 原文亂碼。, en: Garbled in the source.}\n"),
+    )
+    (policy,) = diff_json(project, capsys)["policies"]
+    assert policy["notes"] == [
+        "editorial note added on clause 'principles': restored '合規' (source showed '合?')",
+        "retired ids added: older-scope",
+        "poster 'principles': clauses changed",
+    ]
+    # The poster now prints one more clause: it must be printed again.
+    assert [c["kind"] for c in diff_json(project, capsys)["consequences"]] == ["reprint-poster"]
