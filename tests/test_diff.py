@@ -314,9 +314,10 @@ def test_the_base_is_the_merge_base_so_main_moving_on_is_not_a_revert(project, c
 
 
 def test_unrelated_histories_are_a_usage_error(project, capsys):
+    git(project, "branch", "-M", "main")
     git(project, "checkout", "-q", "--orphan", "other")
     commit(project, "unrelated")
-    assert main(["-C", str(project), "diff", "master" if "master" in subprocess.run(["git", "-C", str(project), "branch"], capture_output=True, text=True).stdout else "main"]) == 2
+    assert main(["-C", str(project), "diff", "main"]) == 2
     assert "no merge base" in capsys.readouterr().err
 
 
