@@ -276,8 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
     p.set_defaults(run=cmd_checklist)
 
-    p = sub.add_parser("diff", help="show what changed in the policies, clause by clause", description="Compare the policies at two versions by clause id: added, removed, renumbered and reworded clauses (Chinese by character, English by word), metadata, and changes that need a version bump or a retired id. BASE and HEAD are git revisions; HEAD defaults to the files on disk.")
-    p.add_argument("base", nargs="?", default="HEAD", metavar="BASE", help="the revision to compare from (default: HEAD)")
+    p = sub.add_parser("diff", help="show what changed in the policies, clause by clause", description="Compare the handbook at two versions by clause id: added and removed clauses with their text, reworded text (Chinese by character, English by word, numbers whole), blanks filled, renumbering, metadata, changes to roles, glossary, topics and external documents with the clauses they affect, and what else the change needs (a version bump, a retired id, translations, broken references, posters and checklists to print again). BASE and HEAD are git revisions; as with git's three dots, the comparison starts from their merge base (main...HEAD); main..HEAD compares the two tips. HEAD defaults to the files on disk.")
+    p.add_argument("base", nargs="?", default="HEAD", metavar="BASE", help="the revision to compare from, or a range A...B or A..B (default: HEAD)")
     p.add_argument("head", nargs="?", default=None, metavar="HEAD", help="the revision to compare to (default: the working tree)")
     p.add_argument("--format", choices=["text", "markdown", "json"], default="text", help="text for a terminal, markdown for a pull request comment, json for tools")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed, like git diff --exit-code")
