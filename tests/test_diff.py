@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from generator.cli import main
 
@@ -436,3 +438,61 @@ def test_history_entries_and_definitions_are_listed(project, capsys):
     ]
     # The poster now prints one more clause: it must be printed again.
     assert [c["kind"] for c in diff_json(project, capsys)["consequences"]] == ["reprint-poster"]
+
+
+def test_removing_a_clause_another_policy_refers_to(project, capsys):
+    other = (project / "policies" / "clean-policy.yaml").read_text(encoding="utf-8").replace("id: clean-policy", "id: other", 1)
+    other = other.replace("refs: ['#scope', 'external:leave-procedure']", "refs: ['clean-policy#principles']")
+    (project / "policies" / "other.yaml").write_text(other, encoding="utf-8")
+    git(project, "add", ".")
+    commit(project, "other")
+    edit(project, ("      - id: principles\n        number: 3\n        kind: principle\n        title: {zh: 基本原則, en: Basic Principles}\n        text: {zh: 依法合規。, en: Act lawfully.}\n", ""),
+         ("    clauses: [principles]\n", "    clauses: [scope]\n"))
+    found = consequences(project, capsys)
+    assert found["broken-reference"] == ["clause 'resignation' (2.1) refers to 'clean-policy#principles', but clause 'principles' of clean-policy was removed"]
+
+
+def test_a_realistic_amendment_of_the_corpus_renders_through_gfm(tmp_path, capsys):
+    """On a copy of the real handbook: fill a blank, cut a sentence from a long clause, raise the version."""
+    cmarkgfm = pytest.importorskip("cmarkgfm")
+    from cmarkgfm.cmark import Options
+
+    for part in ("policies", "templates"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", ".")
+    commit(tmp_path, "corpus")
+    # The first policy with a blank, and in it the longest Chinese clause text with two or more sentences.
+    for path in sorted((tmp_path / "policies").glob("*.yaml")):
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+        blanks = [p for p in data.get("parameters", []) if p.get("value") in (None, "null", "")]
+        if blanks:
+            break
+    text = path.read_text(encoding="utf-8")
+
+    def clauses(items):
+        for c in items:
+            yield c
+            yield from clauses(c.get("clauses", []))
+
+    zh = max((c["text"]["zh"] for c in clauses(data["clauses"]) if "text" in c and c["text"]["zh"].count("。") >= 2 and c["text"]["zh"] in text), key=len)
+    cut = zh.split("。")[1] + "。"
+    blank = blanks[0]["id"]
+    start = text.index(f"  - id: {blank}\n")
+    value_at = text.index("    value: null", start)
+    text = text[:value_at] + "    value: {zh: '20', en: '20'}" + text[value_at + len("    value: null"):]
+    text = text.replace(zh, zh.replace(cut, "", 1), 1)
+    text = re.sub(r"^version: (\d+)\.(\d+)\.(\d+)$", lambda m: f"version: {m[1]}.{int(m[2]) + 1}.0", text, count=1, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+    out = markdown(tmp_path, capsys, "HEAD")
+    html = cmarkgfm.github_flavored_markdown_to_html(out, options=Options.CMARK_OPT_UNSAFE)
+    assert "~~" not in html and "&lt;del&gt;" not in html
+    # Cutting "B。" out of "A。B。C" removes either "B。" or "。B": the same sentence, aligned on either full stop.
+    assert {cut, "。" + cut[:-1]} & set(re.findall(r"<del>(.*?)</del>", html))
+    assert f"<td>{blank}<br>" in html and "(filled)" in html
+    # Every table row has the cells of its header: no stray | in a value broke a row apart.
+    for table in re.findall(r"<table>.*?</table>", html, re.S):
+        header = len(re.findall(r"<th[ >]", table.split("</thead>")[0]))
+        for row in re.findall(r"<tr>(.*?)</tr>", table.split("</thead>")[1], re.S):
+            assert len(re.findall(r"<td[ >]", row)) == header, row
