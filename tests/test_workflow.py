@@ -45,8 +45,10 @@ def test_the_workflow_runs_on_every_pull_request_with_the_rights_it_needs():
     assert data["permissions"]["pull-requests"] == "write"
     checkout = next(s for s in steps() if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0  # the merge base must be in the clone
+    ids = {s["id"] for s in steps() if "id" in s}
     for s in steps():
         assert set(s) & {"run", "uses"}, s
+        assert set(re.findall(r"steps\.([\w-]+)\.", str(s.get("if", "")))) <= ids, s["if"]
         if "uses" in s:
             assert re.fullmatch(r"[\w-]+/[\w-]+@v\d+", s["uses"]), s["uses"]
 
