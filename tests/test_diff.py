@@ -496,3 +496,16 @@ def test_a_realistic_amendment_of_the_corpus_renders_through_gfm(tmp_path, capsy
         header = len(re.findall(r"<th[ >]", table.split("</thead>")[0]))
         for row in re.findall(r"<tr>(.*?)</tr>", table.split("</thead>")[1], re.S):
             assert len(re.findall(r"<td[ >]", row)) == header, row
+
+
+def test_a_topic_and_a_required_clause_list_what_they_govern(with_handbook, capsys):
+    path = with_handbook / "policies" / "handbook" / "requirements.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("    name: {zh: 流程规范, en: Process standards}", "    name: {zh: 流程与规范, en: Processes and standards}", 1)
+    text = text.replace("    policy_types: [regulation]\n  - kind: scope", "    policy_types: [regulation, guidance]\n  - kind: scope", 1)
+    path.write_text(text, encoding="utf-8")
+    changes = {(c["file"], c["entry"]): c for c in diff_json(with_handbook, capsys)["handbook"]}
+    assert set(changes) == {("topics", "process"), ("required_clauses", "purpose")}
+    assert changes[("topics", "process")]["affected"] == ["clean-policy#purpose"]  # the one clause tagged topics: [process]
+    assert changes[("required_clauses", "purpose")]["fields"] == [["policy_types", "regulation", "regulation, guidance"]]
+    assert changes[("required_clauses", "purpose")]["affected"] == ["clean-policy"]
