@@ -14,7 +14,7 @@ from pathlib import Path
 
 from generator import __version__, languages
 from generator.config import ConfigError
-from generator.findings import summary, to_json
+from generator.findings import summary, to_github, to_json
 from generator.project import Project, ProjectNotFound, find_project
 
 USAGE, FAILED = 2, 1
@@ -54,6 +54,8 @@ def cmd_check(args) -> int:
     _, findings = check(project, [Path(p) for p in args.paths] or None, args.today)
     if args.format == "json":
         print(to_json([replace(f, path=_relative(project, f.path)) for f in findings]))
+    elif args.format == "github":
+        print(to_github([replace(f, path=_relative(project, f.path)) for f in findings]))
     else:
         _print_findings(project, findings)
     failing = [f for f in findings if f.severity == "error" or args.strict]
@@ -163,6 +165,34 @@ def cmd_diff(args) -> int:
     return FAILED if args.exit_code and not comparison.empty else 0
 
 
+def cmd_codeowners(args) -> int:
+    from generator import codeowners
+    from generator.loader import load
+
+    project = _project(args)
+    handbook, _, broken = load(project)
+    if broken or "roles" not in handbook.data:
+        for path in broken:
+            print(f"rulebook codeowners: {_relative(project, path)} does not load", file=sys.stderr)
+        if "roles" not in handbook.data:
+            print("rulebook codeowners: policies/handbook/roles.yaml does not load", file=sys.stderr)
+        print("hint: run `rulebook check` and fix these first; the file was left as it was", file=sys.stderr)
+        return FAILED
+    path = codeowners.location(project.root)
+    text = codeowners.render(handbook)
+    if args.check:
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current == text:
+            return 0
+        print(f"rulebook codeowners: {_relative(project, str(path))} is out of date; run `rulebook codeowners`", file=sys.stderr)
+        return FAILED
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    routed = sum(1 for line in text.splitlines() if line.startswith("/"))
+    print(f"wrote {_relative(project, str(path))}: {routed} of {len(handbook.policies)} policies routed to reviewers")
+    return 0
+
+
 def cmd_build(args) -> int:
     import logging
 
@@ -217,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="validate policies and report every problem", description="Validate policy files against the schema and the handbook's rules. Prints path:line:col: CODE message for each problem.")
     p.add_argument("paths", nargs="*", metavar="PATH", help="policy files or folders (default: the project's policies/)")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
-    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    p.add_argument("--format", choices=["text", "json", "github"], default="text", help="output format: text, json, or github (workflow annotations on each file:line) (default: text)")
     p.add_argument("--today", metavar="YYYY-MM-DD", type=_date, help="date to check review deadlines against (default: today)")
     p.set_defaults(run=cmd_check)
 
@@ -261,12 +291,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
     p.set_defaults(run=cmd_checklist)
 
-    p = sub.add_parser("diff", help="show what changed in the policies, clause by clause", description="Compare the policies at two versions by clause id: added, removed, renumbered and reworded clauses (Chinese by character, English by word), metadata, and changes that need a version bump or a retired id. BASE and HEAD are git revisions; HEAD defaults to the files on disk.")
-    p.add_argument("base", nargs="?", default="HEAD", metavar="BASE", help="the revision to compare from (default: HEAD)")
+    p = sub.add_parser("diff", help="show what changed in the policies, clause by clause", description="Compare the handbook at two versions by clause id: added and removed clauses with their text, reworded text (Chinese by character, English by word, numbers whole), blanks filled, renumbering, metadata, changes to roles, glossary, topics and external documents with the clauses they affect, and what else the change needs (a version bump, a retired id, translations, broken references, posters and checklists to print again). BASE and HEAD are git revisions; as with git's three dots, the comparison starts from their merge base (main...HEAD); main..HEAD compares the two tips. HEAD defaults to the files on disk.")
+    p.add_argument("base", nargs="?", default="HEAD", metavar="BASE", help="the revision to compare from, or a range A...B or A..B (default: HEAD)")
     p.add_argument("head", nargs="?", default=None, metavar="HEAD", help="the revision to compare to (default: the working tree)")
     p.add_argument("--format", choices=["text", "markdown", "json"], default="text", help="text for a terminal, markdown for a pull request comment, json for tools")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed, like git diff --exit-code")
     p.set_defaults(run=cmd_diff)
+
+    p = sub.add_parser("codeowners", help="write CODEOWNERS so each policy's pull requests reach its reviewers", description="Write the GitHub CODEOWNERS file (.github/CODEOWNERS, or where one already is) from the reviewers that policies/handbook/roles.yaml names for each policy's owner and approver (a role without reviewers uses those of the department it is part_of). `rulebook check` warns (W130) when the committed file is out of date.")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 when the file is missing or out of date")
+    p.set_defaults(run=cmd_codeowners)
     return parser
 
 

@@ -6,8 +6,17 @@ Every code, its severity and its default hint live in CODES, so the catalogue of
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+# A line break inside a message (a quoted key, the start of a multi-line text) would split one finding over two lines,
+# which editors and CI annotations read as two: every run of white space that holds one becomes a single space.
+_BREAK = re.compile(r"\s*[\r\n\u2028\u2029\x0b\x0c\x85]\s*")
+
+
+def one_line(text: str) -> str:
+    return _BREAK.sub(" ", text)
 
 # code: (severity, name, default hint). Errors fail `rulebook check`; warnings only with --strict.
 CODES: dict[str, tuple[str, str, str]] = {
@@ -37,6 +46,7 @@ CODES: dict[str, tuple[str, str, str]] = {
     "W102": ("warning", "unused-parameter", "Remove the parameter or use it in a text as {id}."),
     "W110": ("warning", "review-overdue", "Review the policy and set a new review date or version."),
     "W120": ("warning", "glossary-term", "Use the glossary's English term (policies/handbook/glossary.yaml) or add an accepted form."),
+    "W130": ("warning", "codeowners-stale", "Run `rulebook codeowners` and commit the file it writes."),
 }
 
 
@@ -48,6 +58,10 @@ class Finding:
     code: str
     message: str
     hint: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "message", one_line(self.message))
+        object.__setattr__(self, "hint", one_line(self.hint))
 
     @property
     def severity(self) -> str:
@@ -87,3 +101,21 @@ def summary(findings: list[Finding]) -> str:
 
 def to_json(findings: list[Finding]) -> str:
     return json.dumps({"findings": [f.to_dict() for f in findings], "summary": summary(findings)}, ensure_ascii=False, indent=2)
+
+
+def _escape(text: str, property: bool = False) -> str:
+    """GitHub workflow-command escaping: %, CR and LF always; ',' and ':' also inside a property (file=, title=)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property else text
+
+
+def to_github(findings: list[Finding]) -> str:
+    """One `::error file=…,line=…,col=…::` workflow command per finding: GitHub shows each on its line of the diff."""
+    lines = []
+    for f in findings:
+        level = "error" if f.severity == "error" else "warning"
+        hint = f.hint or CODES[f.code][2]
+        props = f"file={_escape(f.path, True)},line={f.line},col={f.col},title={_escape(f'{f.code} {f.name}', True)}"
+        lines.append(f"::{level} {props}::{_escape(f.message + (f' (hint: {hint})' if hint else ''))}")
+    lines.append(summary(findings))
+    return "\n".join(lines)

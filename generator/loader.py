@@ -132,7 +132,7 @@ def load_handbook_data(project: Project, handbook: m.Handbook, findings: list[Fi
         findings += _duplicate_ids(doc, {"roles": "roles", "requirements": "topics", "external": "documents"}.get(name))
         if name == "roles":
             for i, r in enumerate(d["roles"]):
-                handbook.roles.setdefault(r["id"], m.Role(r["id"], r["kind"], m.Text.of(r["name"]), r.get("part_of"), ("roles", i)))
+                handbook.roles.setdefault(r["id"], m.Role(r["id"], r["kind"], m.Text.of(r["name"]), r.get("part_of"), ("roles", i), list(r.get("reviewers", []))))
         elif name == "glossary":
             handbook.terms = [
                 m.Term(t["zh"], t["en"], list(t.get("accept", [])), t.get("note"), ("terms", i), list(t.get("exclude", [])))
@@ -170,4 +170,5 @@ def load(project: Project, paths: list[Path] | None = None) -> tuple[m.Handbook,
             findings.append(finding(policy.pos(("id",)), "E021", f"policy id '{policy.id}' is already used by {first.name}"))
             continue
         handbook.policies[policy.id] = policy
+    handbook.unloaded = {path.stem for path in broken}
     return handbook, findings, broken

@@ -252,6 +252,7 @@ class Role:
     name: Text
     part_of: str | None
     at: tuple
+    reviewers: list[str] = field(default_factory=list)  # GitHub users and teams who review for this role
 
 
 @dataclass
@@ -313,6 +314,8 @@ class Handbook:
     topics: dict[str, Topic] = field(default_factory=dict)
     external: dict[str, ExternalDocument] = field(default_factory=dict)
     data: dict[str, HandbookData] = field(default_factory=dict)
+    # Ids (file names) of policy files that did not load: what refers to them cannot be judged until they are fixed.
+    unloaded: set[str] = field(default_factory=set)
 
     def script_of(self, name: str) -> str:
         """The script a handbook-wide file (roles, glossary, requirements, external) is written in; without the

@@ -5,12 +5,13 @@ Each rule is a function of the handbook that yields findings; RULES lists them i
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from datetime import date
 from typing import Callable, Iterable, Iterator
 
-from generator.findings import Finding, finding
+from generator.findings import CODES, Finding, finding
 from generator.languages import SOURCE, Registry
 from generator.model import PARAMETER, Clause, Handbook, Policy
 from generator.scripts import convert
@@ -35,6 +36,12 @@ def _texts(data, registry: Registry, at: tuple = ()) -> Iterator[tuple[tuple, di
 
 def _language_name(registry: Registry, key: str) -> str:
     return next((lang.name for lang in registry if lang.text == key), key)
+
+
+def _did_you_mean(word: str, known, default: str) -> str:
+    """A hint naming the closest known id, when one is close enough to be a slip; else the code's default hint."""
+    near = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
+    return f"did you mean '{near[0]}'? {default}" if near else default
 
 
 def file_name(hb: Handbook, today: date) -> Iterator[Finding]:
@@ -78,13 +85,17 @@ def references(hb: Handbook, today: date) -> Iterator[Finding]:
                     continue
                 where = p.pos(c.at + ("refs", i))
                 if ref.startswith("external:"):
-                    yield finding(where, "E031", f"reference '{ref}' names no document declared in handbook/external.yaml")
+                    name = ref.split(":", 1)[1]
+                    yield finding(where, "E031", f"reference '{ref}' names no document declared in handbook/external.yaml", _did_you_mean(name, hb.external, CODES["E031"][2]))
                     continue
                 policy_id, _, clause_id = ref.partition("#")
+                if policy_id in hb.unloaded:
+                    continue  # that file's own error is reported; its clauses cannot be looked up until it loads
                 if policy_id and policy_id not in hb.policies:
-                    yield finding(where, "E030", f"reference '{ref}' points to policy '{policy_id}', which the handbook does not hold")
+                    yield finding(where, "E030", f"reference '{ref}' points to policy '{policy_id}', which the handbook does not hold", _did_you_mean(policy_id, hb.policies, CODES["E030"][2]))
                 else:
-                    yield finding(where, "E030", f"reference '{ref}' points to clause '{clause_id}', which {'policy ' + policy_id if policy_id else 'this policy'} does not have")
+                    target = hb.policies[policy_id] if policy_id else p
+                    yield finding(where, "E030", f"reference '{ref}' points to clause '{clause_id}', which {'policy ' + policy_id if policy_id else 'this policy'} does not have", _did_you_mean(clause_id, [x.id for x in target.walk()], CODES["E030"][2]))
 
 
 def topic_sources(hb: Handbook, today: date) -> Iterator[Finding]:
@@ -94,6 +105,8 @@ def topic_sources(hb: Handbook, today: date) -> Iterator[Finding]:
         if topic.source is None or not hb.policies:
             continue
         policy_id, _, _ = topic.source.partition("#")
+        if policy_id in hb.unloaded:
+            continue
         policy = hb.policies.get(policy_id)
         if topic.source.startswith("external:") or not policy_id or policy is None or hb.resolve(topic.source, policy) is None:
             yield finding(data.smap.at(topic.at + ("source",)), "E030", f"topic '{topic.id}' names its source '{topic.source}', which is no clause of the handbook", "Write it as policy-id#clause-id.")
@@ -109,13 +122,13 @@ def roles_and_topics(hb: Handbook, today: date) -> Iterator[Finding]:
             named += [(cl.role, cl.at + ("role",)) for cl in p.checklists if cl.role]
             for role, at in named:
                 if role not in hb.roles:
-                    yield finding(p.pos(at), "E032", f"unknown role or department '{role}'")
+                    yield finding(p.pos(at), "E032", f"unknown role or department '{role}'", _did_you_mean(role, hb.roles, CODES["E032"][2]))
     if "requirements" in hb.data:
         for p in hb.policies.values():
             for c in p.walk():
                 for i, topic in enumerate(c.topics):
                     if topic not in hb.topics:
-                        yield finding(p.pos(c.at + ("topics", i)), "E033", f"unknown topic '{topic}'")
+                        yield finding(p.pos(c.at + ("topics", i)), "E033", f"unknown topic '{topic}'", _did_you_mean(topic, hb.topics, CODES["E033"][2]))
 
 
 def required_clauses(hb: Handbook, today: date) -> Iterator[Finding]:
@@ -129,8 +142,8 @@ def required_clauses(hb: Handbook, today: date) -> Iterator[Finding]:
 def topic_coverage(hb: Handbook, today: date) -> Iterator[Finding]:
     """Only meaningful for the whole handbook: check() skips it when asked about single files."""
     data = hb.data.get("requirements")
-    if data is None or not hb.policies:
-        return
+    if data is None or not hb.policies or hb.unloaded:
+        return  # with a policy file that does not load, its clauses' topics are unknown: coverage cannot be judged
     for topic in hb.topics.values():
         if not any(c.policy.type == "regulation" for c in hb.covering(topic.id)):
             yield finding(data.smap.at(topic.at + ("id",)), "E041", f"required topic '{topic.id}' ({topic.name.zh}) is covered by no clause of any regulation")
@@ -215,6 +228,8 @@ def selections(hb: Handbook, today: date) -> Iterator[Finding]:
                     yield finding(p.pos(poster.at + ("clauses", i)), "E080", f"poster '{poster.id}' selects clause '{clause_id}', which does not exist")
         for checklist in p.checklists:
             for i, item in enumerate(checklist.items):
+                if item.partition("#")[0] in hb.unloaded and "#" in item:
+                    continue
                 if hb.resolve_check(item, p) is None:
                     yield finding(p.pos(checklist.at + ("items", i)), "E080", f"checklist '{checklist.id}' lists check '{item}', which does not exist")
 
@@ -254,12 +269,24 @@ def _uses(english: str, form: str) -> bool:
     return re.search(r"\b" + re.escape(form.lower()), english) is not None
 
 
+def codeowners(hb: Handbook, today: date) -> Iterator[Finding]:
+    """The committed CODEOWNERS routes pull requests as the roles say (whole handbook only: it names every policy)."""
+    from generator.codeowners import stale
+
+    roles = hb.data.get("roles")
+    if roles is None or hb.unloaded:
+        return  # without the roles, or with a policy that does not load, the expected file cannot be known
+    found = stale(hb, roles.smap.path if roles.smap else None)
+    if found:
+        yield found
+
+
 RULES: list[Rule] = [
     file_name, unique_ids, retired_ids, references, roles_and_topics, required_clauses, topic_coverage, topic_sources,
-    translations, numbering, parameters, editorial_notes, selections, review_dates, glossary_terms,
+    translations, numbering, parameters, editorial_notes, selections, review_dates, glossary_terms, codeowners,
 ]
 
-WHOLE_HANDBOOK_RULES = {topic_coverage, topic_sources}
+WHOLE_HANDBOOK_RULES = {topic_coverage, topic_sources, codeowners}
 
 
 def run(hb: Handbook, today: date, whole: bool = True) -> list[Finding]:

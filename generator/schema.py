@@ -67,7 +67,8 @@ def _registry(registry: languages.Registry) -> Registry:
     for name in SCHEMAS:
         contents = _contents(name, registry)
         resource = Resource.from_contents(contents)
-        resources += [(f"{name}.schema.json", resource), (contents["$id"], resource)]
+        # Registered by file name, as editors resolve "$ref": "policy.schema.json#/…" next to the referring schema.
+        resources.append((f"{name}.schema.json", resource))
     return Registry().with_resources(resources)
 
 
