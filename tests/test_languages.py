@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -139,7 +140,8 @@ def french_project(tmp_path_factory) -> Path:
     shutil.copytree(ROOT / "templates", project / "templates")
     (project / "docs").mkdir()
     (project / "docs" / "index.md").write_text("# 手冊\n", encoding="utf-8")
-    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8").replace("exclude_docs: |\n  images/\n", "")
+    # The repository's own site configuration, without its exclusions of folders this project does not have.
+    config = re.sub(r"^exclude_docs: \|\n(  .*\n)+", "", (ROOT / "mkdocs.yml").read_text(encoding="utf-8"), flags=re.M)
     (project / "mkdocs.yml").write_text(config, encoding="utf-8")
     registry = yaml.safe_load(languages.DEFAULT_FILE.read_text(encoding="utf-8"))
     registry["languages"].append(FRENCH)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -37,12 +38,23 @@ def check_output(project: Project, out: Path) -> None:
         raise BuildRefused(f"{out} is not empty and holds no site from an earlier build; it would be replaced")
 
 
+class _Console(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a message comes, not what it was when the handler was made."""
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
 def log_to_console(level: int) -> None:
     logger = logging.getLogger("mkdocs")
-    if not any(getattr(h, "rulebook", False) for h in logger.handlers):
-        handler = logging.StreamHandler()
+    if not any(isinstance(h, _Console) for h in logger.handlers):
+        handler = _Console()
         handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-        handler.rulebook = True
         logger.addHandler(handler)
     logger.setLevel(level)
     logger.propagate = False
