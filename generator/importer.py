@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from generator import import_patterns as patterns
 from generator.cleanup import BLANK, CJK, FOOTER, NOISE_LINES, CleanText, clean
 from generator.headings import join_lines, split_siblings
-from generator.model import LEVELS, STYLES, chinese_numeral
+from generator.model import LEVELS, STYLES, chinese_numeral, format_label
 from generator.scripts import convert
 
 
@@ -23,17 +24,19 @@ class ImportFailed(Exception):
 
 
 NUMERAL = "一二三四五六七八九十"
-MARKER = re.compile(
-    rf"(?<![{NUMERAL}])(?P<chapter>[{NUMERAL}]{{1,3}})、"
-    rf"|[（(](?P<section>[{NUMERAL}]{{1,3}})[）)]"
-    rf"|[（(](?P<sub>\d{{1,2}})[）)]"
-    rf"|(?P<circled>[①-⑳])"
-    rf"|(?<![\dA-Za-z.．\[第])(?P<item>\d{{1,2}})[.．、](?!\d)"
-)
-RANK = {"chapter": 1, "section": 2, "item": 3, "sub": 4, "circled": 4}
-LEVEL_NAMES = {1: ("chapter", "chapters"), 2: ("section", "sections"), 3: ("item", "items"), 4: ("sub-item", "sub-items")}
-STRONG_BEFORE = "\n。！？；：!?;:"
 
+STRONG_BEFORE = "\n。！？；：!?;:"
+LEVEL_NAMES = {1: ("chapter", "chapters"), 2: ("section", "sections"), 3: ("item", "items"), 4: ("sub-item", "sub-items")}
+LAW_KINDS = {"law-chapter", "law-section", "article", "article-arabic"}
+LIST_KINDS = {"chapter", "section", "item", "sub", "item-paren", "letter", "circled"}
+# How the report names each kind of numbered clause, singular and plural.
+KIND_NAMES = {
+    "law-chapter": ("chapter (第X章)", "chapters (第X章)"), "law-section": ("section (第X節)", "sections (第X節)"),
+    "article": ("article (第X條)", "articles (第X條)"), "article-arabic": ("article (第 N 條)", "articles (第 N 條)"),
+    "chapter": ("一、 item", "一、 items"), "section": ("（一） item", "（一） items"), "item": ("1. item", "1. items"),
+    "decimal": ("1.1 item", "1.1 items"), "sub": ("(1) item", "(1) items"), "item-paren": ("1) item", "1) items"),
+    "letter": ("a. item", "a. items"), "circled": ("① item", "① items"),
+}
 # A label that opens an unnumbered sub-item inside an item's text: …提升等。內部培訓：定期組織… (seed 002 四（二）1.).
 LABEL = re.compile(rf"(?:^|(?<=[。；]))([{CJK}]{{2,8}})：")
 
@@ -61,7 +64,7 @@ TRUNCATION_NOTE = {
 class Node:
     """A clause while it is being recovered: where its marker sits in the cleaned text and what follows it."""
 
-    rank: int
+    rank: float
     number: int | None
     start: int  # offset of the marker (or of the text, for unnumbered clauses) in the cleaned text
     end: int = 0  # offset just past the marker
@@ -72,6 +75,11 @@ class Node:
     title: str | None = None
     text: str | None = None
     id: str = ""
+    kind: str = ""  # the numbering kind (import_patterns.NUMBERING), "" for unnumbered clauses
+    inserted: int | None = None  # 第 9-1 條
+    path: tuple = ()  # the decimal numbers that name it: (1,) for 1., (1, 2) for 1.2
+    restart: bool = False  # a list that starts again at 1 after a paragraph of its article
+    style: str | None = None
 
 
 @dataclass
@@ -209,60 +217,160 @@ class SourceMap:
 # ------------------------------------------------------------------------------------------------------------- parsing
 
 
+_NUMERALS = {chinese_numeral(n): n for n in range(1, 1000)} | {"一" + chinese_numeral(n): n for n in range(10, 20)}
+
+
 def parse_numeral(numeral: str) -> int | None:
-    """一 → 1, 十二 → 12, 二十 → 20; None for anything that is not a well-formed number up to 99."""
-    for n in range(1, 100):
-        if chinese_numeral(n) == numeral:
-            return n
-    return None
+    """一 → 1, 十二 → 12, 二十 → 20, 一百零一 → 101; None for anything that is not a well-formed number up to 999."""
+    numeral = numeral.replace("〇", "零").replace("两", "二")
+    return int(numeral) if numeral.isdigit() else _NUMERALS.get(numeral)
 
 
 def _is_strong(text: str, at: int) -> bool:
     return at == 0 or text[at - 1] in STRONG_BEFORE
 
 
+@dataclass
+class _Marker:
+    kind: str
+    start: int
+    end: int
+    number: int
+    inserted: int | None = None
+    prefix: tuple = ()
+
+
+def _markers(text: str) -> list[_Marker]:
+    """Every numbering marker the patterns find, earliest first; where two overlap, the one listed first wins."""
+    found = []
+    for order, numbering in enumerate(patterns.NUMBERING):
+        for m in re.finditer(numbering.pattern, text):
+            found.append((m.start(), order, numbering, m))
+    markers, last_end = [], 0
+    for start, _, numbering, m in sorted(found, key=lambda f: (f[0], f[1])):
+        if start < last_end:
+            continue
+        value, sub = m.group("n"), (m.groupdict().get("sub"))
+        kind, prefix = numbering.kind, ()
+        if kind == "decimal":
+            parts = [int(p) for p in re.split("[.．]", value)]
+            prefix, n = tuple(parts[:-1]), parts[-1]
+        elif kind == "letter":
+            n = ord(value) - 96
+        elif kind == "circled":
+            n = ord(value) - 0x245F
+        else:
+            n = parse_numeral(value)
+        if not n:
+            continue
+        inserted = parse_numeral(sub) if sub else None
+        markers.append(_Marker(kind, start, m.end(), n, inserted, prefix))
+        last_end = m.end()
+    return markers
+
+
+def _reference(text: str, marker: _Marker) -> bool:
+    """Whether a 第X條 marker is a reference inside a sentence (依第十七條規定, 本法第三十九條和…)."""
+    after = text[marker.end: marker.end + 3].lstrip(" \u3000")
+    before = text[max(0, marker.start - 3): marker.start]
+    return after.startswith(patterns.REFERENCE_AFTER) or (not _is_strong(text, marker.start) and before.endswith(patterns.REFERENCE_BEFORE))
+
+
+def _path(node: Node) -> tuple:
+    return node.path
+
+
 def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
     """The clause tree of cleaned text: every numbering marker that makes sense where it stands, nested by kind.
 
-    A marker is taken when its number is the next one expected at its level (1 after a new parent). Where a
-    sentence has just ended, a skipped or repeated number is taken too and reported, so that a slip in the source
-    does not swallow a clause. Markers inside blanks ([…]) never count.
+    A marker is taken when its number is the next one expected at its level (1 after a new parent; articles count
+    on across chapters). Where a sentence has just ended, a skipped or repeated number is taken too and reported, so
+    that a slip in the source does not swallow a clause. Markers inside blanks ([…]) and 第X條 references never
+    count. Kinds nest by their default depth (import_patterns.NUMBERING), except that a kind first seen directly
+    under a flexible one (a. b. c., 一、) nests inside it, as the source shows.
     """
     root = Node(rank=0, number=None, start=0)
     stack = [root]
     warnings: list[Problem] = []
     blanks = [(m.start(), m.end()) for m in BLANK.finditer(text)]
     nodes: list[Node] = []
-    for m in MARKER.finditer(text):
-        if any(a <= m.start() < b for a, b in blanks):
+    ranks = {n.kind: n.rank for n in patterns.NUMBERING}
+    seen: set[str] = set()
+    last_article: tuple[int, int] | None = None
+    for marker in _markers(text):
+        kind, n = marker.kind, marker.number
+        if any(a <= marker.start < b for a, b in blanks):
             continue
-        kind = m.lastgroup
-        value = m.group(kind)
-        n = parse_numeral(value) if kind in ("chapter", "section") else (ord(value) - 0x245F if kind == "circled" else int(value))
-        if not n:
-            continue
-        rank = RANK[kind]
-        same = next((node for node in stack if node.rank == rank), None)
-        expected = same.number + 1 if same else 1
-        strong = _is_strong(text, m.start())
-        if n == expected:
-            if not strong and not _plausible_weak(text, m, kind):
+        numbering = patterns.BY_KIND[kind]
+        strong = _is_strong(text, marker.start)
+        if numbering.law:
+            if _reference(text, marker):
                 continue
-        elif not (strong and (expected - 1 <= n <= expected + 2) and n >= 1):
-            continue
-        if n != expected:
-            line, col = sources.locate(m.start(), len(m.group(0)) + 6)
-            singular = LEVEL_NAMES[min(rank, 4)][0]
-            shown = _label(rank, n)
-            if n < expected:
-                message = f"{singular} {shown} appears twice; kept as numbered in the source, renumber it"
+            # A document numbers its articles one way: 第 1 條 or 第一條, and the other form is a reference.
+            other = "article" if kind == "article-arabic" else "article-arabic" if kind == "article" else None
+            if other in seen:
+                continue
+        if kind == "decimal":
+            parent = next((node for node in reversed(stack) if node.path == marker.prefix), None)
+            if parent is None:
+                continue
+            rank = parent.rank + 1
+            siblings = [c for c in parent.children if c.kind == "decimal"]
+            expected = siblings[-1].number + 1 if siblings else 1
+        else:
+            rank = ranks[kind]
+            if kind not in seen and stack[-1] is not root and stack[-1].kind in patterns.FLEXIBLE and rank <= stack[-1].rank and not numbering.law:
+                # First seen directly under a flexible kind: the source nests it there (a 迟到 1、… b 早退 1、…).
+                shift = stack[-1].rank + 1 - rank
+                for other_kind, numbered in ranks.items():
+                    if other_kind not in seen and other_kind != kind and numbered > rank:
+                        ranks[other_kind] = numbered + shift
+                rank = ranks[kind] = stack[-1].rank + 1
+            if kind in ("article", "article-arabic"):
+                expected = last_article[0] + 1 if last_article else 1
             else:
-                missing = ", ".join(_label(rank, k) for k in range(expected, n))
-                message = f"{singular} {shown} follows {_label(rank, expected - 1) if expected > 1 else 'no ' + singular} ({missing} missing); kept as numbered in the source"
+                same = next((node for node in reversed(stack) if node.kind == kind), None)
+                if same is None:
+                    parent = next((node for node in reversed(stack) if node.rank < rank), root)
+                    earlier = [c for c in parent.children if c.kind == kind]
+                    expected = earlier[-1].number + 1 if earlier else 1
+                else:
+                    expected = same.number + 1
+        inserted = marker.inserted
+        restart = False
+        if kind in ("article", "article-arabic") and inserted and last_article and n == last_article[0] and inserted == (last_article[1] or 0) + 1:
+            ok = True  # 第 9-1 條 after 第 9 條
+        elif n == expected:
+            ok = strong or (not numbering.law and _plausible_weak(text, marker, kind)) or (numbering.law and not _reference(text, marker))
+            if kind == "letter" and not strong and n == 1:
+                ok = False  # a lone "a" inside a sentence is a word, not a list
+        elif strong and n == 1 and kind in LIST_KINDS and _after_paragraph(text, stack, kind, marker.start):
+            ok = restart = True  # a second list in the same article, after a paragraph of its own
+        elif strong and expected - 1 <= n <= expected + 2 and not (kind == "letter"):
+            ok = True
+            line, col = sources.locate(marker.start, marker.end - marker.start + 6)
+            shown = format_label(numbering.style if kind != "decimal" else "item", n, inserted)
+            if n < expected:
+                message = f"{shown} appears twice; kept as numbered in the source. Renumber it, or merge the two"
+            else:
+                missing = ", ".join(format_label(numbering.style if kind != "decimal" else "item", k) for k in range(expected, n))
+                message = f"{shown} follows {format_label(numbering.style if kind != 'decimal' else 'item', expected - 1) if expected > 1 else 'nothing'} ({missing} missing); kept as numbered in the source. Check the source for a lost clause"
             warnings.append(Problem(line, col, message))
-        while stack[-1].rank >= rank:
-            stack.pop()
-        node = Node(rank=rank, number=n, start=m.start(), end=m.end(), parent=stack[-1])
+        else:
+            ok = False
+        if not ok:
+            continue
+        seen.add(kind)
+        if kind == "decimal":
+            while stack[-1] is not parent:
+                stack.pop()
+        else:
+            while stack[-1].rank >= rank:
+                stack.pop()
+        node = Node(rank=rank, number=n, start=marker.start, end=marker.end, parent=stack[-1], kind=kind, inserted=inserted, restart=restart)
+        node.path = marker.prefix + (n,) if kind in ("decimal", "item") else ()
+        if kind in ("article", "article-arabic"):
+            last_article = (n, inserted)
         stack[-1].children.append(node)
         stack.append(node)
         nodes.append(node)
@@ -272,31 +380,27 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
     root.end = 0
     root.stop = nodes[0].start if nodes else len(text)
     root.run = text[:root.stop]
-    warnings += _depth_mismatches(root)
     return root, warnings
 
 
-def _depth_mismatches(root: Node) -> list[Problem]:
-    """The handbook numbers clauses by depth (一、 （一） 1. (1)); say where the source's own markers will change."""
-    seen: dict[tuple[int, int], Node] = {}
-    stack = [(child, 1) for child in root.children]
-    while stack:
-        node, depth = stack.pop()
-        if node.number is not None and node.rank != depth and min(node.rank, 4) != min(depth, 4):
-            seen.setdefault((node.rank, depth), node)
-        stack += [(child, depth + 1) for child in node.children]
-    return [
-        Problem(None, None, f"{LEVEL_NAMES[min(rank, 4)][1]} ({_label(rank, 1)}) sit at the {LEVEL_NAMES[min(depth, 4)][0]} level here; the handbook will number them {_label(depth, 1)} {_label(depth, 2)} …")
-        for (rank, depth) in sorted(seen)
-    ]
+def _after_paragraph(text: str, stack: list[Node], kind: str, at: int) -> bool:
+    """Whether a list marker numbered 1 follows a paragraph that is not part of the list before it (劳动合同法 第四十一条:
+    its first list, then 裁减人员时，应当优先留用下列人员：, then a second list)."""
+    same = next((node for node in reversed(stack) if node.kind == kind), None)
+    if same is None or same.children:
+        return False
+    lines = [line for line in text[same.end:at].split("\n") if line.strip()]
+    return len(lines) >= 2 and lines[0].rstrip()[-1:] in "。；;.!?！？"
 
 
-def _plausible_weak(text: str, m: re.Match, kind: str) -> bool:
+def _plausible_weak(text: str, m: _Marker, kind: str) -> bool:
     """Whether a marker that does not follow a sentence end still reads as one (總則（一）目的, 基本原則1.…)."""
-    before = text[m.start() - 1] if m.start() else ""
-    after = text[m.end(): m.end() + 1]
+    before = text[m.start - 1] if m.start else ""
+    after = text[m.end: m.end + 1]
     if kind == "chapter":
         return before not in "、" + NUMERAL and after not in "、" + NUMERAL and not after.isdigit()
+    if kind == "letter":
+        return bool(re.match(f"[{CJK}]", text[m.end:].lstrip(" \u3000")[:1]))
     return True
 
 
@@ -304,11 +408,47 @@ def _label(rank: int, n: int) -> str:
     return STYLES[LEVELS.get(rank, "sub-item")].format(n=n, cn=chinese_numeral(n))
 
 
+def _trailing_paragraphs(node: Node) -> None:
+    """Paragraphs of an article that follow its list stay in the article, after the list, as unnumbered clauses;
+    a list that starts again after such a paragraph belongs to it (the paragraph introduces it)."""
+    for child in node.children:
+        _trailing_paragraphs(child)
+    if node.kind not in LAW_KINDS or not any(c.kind in LIST_KINDS for c in node.children):
+        return
+    arranged: list[Node] = []
+    holder: Node | None = None
+    for child in node.children:
+        if child.restart and arranged and arranged[-1].kind == "paragraph":
+            holder = arranged[-1]
+        if holder is not None and child.kind in LIST_KINDS:
+            child.parent = holder
+            holder.children.append(child)
+        else:
+            holder = None
+            arranged.append(child)
+        leaf = child
+        while leaf.children:
+            leaf = leaf.children[-1]
+        if leaf.kind not in LIST_KINDS:
+            continue
+        first, newline, rest = leaf.run.strip("\n").partition("\n")
+        if rest.strip() and first.rstrip()[-1:] in "。；;.!?！？":
+            at = leaf.run.index(rest)
+            paragraph = Node(rank=child.rank, number=None, start=leaf.end + at, parent=node, kind="paragraph", run=rest)
+            leaf.run = leaf.run[:at]
+            arranged.append(paragraph)
+            holder = None
+    node.children = arranged
+
+
 def split_headings(node: Node, script: str) -> None:
     """Title and text of every clause, one sibling group at a time (see headings.split_siblings)."""
     if not node.children:
         return
-    headings = split_siblings([(child.run, bool(child.children)) for child in node.children], script)
+    # Laws and the articles of rules written like laws carry no run-in headings: only a heading on a line of its
+    # own (第一條 目的) is a title; a colon in an article or its list is part of the sentence (主管機關：在中央為…).
+    law = node.kind in LAW_KINDS or any(c.kind in LAW_KINDS for c in node.children) or node.kind == "paragraph"
+    headings = split_siblings([(child.run, bool(child.children)) for child in node.children], script, openers=not law)
     for child, heading in zip(node.children, headings):
         child.title, child.text = heading.title, heading.text
         split_headings(child, script)
@@ -362,10 +502,15 @@ def _kind(title: str | None) -> str | None:
     return KIND_BY_TITLE.get(convert(title, "zh-Hant", "zh-Hans"))
 
 
-def _clause(node: Node, kinds: list[str]) -> dict:
+def _clause(node: Node, kinds: list[str], depth: int = 1) -> dict:
     data: dict = {"id": node.id}
     if node.number is not None:
         data["number"] = node.number
+        if node.inserted:
+            data["inserted"] = node.inserted
+        style = patterns.BY_KIND[node.kind].style if node.kind else None
+        if style and style != LEVELS.get(depth, "sub-item"):
+            data["style"] = style  # the numbering as the source wrote it, where it is not the handbook's default
     kind = _kind(node.title)
     if kind:
         data["kind"] = kind
@@ -375,7 +520,7 @@ def _clause(node: Node, kinds: list[str]) -> dict:
     if node.text:
         data["text"] = _text(node.text)
     if node.children:
-        data["clauses"] = [_clause(child, kinds) for child in node.children]
+        data["clauses"] = [_clause(child, kinds, depth + 1) for child in node.children]
     return data
 
 
@@ -446,9 +591,13 @@ def import_text(
     if not text.strip():
         raise ImportFailed(f"{source_name} holds nothing but site noise; there is no document text to import")
     text = re.sub(r"\{([a-z0-9-]+)\}", "｛\\1｝", text)  # literal braces would read as parameters
-    root, warnings = find_structure(text, sources)
+    closing_at = len(text)
+    if cleaned.closing:  # the issuer and date close the document: kept as its last clause, not numbered with the rest
+        closing_at = text.rstrip().rfind(cleaned.closing[0])
+    root, warnings = find_structure(text[:closing_at], sources)
     if not root.children:
-        warnings.append(Problem(None, None, "no numbering (一、 （一） 1. (1)) found: the whole text is one clause"))
+        warnings.append(Problem(None, None, "no numbering (第一條, 一、 （一） 1. 1.1 (1) a. ①) found: the whole text is one clause; split it by hand if the source has parts"))
+    _trailing_paragraphs(root)
 
     # The text before the first clause: the document's title, or a Q&A answer's introduction.
     preamble = join_lines(root.run)
@@ -464,6 +613,8 @@ def import_text(
     title = title.rstrip("?？ ").strip() or Path(source_name).stem
     if intro.strip():
         root.children.insert(0, Node(rank=1, number=None, start=0, parent=root, text=intro.strip(), run=intro))
+    if cleaned.closing:
+        root.children.append(Node(rank=1, number=None, start=closing_at, parent=root, kind="closing", run="\n".join(cleaned.closing)))
     if not root.children:
         raise ImportFailed(f"{source_name} has a title but no text to import")
 

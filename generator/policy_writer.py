@@ -18,7 +18,7 @@ POLICY_KEYS = (
     "id", "type", "title", "script", "version", "effective", "owner", "approver", "review", "provenance", "parameters",
     "editorial_notes", "retired_ids", "posters", "checklists", "clauses",
 )
-CLAUSE_KEYS = ("id", "number", "kind", "title", "text", "applies_to", "topics", "refs", "checks", "clauses")
+CLAUSE_KEYS = ("id", "number", "inserted", "style", "kind", "title", "text", "applies_to", "topics", "refs", "checks", "clauses")
 TEXT_KEYS = ("zh", "en")
 FLOW_TEXT_LONGEST = 40  # a text mapping longer than this reads better over two lines
 

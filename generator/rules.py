@@ -143,7 +143,7 @@ def numbering(hb: Handbook, today: date) -> Iterator[Finding]:
     for p in hb.policies.values():
         groups = [p.clauses] + [c.clauses for c in p.walk() if c.clauses]
         for siblings in groups:
-            numbered = [c for c in siblings if c.number is not None]
+            numbered = [c for c in siblings if c.number is not None and not c.inserted]  # 第 9-1 條 takes no number
             for expected, c in enumerate(numbered, start=1):
                 if c.number != expected:
                     yield finding(p.pos(c.at + ("number",)), "E051", f"{c.level_name} '{c.id}' is numbered {c.number}, expected {expected}")
