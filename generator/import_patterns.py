@@ -47,7 +47,7 @@ BY_KIND = {n.kind: n for n in NUMBERING}
 FLEXIBLE = {"letter", "item-paren", "circled", "sub", "chapter"}
 
 # 第十七條規定… 本法第三十九條和第四十條: a law marker followed or preceded by these words is a reference, not a heading.
-REFERENCE_AFTER = tuple("規定 规定 之規定 之规定 第 款 項 项 所 至 、 和 及 或 的 之 準用 准用 中 前 後 后".split())
+REFERENCE_AFTER = tuple("規定 规定 之規定 之规定 第 款 項 项 所定 所稱 所称 至第 、 和第 及第 或第 與第 与第 準用 准用".split())
 REFERENCE_BEFORE = tuple("本法 本條例 本条例 本規則 本规则 本辦法 本办法 本規定 本规定 本制度 依 依照 按照 根據 根据 前 見 见 和 及 或 、 至 與 与 同".split())
 
 # Whole lines a web page adds around a document, matched on the stripped line. Every removed line is reported.

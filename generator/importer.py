@@ -319,6 +319,12 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
             expected = siblings[-1].number + 1 if siblings else 1
         else:
             rank = ranks[kind]
+            same = next((node for node in reversed(stack) if node.kind == kind), None)
+            top = stack[-1]
+            if same is not None:
+                rank = same.rank  # siblings share their depth, wherever the first of them was put
+            elif top is not root and top.kind in patterns.FLEXIBLE and not top.children and n == 1 and rank <= top.rank and not numbering.law and kind in seen:
+                rank = top.rank + 1  # a new list right under a flexible marker (b 早退 1、…) nests in it
             if kind not in seen and stack[-1] is not root and stack[-1].kind in patterns.FLEXIBLE and rank <= stack[-1].rank and not numbering.law:
                 # First seen directly under a flexible kind: the source nests it there (a 迟到 1、… b 早退 1、…).
                 shift = stack[-1].rank + 1 - rank
@@ -329,7 +335,6 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
             if kind in ("article", "article-arabic"):
                 expected = last_article[0] + 1 if last_article else 1
             else:
-                same = next((node for node in reversed(stack) if node.kind == kind), None)
                 if same is None:
                     parent = next((node for node in reversed(stack) if node.rank < rank), root)
                     earlier = [c for c in parent.children if c.kind == kind]
