@@ -456,6 +456,8 @@ def split_headings(node: Node, script: str) -> None:
     headings = split_siblings([(child.run, bool(child.children)) for child in node.children], script, openers=not law)
     for child, heading in zip(node.children, headings):
         child.title, child.text = heading.title, heading.text
+        if child.kind == "closing":  # the issuer and the date: lines of text, no heading
+            child.title, child.text = None, join_lines(child.run)
         split_headings(child, script)
 
 
