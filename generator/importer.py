@@ -102,35 +102,83 @@ class ImportResult:
     qa_lines: tuple[int, int] | None = None
     left_out_lines: int = 0
     kinds: list[str] = field(default_factory=list)
+    numbered: dict[str, int] = field(default_factory=dict)  # numbering kind → clauses
+    inserted: int = 0  # articles inserted by an amendment (第 9-1 條)
+    paragraphs: int = 0  # unnumbered paragraphs kept after a list
+    changed: list[tuple[int | None, int | None, str, str]] = field(default_factory=list)  # line, col, from, to
+    tables: list[tuple[int, int]] = field(default_factory=list)  # first and last source line of each table
+    encoding: str = "utf_8"
+    sources: "SourceMap | None" = None
 
 
 # ---------------------------------------------------------------------------------------------------------------- input
 
 
+# A regulation of several hundred pages is well under a megabyte of text; anything far larger is not one.
+LARGEST_SOURCE = 5 * 1024 * 1024
+ENCODINGS = ("utf_8", "gb18030", "big5", "cp950", "utf_16", "utf_16_le", "utf_16_be")
+ENCODING_NAMES = {"utf_8": "UTF-8", "gb18030": "GB18030", "big5": "Big5", "cp950": "Big5 (cp950)", "utf_16": "UTF-16",
+                  "utf_16_le": "UTF-16", "utf_16_be": "UTF-16", "utf-8-sig": "UTF-8 with BOM"}
+
+
 def read_source(path: Path) -> str:
-    """The file's text; ImportFailed with a one-line reason for anything that is not non-empty UTF-8 text."""
+    """The file's text; ImportFailed with a one-line reason for anything that is not non-empty text."""
+    return read_source_with_encoding(path)[0]
+
+
+def read_source_with_encoding(path: Path) -> tuple[str, str]:
+    """(text, the encoding it was read in). UTF-8 (with or without BOM) and UTF-16 with a BOM are read as such;
+    other text is detected (charset-normalizer, limited to the encodings Chinese documents come in: GB18030, Big5,
+    UTF-16). A FIFO, a device or an oversized file is refused before anything is read from it."""
+    import stat
+
     try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise ImportFailed(f"{path} is a folder; name a text file") from None
+        info = path.stat()
     except FileNotFoundError:
         raise ImportFailed(f"{path}: no such file") from None
     except OSError as exc:
         raise ImportFailed(f"{path}: cannot read: {exc.strerror}") from None
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise ImportFailed(f"{path} is UTF-16 text; save it as UTF-8 and import again")
-    if b"\0" in raw:
-        raise ImportFailed(f"{path} is a binary file, not text; export the document as plain text (UTF-8) first")
+    if stat.S_ISDIR(info.st_mode):
+        raise ImportFailed(f"{path} is a folder; name a text file")
+    if not stat.S_ISREG(info.st_mode):
+        what = "a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "not a regular file"
+        raise ImportFailed(f"{path} is {what}; save the document to a file and import that")
+    if info.st_size > LARGEST_SOURCE:
+        raise ImportFailed(f"{path} is {info.st_size / 1024 / 1024:.1f} MB, more than the {LARGEST_SOURCE // 1024 // 1024} MB a regulation's text can be; import the regulation itself, not a collection or a binary file")
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ImportFailed(
-            f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); convert it first, e.g. iconv -f GB18030 -t UTF-8"
-        ) from None
+        with open(path, "rb") as f:
+            raw = f.read(LARGEST_SOURCE + 1)
+    except OSError as exc:
+        raise ImportFailed(f"{path}: cannot read: {exc.strerror}") from None
+    if len(raw) > LARGEST_SOURCE:
+        raise ImportFailed(f"{path} is more than {LARGEST_SOURCE // 1024 // 1024} MB; import the regulation itself")
+    text, encoding = _decode(path, raw)
     if not text.strip():
         raise ImportFailed(f"{path} is empty")
-    return text
+    return text, encoding
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return raw.decode("utf-16"), "utf_16"
+        except UnicodeDecodeError:
+            raise ImportFailed(f"{path} starts like UTF-16 text but is not; export the document as plain text (UTF-8) first") from None
+    try:
+        return raw.decode("utf-8-sig"), "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf_8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw, cp_isolation=list(ENCODINGS)).best()
+    text = str(best) if best is not None else ""
+    readable = sum(1 for ch in text if ch.isprintable() or ch in "\n\r\t")
+    if best is None or not text or readable < 0.98 * len(text) or not re.search(f"[{CJK}]", text):
+        if b"\0" in raw:
+            raise ImportFailed(f"{path} is a binary file, not text; export the document as plain text (UTF-8) first")
+        raise ImportFailed(
+            f"{path} is not text in UTF-8, GB18030, Big5 or UTF-16; convert it to UTF-8 first, e.g. iconv -f ENCODING -t UTF-8")
+    return text, best.encoding
 
 
 def slug(name: str) -> str:
@@ -186,7 +234,7 @@ def _tolerant(snippet: str) -> re.Pattern:
 class SourceMap:
     """Finds where a piece of the cleaned text came from in the raw file, as (line, column), both 1-based."""
 
-    def __init__(self, raw: str, cleaned: str, first_line: int = 0, last_line: int | None = None):
+    def __init__(self, raw: str, cleaned: str, first_line: int = 0, last_line: int | None = None, skip: set[int] = frozenset()):
         self.raw = raw.replace("\r\n", "\n").replace("\r", "\n")
         self.cleaned = cleaned
         lines = self.raw.split("\n")
@@ -197,7 +245,7 @@ class SourceMap:
         footer = next((i for i, line in enumerate(lines) if FOOTER.match(line.strip())), len(lines))
         self.usable = {
             i for i in range(first_line, min(last, footer - 1) + 1)
-            if not any(rx.match(lines[i].strip().lstrip("•·● ").strip()) for rx in NOISE_LINES)
+            if i not in skip and not any(rx.match(lines[i].strip().lstrip("•·● ").strip()) for rx in NOISE_LINES)
         }
 
     def _line_col(self, offset: int) -> tuple[int, int]:
@@ -589,11 +637,11 @@ def import_text(
         question, first, last = qa
         body = "\n".join(lines[first: last + 1])
         cleaned = clean(body, script)
-        sources = SourceMap(raw, cleaned.text, first, last)
+        sources = SourceMap(raw, cleaned.text, first, last, {first + line - 1 for line, why, _ in cleaned.removed if why != "watermark"})
         guidance = True
     else:
         cleaned = clean(raw, script)
-        sources = SourceMap(raw, cleaned.text)
+        sources = SourceMap(raw, cleaned.text, skip={line - 1 for line, why, _ in cleaned.removed if why != "watermark"})
     text = cleaned.text
     if not text.strip():
         raise ImportFailed(f"{source_name} holds nothing but site noise; there is no document text to import")
@@ -672,61 +720,126 @@ def import_text(
         warnings=warnings, blanks=blanks, qa_lines=(qa[1] + 1, qa[2] + 1) if qa else None,
         left_out_lines=sum(1 for i, line in enumerate(lines) if line.strip() and not (qa[1] <= i <= qa[2])) if qa else 0,
         kinds=list(dict.fromkeys(kinds)),
+        numbered=_numbered(root), inserted=sum(1 for n in walk(root) if n.inserted),
+        paragraphs=sum(1 for n in walk(root) if n.kind == "paragraph"),
+        changed=[(*sources.locate(offset, 1), a, b) for offset, a, b in cleaned.changed],
+        tables=_tables(raw), sources=sources,
     )
+
+
+def _numbered(root: Node) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for node in walk(root):
+        if node.number is not None:
+            counts[node.kind] = counts.get(node.kind, 0) + 1
+    return counts
+
+
+def _tables(raw: str) -> list[tuple[int, int]]:
+    """Runs of two or more source lines that read as table rows (cells apart by tabs, bars or wide spaces)."""
+    found, start = [], None
+    lines = raw.split("\n") + [""]
+    for i, line in enumerate(lines, 1):
+        if patterns.TABLE_ROW.match(line.strip()):
+            start = start or i
+        else:
+            if start and i - start >= 2:
+                found.append((start, i - 1))
+            start = None
+    return found
 
 
 # -------------------------------------------------------------------------------------------------------------- report
 
 
-def report(result: ImportResult, output: str) -> str:
-    """What the import found and did, and what a person must do next."""
-    d = result.data
-    out = [f"imported {result.source} → {output}"]
-    out.append(f"  document   {d['title']['zh']} ({d['type']}, {result.script})")
+def _structure(result: ImportResult) -> str:
+    """The clauses found, named as the source numbers them (8 chapters (第X章), 98 articles (第X條), …), or by
+    depth where the source uses the handbook's own numbering (一、 （一） 1. (1))."""
+    plain = set(result.numbered) <= {"chapter", "section", "item", "sub", "circled"}
     parts = []
-    for depth in sorted(result.counts):
-        numbered, unnumbered = result.counts[depth]
-        singular, plural = LEVEL_NAMES[min(depth, 4)]
-        if numbered:
-            parts.append(f"{numbered} {singular if numbered == 1 else plural}")
-        if unnumbered and depth == 1:
-            parts.insert(0, "an unnumbered introduction")
-        elif unnumbered:
-            parts.append(f"{unnumbered} unnumbered {singular if unnumbered == 1 else plural}")
-    out.append(f"  structure  {', '.join(parts) or 'no clauses'}")
+    if plain:
+        for depth in sorted(result.counts):
+            numbered, unnumbered = result.counts[depth]
+            singular, plural = LEVEL_NAMES[min(depth, 4)]
+            if numbered:
+                parts.append(f"{numbered} {singular if numbered == 1 else plural}")
+            if unnumbered and depth == 1:
+                parts.insert(0, "an unnumbered introduction")
+            elif unnumbered:
+                parts.append(f"{unnumbered} unnumbered {singular if unnumbered == 1 else plural}")
+        return ", ".join(parts) or "no clauses"
+    order = [n.kind for n in patterns.NUMBERING]
+    for kind in sorted(result.numbered, key=order.index):
+        count = result.numbered[kind]
+        singular, plural = KIND_NAMES[kind]
+        parts.append(f"{count} {singular if count == 1 else plural}")
+        if kind.startswith("article") and result.inserted:
+            parts[-1] += f" ({result.inserted} inserted, as 第 9-1 條)"
+    if result.paragraphs:
+        parts.append(f"{result.paragraphs} unnumbered paragraph{'s' * (result.paragraphs != 1)} after a list")
+    if result.counts.get(1, [0, 0])[1]:
+        parts.insert(0, "an unnumbered introduction")
+    return ", ".join(parts) or "no clauses"
+
+
+def report(result: ImportResult, output: str) -> str:
+    """What the import found and did, then a to-do list for the policy owner: each item says where and what to do."""
+    d = result.data
     c = result.cleaned
+    src = result.source
+
+    def at(line, col=None) -> str:
+        return f"{src}:{line}:{col}" if line and col else f"{src}:{line}" if line else src
+
+    out = [f"imported {src} → {output}"]
+    read_as = ENCODING_NAMES.get(result.encoding, result.encoding)
+    out.append(f"  document   {d['title']['zh']} ({d['type']}, {result.script}, read as {read_as})")
+    out.append(f"  structure  {_structure(result)}")
     if result.qa_lines:
         out.append(f"  Q&A page   imported the accepted answer (lines {result.qa_lines[0]}-{result.qa_lines[1]}); {result.left_out_lines} other lines (question, other answers, page furniture) left out")
-    out.append(f"  cleaned    {c.pinyin_removed} pinyin annotation{'s' * (c.pinyin_removed != 1)} removed, {len(c.noise_lines)} noise line{'s' * (len(c.noise_lines) != 1)} removed (page lists, banners, footer)")
+    out.append(f"  cleaned    {c.pinyin_removed} pinyin annotation{'s' * (c.pinyin_removed != 1)} removed, {len(c.noise_lines)} noise line{'s' * (len(c.noise_lines) != 1)} removed (page lists, banners, footer, web boilerplate)")
+    out.append(f"  script     {len(result.changed)} character{'s' * (len(result.changed) != 1)} changed to {result.script}" + (" (listed below)" if result.changed else "; the source's own spelling is kept"))
     if result.blanks:
         out.append(f"  blanks     {len(result.blanks)} → parameters {result.blanks[0][0]} … {result.blanks[-1][0]} (values left empty)")
     else:
         out.append("  blanks     none")
+    if c.closing:
+        out.append(f"  closing    {' / '.join(c.closing)} (signature and date, kept as the last clause)")
     if d["provenance"]["truncated"]:
         tail = c.text.rstrip()[-12:].replace("\n", " ")
         out.append(f"  truncated  yes: the source ends mid-sentence (…{tail}); recorded in provenance")
     else:
         out.append("  truncated  no")
     out.append(f"  kinds      {', '.join(result.kinds) + ' (from titles)' if result.kinds else 'none recognised from titles'}")
-    problems = [(w.line, w.col, w.message) for w in result.warnings]
-    problems += [(line, col, f"garbled text '{_excerpt(span)}' in clause {cid}: the importer cannot repair it; restore it by hand and add an editorial note") for line, col, span, cid in result.garbled]
+
+    todo: list[tuple[str, list[str]]] = []
+    problems = sorted(((w.line or 0, w.col or 0, w.message) for w in result.warnings))
     if problems:
-        out.append(f"\n{len(problems)} warning{'s' * (len(problems) != 1)}:")
-        for line, col, message in sorted(problems, key=lambda p: (p[0] or 0, p[1] or 0)):
-            where = f"{result.source}:{line}:{col}" if line else result.source
-            out.append(f"  {where}: {message}")
-    steps = [
-        f"Fill in the metadata: version {d['version']}, effective {d['effective']}, owner {d['owner']}, approver {d['approver']} and a {d['review']['interval_months']}-month review are placeholders.",
-        "Rename the clause ids (c1, c1-2, …) to meaningful English ids before publishing; after that, ids never change.",
-    ]
+        todo.append(("Check the numbering where the importer was unsure; it kept what the source says:",
+                     [f"{at(line, col)}: {message}" for line, col, message in problems]))
     if result.garbled:
-        steps.append(f"Repair the {len(result.garbled)} garbled span{'s' * (len(result.garbled) != 1)} and record each repair under editorial_notes.")
+        todo.append((f"Repair the {len(result.garbled)} garbled span{'s' * (len(result.garbled) != 1)} by hand and record each repair under editorial_notes:",
+                     [f"{at(line, col)}: '{_excerpt(span)}' in clause {cid}" for line, col, span, cid in sorted(result.garbled, key=lambda g: (g[0] or 0, g[1] or 0))]))
+    if c.removed:
+        todo.append(("Make sure no removed line belonged to the regulation (restore it in the policy if one did):",
+                     [f"{at(line)}: {why}: {_excerpt(text, 40)}" for line, why, text in c.removed]))
+    if result.changed:
+        todo.append((f"Check the characters changed to {result.script} (words valid in {result.script}, such as 雇主 or 公布, are never changed):",
+                     [f"{at(line, col)}: {a} → {b}" for line, col, a, b in result.changed]))
+    if result.tables:
+        todo.append(("Convert the tables by hand: their rows were kept as lines of text:",
+                     [f"{src}:{first}-{last}: {last - first + 1} rows" for first, last in result.tables]))
     if result.blanks:
-        steps.append("Give the blank parameters meaningful ids (in the text too) and, where the company has decided, values.")
-    steps.append("Check titles that ran into their text in the source, set kinds, applies_to and topics, then translate every en: ''.")
-    steps.append(f"Run: rulebook check {output}")
-    out.append("\nnext steps:")
-    out += [f"  {i}. {step}" for i, step in enumerate(steps, 1)]
+        todo.append(("Give the blank parameters meaningful ids (in the text too) and, where the company has decided, values:",
+                     [f"{pid}: {_excerpt(label, 24)}" for pid, label in result.blanks]))
+    todo.append((f"Fill in the metadata: version {d['version']}, effective {d['effective']}, owner {d['owner']}, approver {d['approver']} and a {d['review']['interval_months']}-month review are placeholders.", []))
+    todo.append(("Rename the clause ids (c1, c1-2, …) to meaningful English ids before publishing; after that, ids never change.", []))
+    todo.append(("Check titles that ran into their text in the source, set kinds, applies_to and topics, then translate every en: ''.", []))
+    todo.append((f"Run: rulebook check {output}", []))
+    out.append("\nto do:")
+    for i, (step, details) in enumerate(todo, 1):
+        out.append(f"  {i}. {step}")
+        out += [f"       {detail}" for detail in details]
     return "\n".join(out)
 
 
@@ -769,7 +882,9 @@ def import_file(
     from generator.source import load_document
 
     path = Path(path)
-    raw = read_source(path)
+    if policy_id is not None and not policy_id.strip():
+        raise ImportFailed("--id is empty; give the policy an id such as attendance-rules, or leave --id out to make one from the file name")
+    raw, encoding = read_source_with_encoding(path)
     policy_id = policy_id or slug(path.name)
     if not policy_id:
         raise ImportFailed(f"cannot make a policy id from the file name '{path.name}'; pass one with --id, e.g. --id attendance-rules")
@@ -793,6 +908,7 @@ def import_file(
         raw, policy_id, _shown(path), script=script, guidance=guidance, today=today, roles=_project_roles(project),
         provenance_source=recorded,
     )
+    result.encoding = encoding
     comments: dict[str, list[str]] = {}
     for line, col, span, clause_id in result.garbled:
         where = f"source line {line}, column {col}" if line else "source"

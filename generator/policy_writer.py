@@ -27,6 +27,12 @@ class FileExists(Exception):
     pass
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it; set it straight back
+    os.umask(mask)
+    return mask
+
+
 class _Flow(dict):
     """A mapping written on one line: {zh: 總則, en: General Provisions}."""
 
@@ -102,6 +108,13 @@ def write_new(path: Path, text: str, force: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file private (0600); the policy gets the mode any new file would (0644 under a 022
+        # umask), or keeps the mode of the file it replaces.
+        try:
+            mode = os.stat(path).st_mode & 0o7777 if force else None
+        except FileNotFoundError:
+            mode = None
+        os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
             f.flush()
