@@ -36,7 +36,7 @@ PAGE_MARKER = re.compile(r"^PAGE(?=\S)")
 GARBLED = re.compile(rf"(?<=[{CJK}])(?<![嗎吗呢麼么嘛])\?+(?![一二三四五六七八九十]+、)[^，。；、：,.:\s]*|[\ue000-\uf8ff][^，。；、：,.:\s]*")
 # [X] is a blank; a bracketed number ([2008] in 劳社部发[2008]3号) is part of a document number.
 BLANK = re.compile(r"\[(?!\d+\])([^\[\]\n]{1,60})\]")
-BLANK_MARK = "［＿＿］"  # how a blank written as underscores or spaces reads once found; becomes a parameter
+BLANK_MARK = "[＿＿]"  # how a blank written as underscores or spaces reads once found; becomes a parameter
 ENDS_SENTENCE = re.compile(r"[。！？!?」』）)]$")
 
 HALF_TO_FULL = {",": "，", ";": "；", "!": "！"}

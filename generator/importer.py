@@ -397,6 +397,10 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
             ok = strong or (not numbering.law and _plausible_weak(text, marker, kind)) or (numbering.law and not _reference(text, marker))
             if kind == "letter" and not strong and n == 1:
                 ok = False  # a lone "a" inside a sentence is a word, not a list
+        elif strong and numbering.law and kind not in seen and n > expected and not inserted:
+            ok = True  # an excerpt of a law starts where the excerpt starts
+            line, col = sources.locate(marker.start, marker.end - marker.start + 6)
+            warnings.append(Problem(line, col, f"the numbering starts at {format_label(numbering.style, n)}, not at {format_label(numbering.style, 1)}: an excerpt? Kept as numbered in the source; say in the policy which part of the law it holds"))
         elif strong and n == 1 and kind in LIST_KINDS and _after_paragraph(text, stack, kind, marker.start):
             ok = restart = True  # a second list in the same article, after a paragraph of its own
         elif strong and expected - 1 <= n <= expected + 2 and not (kind == "letter"):

@@ -749,3 +749,145 @@ def test_real_regulation_imports_pass_check(tmp_path, capsys):
     main(["-C", str(project), "check", "--format", "json", *map(str, sorted((project / "policies").glob("*.yaml")))])
     findings = json.loads(capsys.readouterr().out)["findings"]
     assert {f["code"] for f in findings if not f["code"].startswith("W")} <= {"E050", "E040"}, [f for f in findings if f["code"] not in ("E050", "E040") and not f["code"].startswith("W")][:3]
+
+
+# --------------------------------------------------------------------------------------- input, files and words
+
+
+@pytest.mark.parametrize("encoding", ["big5", "utf-16", "utf-16-be-bom", "utf-8-sig"])
+def test_encodings_are_detected(tmp_path, capsys, encoding):
+    text = (REAL / "tw-labor-leave-rules.txt").read_text(encoding="utf-8")
+    raw = ("\ufeff" + text).encode("utf-16-be") if encoding == "utf-16-be-bom" else text.encode(encoding)
+    source = tmp_path / "leave.txt"
+    source.write_bytes(raw)
+    (tmp_path / "p").mkdir()
+    project = make_project(tmp_path / "p")
+    assert main(["-C", str(project), "import", str(source)]) == 0
+    out = capsys.readouterr().out
+    assert {"big5": "read as Big5", "utf-8-sig": "read as UTF-8 with BOM"}.get(encoding, "read as UTF-16") in out
+    assert yaml.safe_load((project / "policies" / "leave.yaml").read_text(encoding="utf-8"))["clauses"][11]["text"]["zh"] == "雇主或勞工違反本規則之規定時，主管機關得依本法有關規定辦理。"
+
+
+def test_gb18030_is_detected():
+    raw = (REAL / "prc-labour-contract-law.txt").read_text(encoding="utf-8")
+    source = Path(CASES.parent / "tmp-gb.txt")
+    try:
+        source.write_bytes(raw.encode("gb18030"))
+        text, encoding = __import__("generator.importer", fromlist=["x"]).read_source_with_encoding(source)
+    finally:
+        source.unlink()
+    assert (text, encoding) == (raw, "gb18030")
+
+
+def test_special_and_oversized_files_are_refused(tmp_path, capsys):
+    import os
+
+    project = make_project(tmp_path)
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as f:
+        f.truncate(6 * 1024 * 1024)
+    for path, message in ((fifo, "named pipe (FIFO)"), (Path("/dev/zero"), "a device"), (big, "6.0 MB")):
+        assert main(["-C", str(project), "import", str(path), "--id", "x"]) == 1
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_empty_id_is_refused(tmp_path, capsys):
+    project = make_project(tmp_path)
+    assert main(["-C", str(project), "import", str(CASES / "numbering.txt"), "--id", ""]) == 1
+    assert "--id is empty" in capsys.readouterr().err
+    assert not (project / "policies" / "numbering.yaml").exists()
+
+
+def test_written_files_follow_the_umask_and_force_keeps_the_mode(tmp_path):
+    import os
+
+    project = make_project(tmp_path)
+    old = os.umask(0o022)
+    try:
+        assert main(["-C", str(project), "import", str(CASES / "numbering.txt")]) == 0
+        target = project / "policies" / "numbering.yaml"
+        assert target.stat().st_mode & 0o777 == 0o644
+        target.chmod(0o640)
+        assert main(["-C", str(project), "import", str(CASES / "numbering.txt"), "--force"]) == 0
+        assert target.stat().st_mode & 0o777 == 0o640
+        os.umask(0o077)
+        assert main(["-C", str(project), "import", str(CASES / "numbering.txt"), "--id", "private"]) == 0
+        assert (project / "policies" / "private.yaml").stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.parametrize("script", [None, "zh-Hant"])
+def test_valid_traditional_words_are_never_rewritten(script):
+    raw = "僱傭規則\n第一條 雇主應於本規則公布後實施。\n第二條 受有期徒刑之宣告而未准易科罰金者，雇主得終止契約。\n"
+    r = import_text(raw, "t", "t.txt", script=script, today=TODAY)
+    texts = [zh(c, "text") for c in r.data["clauses"]]
+    assert texts == ["雇主應於本規則公布後實施。", "受有期徒刑之宣告而未准易科罰金者，雇主得終止契約。"]
+    assert r.changed == []
+
+
+def test_every_changed_character_is_reported_with_its_position(tmp_path, capsys):
+    source = tmp_path / "rules.txt"
+    source.write_text("考勤規則\n一、總則\n為規范考勤，特制定本制度。这是說明。\n", encoding="utf-8")
+    (tmp_path / "p").mkdir()
+    project = make_project(tmp_path / "p")
+    assert main(["-C", str(project), "import", str(source)]) == 0
+    out = capsys.readouterr().out
+    assert "script     2 characters changed to zh-Hant" in out
+    assert "rules.txt:3:3: 范 → 範" in out and "rules.txt:3:14: 这 → 這" in out
+
+
+def test_blanks_written_as_spaces_or_underscores_but_not_document_numbers():
+    raw = "作息規定\n一、員工每日上午 時至 時上班。\n二、員工試用期＿＿天，依勞社部發[2008]3號辦理。\n三、員工遲到[X]分鐘扣款。\n"
+    r = import_text(raw, "t", "t.txt", today=TODAY)
+    c = clauses(r.data)
+    assert zh(c["c1"], "text") == "員工每日上午{blank-1}時至{blank-2}時上班。"
+    assert zh(c["c2"], "text") == "員工試用期{blank-3}天，依勞社部發[2008]3號辦理。"
+    assert zh(c["c3"], "text") == "員工遲到{blank-4}分鐘扣款。"
+    assert [p["label"]["zh"] for p in r.data["parameters"]] == ["＿＿", "＿＿", "＿＿", "X"]
+
+
+def test_boilerplate_lines_are_each_reported(tmp_path, capsys):
+    project = make_project(tmp_path)
+    assert main(["-C", str(project), "import", str(REAL / "tw-company-attendance-web.txt"), "--id", "web"]) == 0
+    out = capsys.readouterr().out
+    assert "tw-company-attendance-web.txt:3: page header: 時間:2023-03-31 02:42:12 制度 我要投稿" in out
+    assert "tw-company-attendance-web.txt:11: repeat of the title: 公司考勤管理制度 篇1" in out
+    assert "tw-company-attendance-web.txt:7: editor's filler:" in out
+    data = yaml.safe_load((project / "policies" / "web.yaml").read_text(encoding="utf-8"))
+    assert "小編" not in yaml.safe_dump(data, allow_unicode=True) and "我要投稿" not in yaml.safe_dump(data, allow_unicode=True)
+
+
+def test_a_table_keeps_its_rows_and_is_reported():
+    raw = "加班規定\n一、加班費標準如下：\n類別\t倍數\t備註\n平日\t1.5\t前二小時\n假日\t2\t全天\n二、加班須事先申請。\n"
+    r = import_text(raw, "t", "t.txt", today=TODAY)
+    first = r.data["clauses"][0]
+    assert (zh(first, "title"), zh(first, "text")) == ("加班費標準如下", "類別\t倍數\t備註\n平日\t1.5\t前二小時\n假日\t2\t全天")
+    assert r.tables == [(3, 5)]
+    assert "t.txt:3-5: 3 rows" in __import__("generator.importer", fromlist=["x"]).report(r, "t.yaml")
+
+
+def test_article_labels_keep_the_source_numbering(tmp_path):
+    """The handbook shows 第十七条 where the source said 第十七条, and 第 9-1 條 for an inserted article."""
+    from generator.loader import load
+    from generator.project import Project
+
+    project = make_project(tmp_path)
+    assert main(["-C", str(project), "import", str(REAL / "prc-labour-contract-law.txt"), "--id", "lcl"]) == 0
+    assert main(["-C", str(project), "import", str(REAL / "tw-labor-standards-act.txt"), "--id", "lsa"]) == 0
+    handbook, _, _ = load(Project(project))
+    lcl, lsa = handbook.policies["lcl"], handbook.policies["lsa"]
+    labels = {c.full_label() for c in lcl.walk()}
+    assert {"第二章第十七条（九）", "第五章第二节第五十七条"} <= labels
+    assert "第二章第 9-1 條一、" in {c.full_label() for c in lsa.walk()}
+    assert next(c for c in lsa.walk() if c.label() == "第 9-1 條").label("en") == "2.9-1"
+
+
+def test_inserted_articles_in_chinese_numerals():
+    raw = "管理辦法\n第九條 本辦法適用於全體員工。\n第九條之一 派遣員工準用之。\n第十條 本辦法自公布日施行。\n"
+    r = import_text(raw, "t", "t.txt", today=TODAY)
+    assert [(c["number"], c.get("inserted")) for c in r.data["clauses"]] == [(9, None), (9, 1), (10, None)]
+    assert [w.message.split(":")[0] for w in r.warnings] == ["the numbering starts at 第九條, not at 第一條"]
