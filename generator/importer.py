@@ -100,6 +100,7 @@ class ImportResult:
     warnings: list[Problem]
     blanks: list[tuple[str, str]]  # parameter id, label
     qa_lines: tuple[int, int] | None = None
+    source_title: str = ""  # the title line as the source has it; empty when the source has none
     left_out_lines: int = 0
     kinds: list[str] = field(default_factory=list)
     numbered: dict[str, int] = field(default_factory=dict)  # numbering kind → clauses
@@ -721,7 +722,7 @@ def import_text(
     data["clauses"] = [_clause(child, kinds) for child in root.children]
     return ImportResult(
         data=data, source=source_name, script=cleaned.script, counts=counts, cleaned=cleaned, garbled=garbled,
-        warnings=warnings, blanks=blanks, qa_lines=(qa[1] + 1, qa[2] + 1) if qa else None,
+        warnings=warnings, blanks=blanks, qa_lines=(qa[1] + 1, qa[2] + 1) if qa else None, source_title=source_title,
         left_out_lines=sum(1 for i, line in enumerate(lines) if line.strip() and not (qa[1] <= i <= qa[2])) if qa else 0,
         kinds=list(dict.fromkeys(kinds)),
         numbered=_numbered(root), inserted=sum(1 for n in walk(root) if n.inserted),
@@ -772,13 +773,12 @@ def _structure(result: ImportResult) -> str:
             elif unnumbered:
                 parts.append(f"{unnumbered} unnumbered {singular if unnumbered == 1 else plural}")
         return ", ".join(parts) or "no clauses"
-    order = [n.kind for n in patterns.NUMBERING]
-    for kind in sorted(result.numbered, key=order.index):
+    for kind in sorted(result.numbered, key=lambda k: patterns.BY_KIND[k].rank):
         count = result.numbered[kind]
         singular, plural = KIND_NAMES[kind]
         parts.append(f"{count} {singular if count == 1 else plural}")
         if kind.startswith("article") and result.inserted:
-            parts[-1] += f" ({result.inserted} inserted, as 第 9-1 條)"
+            parts[-1] = parts[-1][:-1] + f", {result.inserted} of them inserted articles such as 第 9-1 條)"
     if result.paragraphs:
         parts.append(f"{result.paragraphs} unnumbered paragraph{'s' * (result.paragraphs != 1)} after a list")
     if result.counts.get(1, [0, 0])[1]:
@@ -836,6 +836,14 @@ def report(result: ImportResult, output: str) -> str:
     if result.blanks:
         todo.append(("Give the blank parameters meaningful ids (in the text too) and, where the company has decided, values:",
                      [f"{pid}: {_excerpt(label, 24)}" for pid, label in result.blanks]))
+    if d["provenance"]["truncated"]:
+        todo.append((f"The source breaks off mid-sentence (…{c.text.rstrip()[-12:]}): find the complete document and import it again, or keep the note in provenance so readers know.", []))
+    if not result.source_title:
+        todo.append((f"Give the policy its title: the source has no title line, so it is named after the file ('{d['title']['zh']}').", []))
+    if d["type"] == "regulation":
+        missing = [k for k in ("purpose", "scope", "principle") if k not in result.kinds]
+        if missing:
+            todo.append((f"Set kind: {', '.join(missing)} on the clauses that state them (the handbook requires them of a regulation; no title said so), or add them.", []))
     todo.append((f"Fill in the metadata: version {d['version']}, effective {d['effective']}, owner {d['owner']}, approver {d['approver']} and a {d['review']['interval_months']}-month review are placeholders.", []))
     todo.append(("Rename the clause ids (c1, c1-2, …) to meaningful English ids before publishing; after that, ids never change.", []))
     todo.append(("Check titles that ran into their text in the source, set kinds, applies_to and topics, then translate every en: ''.", []))
