@@ -57,6 +57,7 @@ class CleanText:
     changed: list[tuple[int, str, str]] = field(default_factory=list)  # (offset in cleaned text, source char, written)
     closing: list[str] = field(default_factory=list)  # the issuer and date lines that close a signed document
     found_blanks: list[int] = field(default_factory=list)  # offsets of blanks written as underscores or spaces
+    detected: str = ""  # the script the source is mostly written in
 
 
 def strip_noise(raw: str) -> tuple[list[str], list[str]]:
@@ -292,14 +293,15 @@ def clean(raw: str, script: str | None = None) -> CleanText:
     raw, pinyin = remove_pinyin(raw)
     kept, removed = strip_noise_lines(raw)
     text = unwrap([line for _, line in kept])
-    script = script or detect_script(text)
+    detected = detect_script(text)
+    script = script or detected
     text = _outside_garbled(text, normalise_punctuation)
     text, changes = _script_outside_garbled(text, script)
     # Whole words are never mojibake, so they are fixed even where a garbled run reaches into them (意的答復).
     fixed = fix_leftover_words(text, script)
     changes += [(i, a, b) for i, (a, b) in enumerate(zip(text, fixed)) if a != b and not any(i == c[0] for c in changes)]
     text, blanks = find_blanks(fixed)
-    result = CleanText(text=text, script=script, noise_lines=[line for _, _, line in removed], pinyin_removed=pinyin)
+    result = CleanText(text=text, script=script, noise_lines=[line for _, _, line in removed], pinyin_removed=pinyin, detected=detected)
     result.removed = removed
     result.changed = sorted(changes)
     result.found_blanks = blanks

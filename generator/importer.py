@@ -106,7 +106,7 @@ class ImportResult:
     numbered: dict[str, int] = field(default_factory=dict)  # numbering kind → clauses
     inserted: int = 0  # articles inserted by an amendment (第 9-1 條)
     paragraphs: int = 0  # unnumbered paragraphs kept after a list
-    changed: list[tuple[int | None, int | None, str, str]] = field(default_factory=list)  # line, col, from, to
+    changed: list[tuple[int, str, str]] = field(default_factory=list)  # offset in the cleaned text, from, to
     tables: list[tuple[int, int]] = field(default_factory=list)  # first and last source line of each table
     encoding: str = "utf_8"
     sources: "SourceMap | None" = None
@@ -207,13 +207,14 @@ def accepted_answer(raw: str) -> tuple[str, int, int] | None:
 ANNOTATION = r"(?:\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\))?"
 
 
-def _tolerant(snippet: str) -> re.Pattern:
+def _tolerant(snippet: str, written_for: dict[str, set[str]] | None = None) -> re.Pattern:
     """A pattern that finds cleaned text in the raw source: either script, half- or full-width punctuation, and the
-    pinyin annotations and spaces that cleaning removed."""
+    pinyin annotations and spaces that cleaning removed. written_for maps a character of the cleaned text to the
+    source characters clean-up changed into it (了 → 瞭 by its word, which a single character's conversion misses)."""
     parts = []
     for ch in snippet:
         if re.match(f"[{CJK}]", ch):
-            variants = {ch, convert(ch, "zh-Hant", "zh-Hans"), convert(ch, "zh-Hans", "zh-Hant")}
+            variants = {ch, convert(ch, "zh-Hant", "zh-Hans"), convert(ch, "zh-Hans", "zh-Hant")} | (written_for or {}).get(ch, set())
             parts.append("(?:" + "|".join(map(re.escape, sorted(variants))) + ")")
         elif ch in "，,":
             parts.append("[，,]")
@@ -238,6 +239,7 @@ class SourceMap:
     def __init__(self, raw: str, cleaned: str, first_line: int = 0, last_line: int | None = None, skip: set[int] = frozenset()):
         self.raw = raw.replace("\r\n", "\n").replace("\r", "\n")
         self.cleaned = cleaned
+        self.written_for: dict[str, set[str]] = {}
         lines = self.raw.split("\n")
         self.line_starts = [0]
         for line in lines[:-1]:
@@ -255,7 +257,7 @@ class SourceMap:
 
     def locate(self, offset: int, length: int = 8) -> tuple[int | None, int | None]:
         snippet = self.cleaned[offset: offset + max(length, 8)].split("\n")[0] or self.cleaned[offset: offset + 1]
-        pattern = _tolerant(snippet)
+        pattern = _tolerant(snippet, self.written_for)
         nth = sum(1 for m in pattern.finditer(self.cleaned) if m.start() < offset)
         hits = [m.start() for m in pattern.finditer(self.raw) if self._line_col(m.start())[0] - 1 in self.usable]
         if not hits:
@@ -647,6 +649,8 @@ def import_text(
     else:
         cleaned = clean(raw, script)
         sources = SourceMap(raw, cleaned.text, skip={line - 1 for line, why, _ in cleaned.removed if why != "watermark"})
+    for _, was, written in cleaned.changed:
+        sources.written_for.setdefault(written, set()).add(was)
     text = cleaned.text
     if not text.strip():
         raise ImportFailed(f"{source_name} holds nothing but site noise; there is no document text to import")
@@ -727,7 +731,7 @@ def import_text(
         kinds=list(dict.fromkeys(kinds)),
         numbered=_numbered(root), inserted=sum(1 for n in walk(root) if n.inserted),
         paragraphs=sum(1 for n in walk(root) if n.kind == "paragraph"),
-        changed=[(*sources.locate(offset, 1), a, b) for offset, a, b in cleaned.changed],
+        changed=list(cleaned.changed),
         tables=_tables(raw), sources=sources,
     )
 
@@ -802,7 +806,11 @@ def report(result: ImportResult, output: str) -> str:
     if result.qa_lines:
         out.append(f"  Q&A page   imported the accepted answer (lines {result.qa_lines[0]}-{result.qa_lines[1]}); {result.left_out_lines} other lines (question, other answers, page furniture) left out")
     out.append(f"  cleaned    {c.pinyin_removed} pinyin annotation{'s' * (c.pinyin_removed != 1)} removed, {len(c.noise_lines)} noise line{'s' * (len(c.noise_lines) != 1)} removed (page lists, banners, footer, web boilerplate)")
-    out.append(f"  script     {len(result.changed)} character{'s' * (len(result.changed) != 1)} changed to {result.script}" + (" (listed below)" if result.changed else "; the source's own spelling is kept"))
+    converted = c.detected != result.script  # asked for the other script: the whole document is converted
+    if converted:
+        out.append(f"  script     converted from {c.detected} to {result.script} as asked ({len(result.changed)} characters)")
+    else:
+        out.append(f"  script     {len(result.changed)} character{'s' * (len(result.changed) != 1)} changed to {result.script}" + (" (listed below)" if result.changed else "; the source's own spelling is kept"))
     if result.blanks:
         out.append(f"  blanks     {len(result.blanks)} → parameters {result.blanks[0][0]} … {result.blanks[-1][0]} (values left empty)")
     else:
@@ -826,10 +834,20 @@ def report(result: ImportResult, output: str) -> str:
                      [f"{at(line, col)}: '{_excerpt(span)}' in clause {cid}" for line, col, span, cid in sorted(result.garbled, key=lambda g: (g[0] or 0, g[1] or 0))]))
     if c.removed:
         todo.append(("Make sure no removed line belonged to the regulation (restore it in the policy if one did):",
-                     [f"{at(line)}: {why}: {_excerpt(text, 40)}" for line, why, text in c.removed]))
-    if result.changed:
-        todo.append((f"Check the characters changed to {result.script} (words valid in {result.script}, such as 雇主 or 公布, are never changed):",
-                     [f"{at(line, col)}: {a} → {b}" for line, col, a, b in result.changed]))
+                     [f"{src}:{first}{'-' + str(last) if last != first else ''}: {why}: {_excerpt(text, 40)}"
+                      + (f" (and {count - 1} more line{'s' * (count != 2)})" if count > 1 else "")
+                      for first, last, why, text, count in _runs(c.removed)]))
+    if result.changed and not converted:
+        pairs: dict[tuple[str, str], list[int]] = {}
+        for offset, a, b in result.changed:
+            pairs.setdefault((a, b), []).append(offset)
+        details = []
+        for (a, b), offsets in sorted(pairs.items(), key=lambda p: p[1][0]):
+            where = [result.sources.locate(o, 1) if result.sources else (None, None) for o in offsets[:SHOWN_POSITIONS]]
+            shown = [f"{line}:{col}" for line, col in where if line] or ["position not found"]
+            more = f" and {len(offsets) - SHOWN_POSITIONS} more" if len(offsets) > SHOWN_POSITIONS else ""
+            details.append(f"{a} → {b} ({len(offsets)}×) at {src}:{', '.join(shown)}{more}")
+        todo.append((f"Check the characters changed to {result.script}, leftovers of the other script (words valid in {result.script}, such as 雇主 or 公布, are never changed):", details))
     if result.tables:
         todo.append(("Convert the tables by hand: their rows were kept as lines of text:",
                      [f"{src}:{first}-{last}: {last - first + 1} rows" for first, last in result.tables]))
@@ -853,6 +871,22 @@ def report(result: ImportResult, output: str) -> str:
         out.append(f"  {i}. {step}")
         out += [f"       {detail}" for detail in details]
     return "\n".join(out)
+
+
+def _runs(removed: list[tuple[int, str, str]]) -> list[tuple[int, int, str, str, int]]:
+    """Removed lines, the page furniture grouped into runs (a site footer of 17 lines is one entry): first and last
+    line, the reason, the first line's text and how many lines. Boilerplate lines are listed one by one."""
+    runs: list[list] = []
+    for line, why, text in removed:
+        if runs and runs[-1][2] == why and why in ("site noise", "site footer") and line - runs[-1][1] <= 2:
+            runs[-1][1] = line
+            runs[-1][4] += 1
+        else:
+            runs.append([line, line, why, text, 1])
+    return [tuple(r) for r in runs]
+
+
+SHOWN_POSITIONS = 5  # positions listed for each kind of character change; the count says how many there are
 
 
 def _excerpt(span: str, n: int = 12) -> str:

@@ -837,7 +837,7 @@ def test_every_changed_character_is_reported_with_its_position(tmp_path, capsys)
     assert main(["-C", str(project), "import", str(source)]) == 0
     out = capsys.readouterr().out
     assert "script     2 characters changed to zh-Hant" in out
-    assert "rules.txt:3:3: 范 → 範" in out and "rules.txt:3:14: 这 → 這" in out
+    assert "范 → 範 (1×) at " in out and "rules.txt:3:3\n" in out and "这 → 這 (1×) at " in out and "rules.txt:3:14\n" in out
 
 
 def test_blanks_written_as_spaces_or_underscores_but_not_document_numbers():
