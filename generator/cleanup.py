@@ -139,7 +139,7 @@ def normalise_punctuation(text: str) -> str:
     text = re.sub(r"(?<![0-9A-Za-z])[,;!]|[,;!](?![0-9A-Za-z ])", full, text)
     text = re.sub(rf"(?<=[{CJK}）])[ \t]*:[ \t]*|:(?=[{CJK}（])", "：", text)
     text = re.sub(rf"\(([^()\n]*[{CJK}][^()\n]*)\)", r"（\1）", text)
-    text = re.sub(rf"(?<=[{CJK}])\?(?![?{CJK}])", "？", text)
+    text = re.sub(rf"(?<=[{CJK}])\?(?![?{CJK}])|(?<=[嗎吗呢麼么嘛])\?(?!\?)", "？", text)
     return text
 
 

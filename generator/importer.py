@@ -428,7 +428,8 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
             while stack[-1].rank >= rank:
                 stack.pop()
         node = Node(rank=rank, number=n, start=marker.start, end=marker.end, parent=stack[-1], kind=kind, inserted=inserted, restart=restart)
-        node.path = marker.prefix + (n,) if kind in ("decimal", "item") else ()
+        # The numbers a decimal child repeats: 3.1 belongs under 三、 or 3., 3.1.2 under 3.1.
+        node.path = marker.prefix + (n,) if kind in ("decimal", "item", "chapter", "section", "law-chapter", "article") else ()
         if kind in ("article", "article-arabic"):
             last_article = (n, inserted)
         stack[-1].children.append(node)

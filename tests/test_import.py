@@ -467,7 +467,9 @@ def test_import_without_a_project_needs_output(tmp_path, capsys):
 
 PIECES = ["一、", "二、", "三、", "（一）", "（二）", "(三)", "1.", "2.", "3、", "（1）", "(2)", "①", "總則", "目的", "本制度",
           "根據", "規範", "：", "，", "。", "\n", "[X]", "9:00", "2.5", "??蛻", "{a}", "(guī)", "溫馨提示\n",
-          "已被采纳为最佳回答\n", "1年前 0条评论\n", "PAGE", "內部培訓：", "外部培訓："]
+          "已被采纳为最佳回答\n", "1年前 0条评论\n", "PAGE", "內部培訓：", "外部培訓：", "第一章", "第一節", "第二條", "第 9-1 條",
+          "第十七條規定", "1.1", "1.2.1", "a.", "b ", "1)", "②", "＿＿", "上午 時", "劳社部发[2008]3号", "二○○八年一月三日\n",
+          "勞動部\n", "下载后可任意编辑", "時間:2023-03-31 02:42:12 我要投稿\n", "嗎?", "\t"]
 
 
 @settings(max_examples=150, deadline=None)
@@ -891,3 +893,16 @@ def test_inserted_articles_in_chinese_numerals():
     r = import_text(raw, "t", "t.txt", today=TODAY)
     assert [(c["number"], c.get("inserted")) for c in r.data["clauses"]] == [(9, None), (9, 1), (10, None)]
     assert [w.message.split(":")[0] for w in r.warnings] == ["the numbering starts at 第九條, not at 第一條"]
+
+
+def test_lists_inside_items_keep_their_own_numbering():
+    raw = ("請假規定\n一、請假流程：①填寫申請；②部門審批；③人事備案。\n二、假別\n1)事假：每年不超過十四日。\n2)病假：憑醫院證明。\n"
+           "三、細則\n3.1 年假\n3.1.1 工作滿一年者五日。\n3.1.2 工作滿三年者七日。\n3.2 婚假八日。\n你知道嗎?請假要提前申請。\n")
+    r = import_text(raw, "t", "t.txt", today=TODAY)
+    c = clauses(r.data)
+    assert [(x["number"], x.get("style"), zh(x, "text")) for x in children(c["c1"])] == [
+        (1, "circled", "填寫申請；"), (2, "circled", "部門審批；"), (3, "circled", "人事備案。")]
+    assert [(x["number"], x.get("style"), zh(x, "title")) for x in children(c["c2"])] == [(1, "item-paren", "事假"), (2, "item-paren", "病假")]
+    assert imported_outline(r.data)[-4:] == [_p("chapter 3", "decimal 1"), _p("chapter 3", "decimal 1", "decimal 1"),
+                                             _p("chapter 3", "decimal 1", "decimal 2"), _p("chapter 3", "decimal 2")]
+    assert r.garbled == [] and "你知道嗎？請假要提前申請。" in zh(c["c3-2"], "text")
