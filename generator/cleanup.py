@@ -56,14 +56,7 @@ class CleanText:
     removed: list[tuple[int, str, str]] = field(default_factory=list)  # (source line, why, the line or text removed)
     changed: list[tuple[int, str, str]] = field(default_factory=list)  # (offset in cleaned text, source char, written)
     closing: list[str] = field(default_factory=list)  # the issuer and date lines that close a signed document
-    found_blanks: list[int] = field(default_factory=list)  # offsets of blanks written as underscores or spaces
     detected: str = ""  # the script the source is mostly written in
-
-
-def strip_noise(raw: str) -> tuple[list[str], list[str]]:
-    """(kept lines, removed lines). Everything from the site footer (溫馨提示) on is removed."""
-    kept, removed = strip_noise_lines(raw)
-    return [line for _, line in kept], [line for _, _, line in removed]
 
 
 def _reason(bare: str) -> str:
@@ -185,30 +178,12 @@ def _protected(text: str, script: str) -> set[int]:
     return at
 
 
-def valid_in(char: str, script: str) -> bool:
-    """Whether a character must stay as written in a document of the script: any character that is not of the
-    other script only (Big5 for Traditional, GB 2312 for Simplified) where the document is consistent, and the
-    PROTECTED ones always."""
-    if char in PROTECTED[script]:
-        return True
-    try:
-        char.encode("cp950" if script == "zh-Hant" else "gb2312")
-    except UnicodeEncodeError:
-        return False
-    return script == "zh-Hant" or convert(char, "zh-Hant", "zh-Hans") == char
-
-
-def to_script(text: str, script: str) -> str:
-    """Make a text consistently one script: leftovers of the other script (这 in Traditional text) are converted."""
-    return to_script_tracked(text, script)[0]
-
-
 def to_script_tracked(text: str, script: str) -> tuple[str, list[tuple[int, str, str]]]:
     """The text in the script and every character changed, as (offset, source character, written character).
 
-    Only a character that is not valid in the script changes (OpenCC picks its form from the word around it), and
-    a valid one only inside a listed leftover word (LEFTOVER_WORDS, LEFTOVER_PATTERNS). Converting from the other
-    script leaves characters already in the target script alone, so it is safe on mixed text.
+    OpenCC converts from the other script, choosing each character's form by the word around it; that leaves
+    characters already in the target script alone, so it is safe on mixed text. Words valid in the script that its
+    regional tables would still rewrite (PROTECTED) are kept, and listed leftover words are then fixed.
     """
     other = "zh-Hans" if script == "zh-Hant" else "zh-Hant"
     converted = convert(text, other, script)
@@ -272,20 +247,9 @@ def _closing(lines: list[str]) -> list[str]:
     return block
 
 
-def find_blanks(text: str) -> tuple[str, list[int]]:
+def find_blanks(text: str) -> str:
     """Blanks written as underscores (＿＿天) or as a space before a unit (上午 時至 時), marked as BLANK_MARK."""
-    found: list[int] = []
-
-    def mark(m: re.Match) -> str:
-        found.append(m.start())
-        return BLANK_MARK
-
-    lines = []
-    for line in text.split("\n"):
-        line = patterns.UNDERSCORE_BLANK.sub(mark, line)
-        line = patterns.SPACE_BLANK.sub(mark, line)
-        lines.append(line)
-    return "\n".join(lines), found
+    return "\n".join(patterns.SPACE_BLANK.sub(BLANK_MARK, patterns.UNDERSCORE_BLANK.sub(BLANK_MARK, line)) for line in text.split("\n"))
 
 
 def clean(raw: str, script: str | None = None) -> CleanText:
@@ -300,11 +264,10 @@ def clean(raw: str, script: str | None = None) -> CleanText:
     # Whole words are never mojibake, so they are fixed even where a garbled run reaches into them (意的答復).
     fixed = fix_leftover_words(text, script)
     changes += [(i, a, b) for i, (a, b) in enumerate(zip(text, fixed)) if a != b and not any(i == c[0] for c in changes)]
-    text, blanks = find_blanks(fixed)
+    text = find_blanks(fixed)
     result = CleanText(text=text, script=script, noise_lines=[line for _, _, line in removed], pinyin_removed=pinyin, detected=detected)
     result.removed = removed
     result.changed = sorted(changes)
-    result.found_blanks = blanks
     result.garbled = [(m.start(), m.group(0)) for m in GARBLED.finditer(text)]
     result.blanks = BLANK.findall(text)
     result.closing = _closing(text.split("\n"))

@@ -70,8 +70,6 @@ TITLE_REPEAT = r"^{title}\s*(篇\s*\d+|\d+)?$"
 UNDERSCORE_BLANK = re.compile(r"[_＿]{2,}")
 BLANK_UNITS = "時时分秒天日元月年週周%％"
 SPACE_BLANK = re.compile(rf"(?<=[{CJK}])(?<![條条章節节款項项號号])[ \u3000]+(?=[{BLANK_UNITS}])")
-# [X] is a blank; [2008] in 劳社部发[2008]3号 is a document number.
-DOCUMENT_NUMBER = re.compile(r"[\[〔［](\d{2,4})[\]〕］]\s*\d+\s*[号號]")
 
 # The closing block of a signed document: who issued it, then the date.
 DATE_LINE = re.compile(rf"^([{CN}〇○零]{{4}}|\d{{4}})\s*年\s*([{CN}]{{1,2}}|\d{{1,2}})\s*月\s*([{CN}]{{1,3}}|\d{{1,2}})\s*日$|^\d{{4}}[-./]\d{{1,2}}[-./]\d{{1,2}}$")

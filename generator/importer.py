@@ -327,10 +327,6 @@ def _reference(text: str, marker: _Marker) -> bool:
     return after.startswith(patterns.REFERENCE_AFTER) or (not _is_strong(text, marker.start) and before.endswith(patterns.REFERENCE_BEFORE))
 
 
-def _path(node: Node) -> tuple:
-    return node.path
-
-
 def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
     """The clause tree of cleaned text: every numbering marker that makes sense where it stands, nested by kind.
 
@@ -356,6 +352,9 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
         strong = _is_strong(text, marker.start)
         if numbering.law:
             if _reference(text, marker):
+                if strong:  # a line that starts like a heading but reads as a reference: say what was assumed
+                    line, col = sources.locate(marker.start, marker.end - marker.start + 6)
+                    warnings.append(Problem(line, col, f"'{text[marker.start:marker.end + 4].strip()}…' starts a line but reads as a reference to another article; kept in the text of the clause before. If it is a heading, split it there"))
                 continue
             # A document numbers its articles one way: 第 1 條 or 第一條, and the other form is a reference.
             other = "article" if kind == "article-arabic" else "article-arabic" if kind == "article" else None
@@ -364,6 +363,10 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
         if kind == "decimal":
             parent = next((node for node in reversed(stack) if node.path == marker.prefix), None)
             if parent is None:
+                if strong and len(text) > marker.end and re.match(f"[{CJK}]", text[marker.end:].lstrip()[:1] or "x"):
+                    line, col = sources.locate(marker.start, marker.end - marker.start + 6)
+                    shown = ".".join(map(str, marker.prefix + (n,)))
+                    warnings.append(Problem(line, col, f"{shown} has no {'.'.join(map(str, marker.prefix))} to belong to; kept in the text of the clause before. Number it by hand if it is a clause"))
                 continue
             rank = parent.rank + 1
             siblings = [c for c in parent.children if c.kind == "decimal"]
@@ -383,6 +386,8 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
                     if other_kind not in seen and other_kind != kind and numbered > rank:
                         ranks[other_kind] = numbered + shift
                 rank = ranks[kind] = stack[-1].rank + 1
+                line, col = sources.locate(marker.start, marker.end - marker.start + 6)
+                warnings.append(Problem(line, col, f"{format_label(numbering.style, n)} items follow {format_label(patterns.BY_KIND[stack[-1].kind].style, stack[-1].number)} and are taken as its parts, here and below; move them up a level if they are not"))
             if kind in ("article", "article-arabic"):
                 expected = last_article[0] + 1 if last_article else 1
             else:
