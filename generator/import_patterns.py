@@ -75,5 +75,6 @@ SPACE_BLANK = re.compile(rf"(?<=[{CJK}])(?<![條条章節节款項项號号])[ \
 DATE_LINE = re.compile(rf"^([{CN}〇○零]{{4}}|\d{{4}})\s*年\s*([{CN}]{{1,2}}|\d{{1,2}})\s*月\s*([{CN}]{{1,3}}|\d{{1,2}})\s*日$|^\d{{4}}[-./]\d{{1,2}}[-./]\d{{1,2}}$")
 SIGNATURE_LONGEST = 30  # characters of an issuer's line (勞動和社會保障部, 某某有限公司人力資源部)
 
-# A table row: cells separated by a tab, a bar or three or more spaces.
-TABLE_ROW = re.compile(r"^[^\t|]+(?:(?:\t|\s*\|\s*| {3,})[^\t|]+){2,}$")
+# A table row: three or more cells separated by tabs, bars or three or more spaces.
+TABLE_CELL_SEPARATOR = re.compile(r"\t|\s*\|\s*| {3,}|\u3000{2,}")
+TABLE_CELLS = 3

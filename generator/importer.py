@@ -755,7 +755,7 @@ def _tables(raw: str) -> list[tuple[int, int]]:
     found, start = [], None
     lines = raw.split("\n") + [""]
     for i, line in enumerate(lines, 1):
-        if patterns.TABLE_ROW.match(line.strip()):
+        if sum(1 for cell in patterns.TABLE_CELL_SEPARATOR.split(line.strip()) if cell.strip()) >= patterns.TABLE_CELLS:
             start = start or i
         else:
             if start and i - start >= 2:

@@ -906,3 +906,13 @@ def test_lists_inside_items_keep_their_own_numbering():
     assert imported_outline(r.data)[-4:] == [_p("chapter 3", "decimal 1"), _p("chapter 3", "decimal 1", "decimal 1"),
                                              _p("chapter 3", "decimal 1", "decimal 2"), _p("chapter 3", "decimal 2")]
     assert r.garbled == [] and "你知道嗎？請假要提前申請。" in zh(c["c3-2"], "text")
+
+
+def test_a_line_that_reads_as_a_reference_stays_text_and_is_reported():
+    """第十七條規定於本條終止契約準用之。 starts a line of 第 14 條 in the Labor Standards Act: a reference, not an article."""
+    r = imported(REAL / "tw-labor-standards-act.txt")
+    [warning] = r.warnings
+    raw_lines = (REAL / "tw-labor-standards-act.txt").read_text(encoding="utf-8").split("\n")
+    assert raw_lines[warning.line - 1].startswith("第十七條規定") and "reference" in warning.message
+    article = _find(r.data, (("law-chapter", 2, None), ("article-arabic", 14, None)))
+    assert zh(article["clauses"][-1], "text").endswith("第十七條規定於本條終止契約準用之。")
