@@ -111,8 +111,11 @@ def unwrap(lines: list[str]) -> str:
     out: list[str] = []
     for line in lines:
         previous = out[-1] if out else ""
-        wrapped = previous and line and (
-            previous[-1] in "，、,（(《“" or (wrap and len(previous) >= 0.9 * wrap and re.match(rf"[{CJK}0-9A-Za-z]", previous[-1])))
+        numbered = patterns.NUMBERED_LINE.match(line)
+        if numbered and line[numbered.end():].lstrip(" \u3000").startswith(patterns.REFERENCE_AFTER):
+            numbered = None  # 第四十条第一项… continues a sentence: a reference, not a heading
+        wrapped = previous and line and not numbered and (
+            previous[-1] in "，、,（(《“" or (wrap and len(previous) >= 0.9 * wrap and re.match(rf"[{CJK}0-9A-Za-z；;：]", previous[-1])))
         if wrapped:
             out[-1] += line
         else:

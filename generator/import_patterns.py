@@ -42,6 +42,9 @@ NUMBERING = [
 ]
 BY_KIND = {n.kind: n for n in NUMBERING}
 
+# A line that starts with a number is never the continuation of a wrapped line.
+NUMBERED_LINE = re.compile(rf"^(第[ \u3000]*[{CN}\d]+[ \u3000]*[章節节條条]|[（(][{CN}\d]+[）)]|[{CN}]+、|\d+[.、．)）]|[①-⑳])")
+
 # Kinds that a source may put above any other (a 迟到 1、… b 早退 1、…): a kind first seen directly under one of
 # these nests inside it, whatever its default depth.
 FLEXIBLE = {"letter", "item-paren", "circled", "sub", "chapter"}
