@@ -171,15 +171,48 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw, cp_isolation=list(ENCODINGS)).best()
-    text = str(best) if best is not None else ""
-    readable = sum(1 for ch in text if ch.isprintable() or ch in "\n\r\t")
-    if best is None or not text or readable < 0.98 * len(text) or not re.search(f"[{CJK}]", text):
+    # UTF-16 without a BOM shows itself by the zero bytes of its Latin letters and digits; without any, it is not.
+    candidates = [e for e in ENCODINGS if not e.startswith("utf_16") or b"\0" in raw]
+    best = from_bytes(raw, cp_isolation=candidates).best()
+    text, encoding = (str(best), best.encoding) if best is not None else ("", "")
+    if not _plausible(text):
+        text, encoding = _common_chinese(raw)  # short texts: the decoding whose characters are the common ones
+    if not _plausible(text):
         if b"\0" in raw:
             raise ImportFailed(f"{path} is a binary file, not text; export the document as plain text (UTF-8) first")
         raise ImportFailed(
             f"{path} is not text in UTF-8, GB18030, Big5 or UTF-16; convert it to UTF-8 first, e.g. iconv -f ENCODING -t UTF-8")
-    return text, best.encoding
+    return text, encoding
+
+
+def _plausible(text: str) -> bool:
+    readable = sum(1 for ch in text if ch.isprintable() or ch.isspace())
+    return bool(text) and readable >= 0.98 * len(text) and bool(re.search(f"[{CJK}]", text))
+
+
+def _common_chinese(raw: bytes) -> tuple[str, str]:
+    """The GB18030 or Big5 reading of raw whose Chinese characters are more often common ones (GB 2312, Big5 level
+    1): a wrong decoding turns text into rare characters. ("", "") when neither decodes."""
+    def common(ch: str, encoding: str) -> bool:
+        try:
+            code = ch.encode("gb2312" if encoding == "gb18030" else "big5")
+        except UnicodeEncodeError:
+            return False
+        return encoding == "gb18030" or 0xA440 <= int.from_bytes(code, "big") <= 0xC67E
+
+    scored = []
+    for encoding in ("gb18030", "big5"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        chinese = re.findall(f"[{CJK}]", text)
+        if chinese:
+            scored.append((sum(common(ch, encoding) for ch in chinese) / len(chinese), text, encoding))
+    if not scored:
+        return "", ""
+    score, text, encoding = max(scored)
+    return (text, encoding) if score >= 0.9 else ("", "")
 
 
 def slug(name: str) -> str:
