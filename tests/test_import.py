@@ -927,3 +927,14 @@ def test_hard_wrapped_export_imports_as_the_unwrapped_text():
     # (Only the promulgation header differs: one of its own lines is exactly as wide as the wrap, so it reads as
     # wrapped. The importer cannot know better; the articles are all equal.)
     assert import_text(wrapped, "x", "x.txt", today=TODAY).data["clauses"][1:] == import_text(raw, "x", "x.txt", today=TODAY).data["clauses"][1:]
+
+
+@pytest.mark.parametrize(("name", "encoding"), [("tw-labor-leave-rules.txt", "big5"), ("reimbursement-web.txt", "gb18030")])
+def test_even_one_line_is_read_in_its_encoding(tmp_path, name, encoding):
+    from generator.importer import read_source_with_encoding
+
+    source = tmp_path / "line.txt"
+    for line in (REAL / name).read_text(encoding="utf-8").split("\n"):
+        if len(line) >= 8:
+            source.write_bytes(line.encode(encoding))
+            assert read_source_with_encoding(source)[0] == line
