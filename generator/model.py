@@ -151,10 +151,12 @@ class Clause:
             return ""
         if lang == "zh":
             style = self.style or LEVELS.get(self.level, "sub-item")
-            if style == "decimal":  # 1.2.3: the numbers of the decimal (or 1.) ancestors, then its own
-                numbers, node = [], self
-                while node is not None and node.number is not None and (node is self or node.style in ("decimal", "item", None)):
+            if style == "decimal":  # 3.1.2: its own number after its decimal ancestors' and the first other one's
+                numbers, node = [str(self.number)], self.parent
+                while node is not None and node.number is not None:
                     numbers.append(str(node.number))
+                    if node.style != "decimal":
+                        break
                     node = node.parent
                 return ".".join(reversed(numbers))
             return format_label(style, self.number, self.inserted, self.policy.script)
@@ -168,7 +170,10 @@ class Clause:
         """The label with its ancestors' in Chinese (三、（一）1.), where a bare 1. would be ambiguous; English is already full."""
         if lang != "zh":
             return self.label(lang)
-        return "".join(c.label("zh") for c in [*self.ancestors(), self])
+        chain = [*self.ancestors(), self]
+        # A decimal label already holds its decimal parents' numbers (2.1.1, not 2.12.1.1).
+        return "".join(c.label("zh") for c, child in zip(chain, chain[1:] + [None])
+                       if not (c.style == "decimal" and child is not None and child.style == "decimal"))
 
     def walk(self) -> Iterator["Clause"]:
         yield self

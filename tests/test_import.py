@@ -888,6 +888,19 @@ def test_article_labels_keep_the_source_numbering(tmp_path):
     assert next(c for c in lsa.walk() if c.label() == "第 9-1 條").label("en") == "2.9-1"
 
 
+def test_decimal_labels_read_as_in_the_source(tmp_path):
+    from generator.loader import load
+    from generator.project import Project
+
+    project = make_project(tmp_path)
+    source = tmp_path / "leave.txt"
+    source.write_text("請假規定\n一、總則\n本規定適用於全體員工。\n二、假別\n2.1 年假\n2.1.1 滿一年者五日。\n2.1.2 滿三年者七日。\n", encoding="utf-8")
+    assert main(["-C", str(project), "import", str(source)]) == 0
+    policy = load(Project(project))[0].policies["leave"]
+    assert [(c.label(), c.full_label(), c.label("en")) for c in policy.walk()][-3:] == [
+        ("2.1", "二、2.1", "2.1"), ("2.1.1", "二、2.1.1", "2.1.1"), ("2.1.2", "二、2.1.2", "2.1.2")]
+
+
 def test_inserted_articles_in_chinese_numerals():
     raw = "管理辦法\n第九條 本辦法適用於全體員工。\n第九條之一 派遣員工準用之。\n第十條 本辦法自公布日施行。\n"
     r = import_text(raw, "t", "t.txt", today=TODAY)
