@@ -1,4 +1,5 @@
-"""Cleans a scraped regulation: strips site noise and pinyin annotations, evens out punctuation and script.
+"""Cleans a scraped regulation: strips site noise, boilerplate and pinyin, joins hard wraps, evens out punctuation and
+script (recording every character changed), marks blanks and finds a closing signature.
 
 The importer and the corpus fidelity test both use these functions, so "the source's text" means one thing.
 """

@@ -1,7 +1,8 @@
-"""`rulebook import`: turns a plain-text regulation (a Word/PDF export or a scraped web copy) into policy data.
+"""`rulebook import`: turns a regulation saved as text (a Word/PDF export or a scraped web copy) into policy data.
 
-Cleans the text (generator.cleanup), recovers the numbering hierarchy, splits run-in headings, turns blanks into
-parameters and reports everything a person must still look at; policy_writer turns the data into the YAML file.
+Reads and decodes the file, cleans the text (generator.cleanup), recovers the numbering hierarchy from the patterns in
+generator.import_patterns, splits run-in headings, turns blanks into parameters and reports, as a to-do list,
+everything a person must still look at; policy_writer turns the data into the YAML file.
 """
 
 from __future__ import annotations
