@@ -80,7 +80,6 @@ class Node:
     inserted: int | None = None  # 第 9-1 條
     path: tuple = ()  # the decimal numbers that name it: (1,) for 1., (1, 2) for 1.2
     restart: bool = False  # a list that starts again at 1 after a paragraph of its article
-    style: str | None = None
 
 
 @dataclass
