@@ -253,14 +253,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "import", help="turn a plain-text regulation into a policy file",
-        description="Import a regulation saved as UTF-8 text (a Word/PDF export or a copied web page) as a policy file: "
-        "strips site noise and pinyin annotations, recovers the numbering (一、 （一） 1. (1)), turns blanks [X] into "
-        "parameters, records a truncated source, and reports garbled text it cannot repair. English texts are left "
-        "empty for translation. A Q&A page (one with an accepted answer) is detected and its accepted answer is "
-        "imported as a guidance document.",
+        description="Import a regulation saved as text (UTF-8, GB18030, Big5 or UTF-16: a Word/PDF export or a copied "
+        "web page) as a policy file: strips site noise, web boilerplate and pinyin annotations, recovers the numbering "
+        "as the source writes it (第一章 第一節 第一條, 第 9-1 條, 一、 （一） 1. 1.1 (1) 1) a. ①), keeps lines the source "
+        "kept apart, turns blanks ([X], ＿＿, 上午 時) into parameters, keeps a closing signature and date, records a "
+        "truncated source, and never rewrites a word valid in the document's script. The report ends with a to-do "
+        "list: every line removed, every character changed and every numbering it was unsure of, with its position. "
+        "English texts are left empty for translation. A Q&A page (one with an accepted answer) is detected and its "
+        "accepted answer is imported as a guidance document.",
     )
     p.add_argument("file", metavar="FILE", help="the text file to import")
-    p.add_argument("--id", metavar="ID", help="policy id (default: made from the file name)")
+    p.add_argument("--id", metavar="ID", help="policy id: lower-case letters, digits and hyphens (default: made from the file name)")
     p.add_argument("-o", "--output", metavar="OUT", help="file to write (default: policies/ID.yaml in the project)")
     p.add_argument("--script", choices=languages.default().scripts, help="write the Chinese in this script (default: the one the source mostly uses)")
     p.add_argument("--guidance", action="store_true", help="import as a guidance document (type: guidance); automatic for Q&A pages")

@@ -60,17 +60,17 @@ def _openers(script: str) -> tuple[dict[str, str], tuple[str, ...]]:
 
 
 def join_lines(text: str) -> str:
-    """Lines of one run as paragraphs: a line that ends a sentence ends a paragraph, any other is a hard wrap."""
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    """Lines of one run as paragraphs. Clean-up (cleanup.unwrap) has joined the hard wraps already, so every line
+    left is one the source kept apart: a title, a heading, a table row, a formula. (A line that still breaks off
+    after a comma continues on the next.)"""
     out = ""
-    for line in lines:
-        if out and out[-1] in "。！？；：!?;:」』）)":
-            out += "\n"
-        out += line
+    for line in (line.strip() for line in text.split("\n")):
+        if line:
+            out += ("" if not out or out[-1] in "，、," else "\n") + line
     return out
 
 
-def explicit(run: str, has_children: bool, script: str) -> Heading | None:
+def explicit(run: str, has_children: bool, script: str, colons: bool = True) -> Heading | None:
     """A split the source marks itself: a line break, a colon, or a bare heading over sub-clauses. None if unmarked."""
     run = run.strip()
     if not run:
@@ -80,7 +80,7 @@ def explicit(run: str, has_children: bool, script: str) -> Heading | None:
     # A heading on a line of its own; a line that breaks off after punctuation (…不得遲到、) is a wrapped sentence.
     if rest.strip() and title and len(title) <= LINE_TITLE_LONGEST and title[-1] not in SENTENCE_PUNCTUATION and not re.search("[，。；,;]", title):
         return Heading(title, join_lines(rest))
-    colon = run.find("：")
+    colon = run.find("：") if colons else -1
     # 遲到、早退處理：… is a heading; 包括：… or a colon that ends the run (an introduction to a list) is not.
     if 2 <= colon <= COLON_TITLE_LONGEST and run[colon + 1:].strip() and not any(ch in COLON_TITLE_STOPS for ch in run[:colon]):
         if run[:colon] not in _openers(script)[0]:
@@ -170,15 +170,15 @@ def _starts_clause(segment: str, script: str) -> bool:
     return kind == "prep"
 
 
-def split_siblings(runs: list[tuple[str, bool]], script: str) -> list[Heading]:
+def split_siblings(runs: list[tuple[str, bool]], script: str, openers: bool = True) -> list[Heading]:
     """Headings for one group of sibling clauses, given each one's run of text and whether it has sub-clauses.
 
     Explicit separators always count. A split found only by an opener word counts when it holds for most of the
     siblings that need one, since a regulation words its items alike; a lone match is more likely a sentence.
     """
-    out: list[Heading | None] = [explicit(run, children, script) for run, children in runs]
+    out: list[Heading | None] = [explicit(run, children, script, colons=openers) for run, children in runs]
     pending = [i for i, h in enumerate(out) if h is None]
-    found = {i: opener_split(runs[i][0], script) for i in pending}
+    found = {i: opener_split(runs[i][0], script) if openers else None for i in pending}
     agree = 2 * sum(h is not None for h in found.values()) > len(pending)
     for i in pending:
         text = join_lines(runs[i][0])

@@ -34,6 +34,7 @@ def _clause(data: dict, at: tuple, level: int, parent, policy: m.Policy) -> m.Cl
         id=data["id"], number=data.get("number"), style=data.get("style"), kind=data.get("kind"), title=m.Text.of(data.get("title")),
         text=m.Text.of(data.get("text")), applies_to=list(data.get("applies_to", [])), topics=list(data.get("topics", [])),
         refs=list(data.get("refs", [])), checks=[], clauses=[], level=level, parent=parent, policy=policy, at=at,
+        inserted=data.get("inserted"),
     )
     clause.checks = [
         m.Check(c["id"], m.Text.of(c["do"]), c["role"], c["frequency"], m.Text.of(c.get("evidence")), clause, at + ("checks", i),

@@ -17,6 +17,7 @@ from generator.model import Clause, Text
 from generator.scripts import convert, convert_words
 
 CATALOGUE = "words.yaml"  # in the project's templates/
+LABEL_SCRIPT = "zh-Hant"  # the script model.STYLES write numbers in (第三條); each reader gets its own (第三条)
 
 
 class MissingWords(KeyError):
@@ -119,10 +120,10 @@ class Localiser:
     # Numbers and dates
 
     def label(self, clause: Clause) -> str:
-        return clause.label(self.language.numbering)
+        return self.source(clause.label(self.language.numbering), LABEL_SCRIPT)
 
     def full_label(self, clause: Clause) -> str:
-        return clause.full_label(self.language.numbering)
+        return self.source(clause.full_label(self.language.numbering), LABEL_SCRIPT)
 
     @property
     def chinese_numbering(self) -> bool:

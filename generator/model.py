@@ -17,15 +17,39 @@ from generator.source import SourceMap
 PARAMETER = re.compile(r"\{([a-z0-9]+(?:-[a-z0-9]+)*)\}")
 CHINESE_DIGITS = "零一二三四五六七八九"
 LEVELS = {1: "chapter", 2: "section", 3: "item", 4: "sub-item"}
-STYLES = {"chapter": "{cn}、", "section": "（{cn}）", "item": "{n}.", "sub-item": "({n})"}
+STYLES = {
+    "chapter": "{cn}、", "section": "（{cn}）", "item": "{n}.", "sub-item": "({n})",
+    # The numbering of laws and of the company rules written like them, kept as the source wrote it. 條/節 are
+    # written in the policy's script (label()); an inserted article (第 9-1 條) adds its second number.
+    "law-chapter": "第{cn}章", "law-section": "第{cn}節", "article": "第{cn}條", "article-arabic": "第 {n} 條",
+    "decimal": "{n}", "item-paren": "{n})", "letter": "{a}.", "circled": "{c}",
+}
 
 
 def chinese_numeral(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九 (regulations do not number beyond that)."""
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九, 101 → 一百零一, 110 → 一百一十 (up to 999)."""
+    if n >= 100:
+        hundreds, rest = divmod(n, 100)
+        if not rest:
+            return CHINESE_DIGITS[hundreds] + "百"
+        return CHINESE_DIGITS[hundreds] + "百" + ("零" + CHINESE_DIGITS[rest] if rest < 10 else ("一" if rest < 20 else "") + chinese_numeral(rest))
     if n < 10:
         return CHINESE_DIGITS[n]
     tens, units = divmod(n, 10)
     return ("" if tens == 1 else CHINESE_DIGITS[tens]) + "十" + (CHINESE_DIGITS[units] if units else "")
+
+
+def format_label(style: str, n: int, inserted: int | None = None) -> str:
+    """One clause number as the source writes it in style: 第三條, 第 9-1 條, 1), b., ③ (in Traditional script, as
+    STYLES are; generator.localise puts it into the reader's script)."""
+    if style == "article-arabic" and inserted:
+        label = f"第 {n}-{inserted} 條"
+    elif style == "article" and inserted:
+        label = f"第{chinese_numeral(n)}條之{chinese_numeral(inserted)}"
+    else:
+        label = STYLES[style].format(
+            n=n, cn=chinese_numeral(n), a=chr(96 + n) if 1 <= n <= 26 else str(n), c=chr(0x245F + n) if 1 <= n <= 20 else f"({n})")
+    return label
 
 
 @dataclass(frozen=True)
@@ -144,6 +168,7 @@ class Clause:
     parent: "Clause | None"
     policy: "Policy"
     at: tuple  # JSON path inside the policy file
+    inserted: int | None = None  # 第 9-1 條: number 9, inserted 1
 
     @property
     def level_name(self) -> str:
@@ -156,10 +181,18 @@ class Clause:
             return ""
         if numbering == "chinese":
             style = self.style or LEVELS.get(self.level, "sub-item")
-            return STYLES[style].format(n=self.number, cn=chinese_numeral(self.number))
+            if style == "decimal":  # 3.1.2: its own number after its decimal ancestors' and the first other one's
+                numbers, node = [str(self.number)], self.parent
+                while node is not None and node.number is not None:
+                    numbers.append(str(node.number))
+                    if node.style != "decimal":
+                        break
+                    node = node.parent
+                return ".".join(reversed(numbers))
+            return format_label(style, self.number, self.inserted)
         numbers, node = [], self
         while node is not None and node.number is not None:
-            numbers.append(str(node.number))
+            numbers.append(f"{node.number}-{node.inserted}" if node.inserted else str(node.number))
             node = node.parent
         return ".".join(reversed(numbers))
 
@@ -168,7 +201,10 @@ class Clause:
         dotted numbers are already full."""
         if numbering != "chinese":
             return self.label(numbering)
-        return "".join(c.label(numbering) for c in [*self.ancestors(), self])
+        chain = [*self.ancestors(), self]
+        # A decimal label already holds its decimal parents' numbers (2.1.1, not 2.12.1.1).
+        return "".join(c.label(numbering) for c, child in zip(chain, chain[1:] + [None])
+                       if not (c.style == "decimal" and child is not None and child.style == "decimal"))
 
     def walk(self) -> Iterator["Clause"]:
         yield self

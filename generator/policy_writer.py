@@ -18,13 +18,19 @@ POLICY_KEYS = (
     "id", "type", "title", "script", "version", "effective", "owner", "approver", "review", "provenance", "parameters",
     "editorial_notes", "retired_ids", "posters", "checklists", "clauses",
 )
-CLAUSE_KEYS = ("id", "number", "kind", "title", "text", "applies_to", "topics", "refs", "checks", "clauses")
+CLAUSE_KEYS = ("id", "number", "inserted", "style", "kind", "title", "text", "applies_to", "topics", "refs", "checks", "clauses")
 TEXT_KEYS = ("zh", "en")
 FLOW_TEXT_LONGEST = 40  # a text mapping longer than this reads better over two lines
 
 
 class FileExists(Exception):
     pass
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it; set it straight back
+    os.umask(mask)
+    return mask
 
 
 class _Flow(dict):
@@ -102,6 +108,13 @@ def write_new(path: Path, text: str, force: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file private (0600); the policy gets the mode any new file would (0644 under a 022
+        # umask), or keeps the mode of the file it replaces.
+        try:
+            mode = os.stat(path).st_mode & 0o7777 if force else None
+        except FileNotFoundError:
+            mode = None
+        os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
             f.flush()

@@ -170,11 +170,17 @@ def _short(text: str, n: int = 20) -> str:
     return text if len(text) <= n else text[:n] + "…"
 
 
+ARTICLE_STYLES = ("article", "article-arabic")
+
+
 def numbering(hb: Handbook, today: date) -> Iterator[Finding]:
     for p in hb.policies.values():
         groups = [p.clauses] + [c.clauses for c in p.walk() if c.clauses]
+        # A law numbers its articles on through its chapters (第七條 opens 第二章): one group for the whole policy.
+        articles = [c for c in p.walk() if c.style in ARTICLE_STYLES]
+        groups = [[c for c in siblings if c.style not in ARTICLE_STYLES] for siblings in groups] + [articles]
         for siblings in groups:
-            numbered = [c for c in siblings if c.number is not None]
+            numbered = [c for c in siblings if c.number is not None and not c.inserted]  # 第 9-1 條 takes no number
             for expected, c in enumerate(numbered, start=1):
                 if c.number != expected:
                     yield finding(p.pos(c.at + ("number",)), "E051", f"{c.level_name} '{c.id}' is numbered {c.number}, expected {expected}")
