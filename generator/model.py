@@ -254,7 +254,7 @@ class Policy:
 
     def _index(self) -> dict[str, Clause]:
         if not hasattr(self, "_by_id"):
-            self._by_id = {}
+            self._by_id: dict[str, Clause] = {}
             for clause in self.walk():
                 self._by_id.setdefault(clause.id, clause)
         return self._by_id
@@ -359,7 +359,7 @@ class Handbook:
         data = self.data.get(name)
         return data.script if data else self.languages.scripts[0]
 
-    def resolve(self, ref: str, policy: Policy) -> "Clause | ExternalDocument | None":
+    def resolve(self, ref: str, policy: Policy | None) -> "Clause | ExternalDocument | None":
         """The clause or external document a reference names, or None when it dangles."""
         if ref.startswith("external:"):
             return self.external.get(ref.split(":", 1)[1])

@@ -197,7 +197,7 @@ def poster_content(handbook: Handbook, policy: Policy, poster: Poster, lang: str
             f"{policy.path.name}:{line}: poster '{poster.id}' selects clause {', '.join(repr(m) for m in missing)}, "
             "which does not exist; fix the id under posters: (rulebook check lists every such problem)"
         )
-    items = [_item(policy.clause(c), langs, words) for c in poster.clauses]
+    items = [_item(clause, langs, words) for clause in filter(None, map(policy.clause, poster.clauses))]
     owner = handbook.roles.get(policy.owner)
     org = tuple(words.plain(owner.name, lg, handbook.script_of("roles"), "owner") for lg in langs) if owner else ()
     policy_title = tuple(words.plain(policy.title, lg, where="title") for lg in langs)
@@ -328,7 +328,8 @@ def write_posters(handbook: Handbook, out_dir: Path, project: Project, *, ids: I
                 place = folder / Path(sheet.file_name).relative_to(locations.POSTERS)
                 place.parent.mkdir(parents=True, exist_ok=True)
                 place.write_bytes(sheet.pdf)
-    written, notes = [], {}
+    written: list[Path] = []
+    notes: dict[str, None] = {}
     for sheet in sheets:
         written.append(out_dir / sheet.file_name)
         if progress:

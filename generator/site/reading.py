@@ -208,7 +208,8 @@ class Reader:
             return Segment("blank", label, f"{self.t('policy.blank')}: {label}")
         return Segment("value", self.text(param.value, policy.script), label)
 
-    def reference(self, ref: str, policy: m.Policy) -> Link:
+    def reference(self, ref: str, policy: m.Policy | None) -> Link:
+        """A link for a reference written in policy (None: a handbook-wide file's, which names its policy)."""
         target = self.handbook.resolve(ref, policy)
         if isinstance(target, m.ExternalDocument):
             name = self.text(target.name, self.data_script("external"))

@@ -19,8 +19,9 @@ from generator import model as m
 from generator.localise import Localisers
 from generator.site.reading import Reader
 
-# HTML for a checklist's printable page, made by the checklist renderer: (handbook, policy, checklist, lang) → HTML.
-ChecklistPage = Callable[[m.Handbook, m.Policy, m.Checklist, str], str]
+# HTML for a checklist's printable page, made by the checklist renderer: (handbook, policy, checklist, lang,
+# site_root=..., files=...) → HTML.
+ChecklistPage = Callable[..., str]
 
 
 @dataclass(frozen=True)
@@ -205,10 +206,10 @@ class SiteRenderer:
             rows.append((topic, cells, source if source and source.path else None))
         kinds = []
         for req in self.handbook.required_clauses:
-            cells = [
+            required: list[list[m.Clause] | None] = [
                 [c for c in p.walk() if c.kind == req.kind] if p.type in req.policy_types else None for p in regulations
             ]
-            kinds.append((req, cells))
+            kinds.append((req, required))
         body = self._render("coverage.html", path, lang, regulations=regulations, rows=rows, kinds=kinds)
         headings = [Heading(1, "topics", r.t("coverage.title")), Heading(1, "required-clauses", r.t("coverage.kinds"))]
         return SitePage(path, lang, r.t("coverage.title"), body, headings, searchable=False)
@@ -279,10 +280,11 @@ class SiteRenderer:
         return out
 
     def _notes(self, policy: m.Policy, r: Reader) -> list[tuple]:
-        return [
-            (n.clause, r.clause_name(policy.clause(n.clause), full=True) if policy.clause(n.clause) else n.clause)
-            for n in policy.editorial_notes
-        ]
+        out = []
+        for note in policy.editorial_notes:
+            clause = policy.clause(note.clause)
+            out.append((note.clause, r.clause_name(clause, full=True) if clause else note.clause))
+        return out
 
     def _posters(self, policy: m.Policy, r: Reader) -> list[tuple[str, list]]:
         posters = []
