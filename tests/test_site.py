@@ -331,6 +331,11 @@ def test_the_coverage_matrix_links_each_topic_to_its_clauses_and_shows_gaps(hand
             linked = {urldefrag(a.etree_element.get("href"))[1] for a in cell.query_all("a")}
             assert linked == covering, (topic.id, policy.id)
             assert ("rb-missing" in cell.etree_element.get("class")) == (not covering)
+    # The same gaps, listed by regulation: the topics a policy owner has to add a clause for.
+    listed = [[urldefrag(a.etree_element.get("href"))[1] for a in dd.query_all("a")] for dd in page.query_all(".rb-gaps dd")]
+    expected = [[f"topic-{t.id}" for t in handbook.topics.values() if not any(t.id in c.topics for c in p.walk())]
+                for p in regulations]
+    assert listed == expected
 
 
 def test_the_glossary_lists_every_term(handbook, site):

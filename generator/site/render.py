@@ -210,8 +210,11 @@ class SiteRenderer:
                 [c for c in p.walk() if c.kind == req.kind] if p.type in req.policy_types else None for p in regulations
             ]
             kinds.append((req, required))
-        body = self._render("coverage.html", path, lang, regulations=regulations, rows=rows, kinds=kinds)
-        headings = [Heading(1, "topics", r.t("coverage.title")), Heading(1, "required-clauses", r.t("coverage.kinds"))]
+        # What a policy owner acts on: each regulation's topics that no clause of it covers.
+        gaps = [(p, [topic for topic, cells, _ in rows if not cells[i]]) for i, p in enumerate(regulations)]
+        body = self._render("coverage.html", path, lang, regulations=regulations, rows=rows, kinds=kinds, gaps=gaps)
+        headings = [Heading(1, "topics", r.t("coverage.title")), Heading(1, "gaps", r.t("coverage.gaps")),
+                    Heading(1, "required-clauses", r.t("coverage.kinds"))]
         return SitePage(path, lang, r.t("coverage.title"), body, headings, searchable=False)
 
     def glossary_page(self, lang: str) -> SitePage:
