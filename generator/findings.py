@@ -14,6 +14,8 @@ CODES: dict[str, tuple[str, str, str]] = {
     "E001": ("error", "unreadable-file", "Save the file as UTF-8 text."),
     "E002": ("error", "yaml-syntax", "Check indentation and quoting near this line; a text with ': ' or '#' needs quotes."),
     "E003": ("error", "duplicate-key", "A key may appear once per mapping; merge the two entries."),
+    "E004": ("error", "unsafe-file", "The build reads only regular files inside the project: replace the link or special file with a regular file."),
+    "E005": ("error", "input-limit", "Keep files small and plainly written: write values out instead of aliases, and nest less deeply."),
     "E010": ("error", "schema", ""),
     "E011": ("error", "missing-field", ""),
     "E012": ("error", "unknown-key", ""),

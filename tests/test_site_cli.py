@@ -132,6 +132,7 @@ def test_a_failing_printer_fails_the_build_and_keeps_the_previous_site(project, 
     out = tmp_path / "out"
     out.mkdir()
     (out / "index.html").write_text("the previous site", encoding="utf-8")
+    (out / ".rulebook-output").write_text("made by an earlier build", encoding="utf-8")
 
     def broken(handbook, out_dir, proj):
         raise RuntimeError("the poster font is missing")

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
+from generator import output_folders
 from generator.project import Project
+
+
+LOOPBACK = "127.0.0.1:8000"
 
 
 class BuildRefused(Exception):
@@ -23,17 +27,18 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def check_output(project: Project, out: Path) -> None:
-    """Refuse outputs whose replacement would destroy what the user wrote."""
+    """Refuse outputs whose replacement would destroy what the user wrote: the project or a folder the build reads,
+    a symlink, a file, and any folder a build did not make (output_folders.claim)."""
     root = project.root.resolve()
-    if _inside(root, out):
+    if _inside(root, out) or _inside(root, out.resolve()):
         raise BuildRefused(f"{out} holds the project itself; choose a folder of its own, such as {root / 'site'}")
     for kept in (project.policies, project.templates, root / "docs", root / "generator"):
-        if _inside(out, kept.resolve()):
+        if _inside(out, kept.resolve()) or _inside(out.resolve(), kept.resolve()):
             raise BuildRefused(f"{out} is inside {kept.name}/, which the build reads; choose a folder of its own")
-    if out.exists() and not out.is_dir():
-        raise BuildRefused(f"{out} is a file, not a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / "index.html").exists():
-        raise BuildRefused(f"{out} is not empty and holds no site from an earlier build; it would be replaced")
+    try:
+        output_folders.claim(out)
+    except output_folders.OutputRefused as exc:
+        raise BuildRefused(str(exc)) from None
 
 
 def log_to_console(level: int) -> None:
@@ -54,38 +59,41 @@ def build(project: Project, out: Path) -> float:
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
-    out = out.resolve()
+    # Made absolute but not resolved: a symlink named like the output is refused, never followed.
+    out = Path(os.path.abspath(out))
     check_output(project, out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-    try:
-        config = load_config(config_file=str(project.config), site_dir=str(staging))
-        config.plugins.on_startup(command="build", dirty=False)
+    with output_folders.stopped_by_signals():
+        output_folders.remove_leftovers(out)
+        staging = output_folders.staging_folder(out)
         try:
-            mkdocs_build(config)
-        finally:
-            config.plugins.on_shutdown()
-        _swap(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+            config = load_config(config_file=str(project.config), site_dir=str(staging))
+            config.plugins.on_startup(command="build", dirty=False)
+            try:
+                mkdocs_build(config)
+            finally:
+                config.plugins.on_shutdown()
+            _swap(staging, out)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return time.monotonic() - started
 
 
 def _swap(new: Path, out: Path) -> None:
-    os.chmod(new, 0o755)  # mkdtemp makes the folder private; a published site is readable
-    if not out.exists():
-        new.rename(out)
-        return
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
-    out.rename(old)
-    new.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
+    try:
+        output_folders.replace(new, out)
+    except output_folders.OutputRefused as exc:
+        raise BuildRefused(str(exc)) from None
 
 
 def serve(project: Project, address: str | None, open_browser: bool = False) -> None:
     from mkdocs.commands.serve import serve as mkdocs_serve
 
-    options = {"dev_addr": address} if address else {}
-    mkdocs_serve(config_file=str(project.config), livereload=True, open_in_browser=open_browser, **options)
+    # mkdocs.yml comes with every pull request, so its dev_addr is not taken: only -a opens the preview beyond this
+    # machine. A mkdocs.yml that asks for another address is told so.
+    asked = re.search(r"^dev_addr:\s*['\"]?([^'\"\s#]+)", project.config.read_text(encoding="utf-8", errors="replace"), re.M)
+    if address is None and asked and asked.group(1) != LOOPBACK:
+        logging.getLogger("mkdocs").warning(f"mkdocs.yml sets dev_addr: {asked.group(1)}; serving on {LOOPBACK} "
+                                            "(pass -a to serve on another address)")
+    mkdocs_serve(config_file=str(project.config), livereload=True, open_in_browser=open_browser, dev_addr=address or LOOPBACK)

@@ -90,6 +90,15 @@ def prepare_jieba(cache: Path) -> None:
         jieba.dt.tmp_dir = str(cache)
 
 
+# The corpus's longest run of Chinese without punctuation is under 40 characters. jieba's time grows with the square
+# of a run's length on repeated characters (50,000 of one took a minute), so longer runs are cut in pieces first.
+MAX_RUN = 200
+
+
+def pieces(run: str) -> list[str]:
+    return [run[i:i + MAX_RUN] for i in range(0, len(run), MAX_RUN)]
+
+
 def words_of(run: str) -> list[str]:
     """jieba's words for a run of Chinese, with one-character words glued to a neighbour.
 
@@ -98,7 +107,7 @@ def words_of(run: str) -> list[str]:
     one-character Chinese token; the words themselves are findable through the `words` field.
     """
     merged: list[str] = []
-    for word in jieba.cut(run) if jieba is not None else [run]:
+    for word in (w for piece in pieces(run) for w in jieba.cut(piece)) if jieba is not None else [run]:
         if len(word) == 1 and merged:
             merged[-1] += word
         elif merged and len(merged[-1]) == 1:
@@ -126,10 +135,10 @@ def search_words(text: str) -> list[str]:
     plain = TAG.sub(" ", text.replace(CUT, ""))
     found: dict[str, None] = {}
     for run in HAN.findall(plain):
-        pieces = jieba.cut_for_search(run) if jieba is not None else [run]
-        for piece in pieces:
+        words = (w for part in pieces(run) for w in jieba.cut_for_search(part)) if jieba is not None else [run]
+        for piece in words:
             if len(piece) > 1:
-                for form in variants(piece):
+                for form in sorted(variants(piece)):  # a set: sorted, so two builds write one index
                     found.setdefault(form)
     return list(found)
 

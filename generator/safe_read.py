@@ -1,0 +1,79 @@
+"""Reads an input file the way every command must: a regular file, not through a symlink, within a size limit.
+
+Every file of a pull request is untrusted; this module is the one place that says what may be read and how much.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+# A policy file of the corpus is about 60 KB; a hundred times that is no policy a person maintains.
+MAX_YAML_BYTES = 4 * 1024 * 1024
+# A regulation exported as text is at most a few hundred KB.
+MAX_IMPORT_BYTES = 16 * 1024 * 1024
+
+
+class Refused(Exception):
+    """The file may not be read; the message says why and is meant for the person who named it."""
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of path, which must be a regular file (no symlink, FIFO or device) of at most limit bytes.
+
+    The file is opened without following a final symlink and without blocking on a FIFO, then checked on the open
+    descriptor, so nothing can be swapped in between the check and the read. Raises Refused.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise Refused("no such file") from None
+    except IsADirectoryError:
+        raise Refused("is a folder, not a file") from None
+    except OSError as exc:
+        if Path(path).is_symlink():
+            raise Refused("is a symbolic link; only regular files are read") from None
+        raise Refused(f"cannot read file: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise Refused("is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise Refused("is not a regular file (a device, FIFO or socket); only regular files are read")
+        if info.st_size > limit:
+            raise Refused(f"is {info.st_size:,} bytes; files larger than {limit:,} bytes are not read")
+        chunks, size = [], 0
+        while True:  # read until the end, but never past the limit, even if the file grows while it is read
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise Refused(f"grew past {limit:,} bytes while it was read")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def symlink_problem(path: Path, root: Path) -> str | None:
+    """Why path, inside the folder root, may not be read through a symlink: None when no part of it below root is a
+    symlink that leads outside root (or in circles)."""
+    path, root = Path(path).absolute(), Path(root).absolute()
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return None
+    here = root
+    for part in parts:
+        here = here / part
+        if here.is_symlink():
+            try:
+                target = here.resolve(strict=True)
+            except (OSError, RuntimeError):
+                return f"{here.relative_to(root)} is a symbolic link that leads nowhere or in circles"
+            if not target.is_relative_to(root.resolve()):
+                return f"{here.relative_to(root)} is a symbolic link that leads outside the project"
+    return None
