@@ -15,6 +15,7 @@ from pathlib import Path
 from generator.cleanup import BLANK, CJK, FOOTER, NOISE_LINES, CleanText, clean
 from generator.headings import join_lines, split_siblings
 from generator.model import LEVELS, STYLES, chinese_numeral
+from generator.safe_read import MAX_IMPORT_BYTES, Refused, read_regular
 from generator.scripts import convert
 
 
@@ -102,13 +103,9 @@ class ImportResult:
 def read_source(path: Path) -> str:
     """The file's text; ImportFailed with a one-line reason for anything that is not non-empty UTF-8 text."""
     try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise ImportFailed(f"{path} is a folder; name a text file") from None
-    except FileNotFoundError:
-        raise ImportFailed(f"{path}: no such file") from None
-    except OSError as exc:
-        raise ImportFailed(f"{path}: cannot read: {exc.strerror}") from None
+        raw = read_regular(path, MAX_IMPORT_BYTES, follow_symlinks=True)  # the file the user named
+    except Refused as exc:
+        raise ImportFailed(f"{path}: {exc}" if "folder" not in str(exc) else f"{path} is a folder; name a text file") from None
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise ImportFailed(f"{path} is UTF-16 text; save it as UTF-8 and import again")
     if b"\0" in raw:

@@ -19,13 +19,14 @@ class Refused(Exception):
     """The file may not be read; the message says why and is meant for the person who named it."""
 
 
-def read_regular(path: Path, limit: int) -> bytes:
+def read_regular(path: Path, limit: int, *, follow_symlinks: bool = False) -> bytes:
     """The bytes of path, which must be a regular file (no symlink, FIFO or device) of at most limit bytes.
+    follow_symlinks is for a file a person names on the command line, never for a file of the project.
 
     The file is opened without following a final symlink and without blocking on a FIFO, then checked on the open
     descriptor, so nothing can be swapped in between the check and the read. Raises Refused.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags = os.O_RDONLY | (0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0)) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
