@@ -161,7 +161,8 @@ class AssetFetcher(weasyprint.URLFetcher):
         if parts.scheme == "file" and parts.netloc in ("", "localhost"):
             # Resolved first, so that neither a symlink nor a .. leads out of the folder.
             path = Path(url2pathname(parts.path)).resolve()
-            if path.is_relative_to(self.root) and path.is_file():
+            hidden = path.is_relative_to(self.root) and any(part.startswith(".") for part in path.relative_to(self.root).parts)
+            if path.is_relative_to(self.root) and not hidden and path.is_file():
                 kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 return weasyprint.urls.URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
         self.refused.append(url)

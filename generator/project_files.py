@@ -30,6 +30,9 @@ def _leaves(path: Path, root: Path) -> str | None:
         return "a symbolic link that leads nowhere or in circles"
     if not target.is_relative_to(root):
         return "a symbolic link that leads outside the project"
+    if path.absolute().is_relative_to(target):
+        # The project's root, or a folder holding the link: everything below it, .git included, would be served.
+        return "a symbolic link to a folder that holds it (the project's root, or one of its parents)"
     if any(part.startswith(".") for part in target.relative_to(root).parts):
         # .git holds the checkout's credentials in CI; .venv and .cache are the machine's, not the handbook's.
         return "a symbolic link into a hidden folder of the project (such as .git)"
