@@ -4,6 +4,7 @@ command prints a traceback, crashes, hangs or prints a secret from outside the p
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import signal
@@ -214,6 +215,14 @@ def _output(case: dict, project: Path, tmp_path: Path) -> Path:
     return out
 
 
+@pytest.fixture(autouse=True)
+def console_log_of_this_test():
+    """`rulebook build` logs to the stderr of the moment; in one process each test has its own, captured one."""
+    yield
+    logger = logging.getLogger("mkdocs")
+    logger.handlers = [h for h in logger.handlers if not getattr(h, "rulebook", False)]
+
+
 @pytest.mark.parametrize("case", CASES["build"], ids=[c["name"] for c in CASES["build"]])
 def test_build_refuses_and_leaves_everything_as_it_was(case, mini_project, tmp_path, capsys):
     project = tmp_path / "project"
@@ -320,3 +329,30 @@ def test_import_refuses_what_is_no_text_file_and_survives_any_text(case, tmp_pat
         assert doc is not None and not [p for p in problems if p.code in ("E001", "E002", "E004", "E005")], problems
     else:
         assert not output.exists()
+
+
+# Reproducible builds -------------------------------------------------------------------------------------------------
+
+
+def test_two_builds_of_the_same_sources_are_byte_identical(mini_project, tmp_path):
+    """Pages, search index, posters and checklists: the same bytes from two processes with different hash seeds, as
+    long as SOURCE_DATE_EPOCH fixes the date the printed files show."""
+    project = tmp_path / "project"
+    shutil.copytree(mini_project, project, symlinks=True)
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("      print_files: false\n", ""), encoding="utf-8")
+    builds = {}
+    for seed in ("1", "2"):  # side by side: each is mostly printing
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "1767225600", "PYTHONHASHSEED": seed}
+        builds[tmp_path / f"site-{seed}"] = subprocess.Popen(
+            [sys.executable, "-m", "generator", "-C", str(project), "build", "--out", str(tmp_path / f"site-{seed}")],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sites = []
+    for site, build in builds.items():
+        _, err = build.communicate(timeout=600)
+        assert build.returncode == 0, err
+        sites.append({p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()})
+    first, second = sites
+    assert any(name.endswith(".pdf") for name in first) and "search/search_index.json" in first
+    assert sorted(first) == sorted(second)
+    assert [name for name in first if first[name] != second[name]] == []
