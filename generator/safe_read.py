@@ -16,7 +16,12 @@ MAX_IMPORT_BYTES = 16 * 1024 * 1024
 
 
 class Refused(Exception):
-    """The file may not be read; the message says why and is meant for the person who named it."""
+    """The file may not be read; the message says why and is meant for the person who named it. kind is one of
+    "unsafe" (a symlink or special file), "too-large" and "unreadable" (missing, a folder, no permission)."""
+
+    def __init__(self, message: str, kind: str = "unreadable"):
+        super().__init__(message)
+        self.kind = kind
 
 
 def read_regular(path: Path, limit: int, *, follow_symlinks: bool = False) -> bytes:
@@ -35,16 +40,16 @@ def read_regular(path: Path, limit: int, *, follow_symlinks: bool = False) -> by
         raise Refused("is a folder, not a file") from None
     except OSError as exc:
         if Path(path).is_symlink():
-            raise Refused("is a symbolic link; only regular files are read") from None
+            raise Refused("is a symbolic link; only regular files are read", "unsafe") from None
         raise Refused(f"cannot read file: {exc.strerror}") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise Refused("is a folder, not a file")
         if not stat.S_ISREG(info.st_mode):
-            raise Refused("is not a regular file (a device, FIFO or socket); only regular files are read")
+            raise Refused("is not a regular file (a device, FIFO or socket); only regular files are read", "unsafe")
         if info.st_size > limit:
-            raise Refused(f"is {info.st_size:,} bytes; files larger than {limit:,} bytes are not read")
+            raise Refused(f"is {info.st_size:,} bytes; files larger than {limit:,} bytes are not read", "too-large")
         chunks, size = [], 0
         while True:  # read until the end, but never past the limit, even if the file grows while it is read
             chunk = os.read(fd, min(1 << 20, limit + 1 - size))
@@ -53,28 +58,8 @@ def read_regular(path: Path, limit: int, *, follow_symlinks: bool = False) -> by
             chunks.append(chunk)
             size += len(chunk)
             if size > limit:
-                raise Refused(f"grew past {limit:,} bytes while it was read")
+                raise Refused(f"grew past {limit:,} bytes while it was read", "too-large")
         return b"".join(chunks)
     finally:
         os.close(fd)
 
-
-def symlink_problem(path: Path, root: Path) -> str | None:
-    """Why path, inside the folder root, may not be read through a symlink: None when no part of it below root is a
-    symlink that leads outside root (or in circles)."""
-    path, root = Path(path).absolute(), Path(root).absolute()
-    try:
-        parts = path.relative_to(root).parts
-    except ValueError:
-        return None
-    here = root
-    for part in parts:
-        here = here / part
-        if here.is_symlink():
-            try:
-                target = here.resolve(strict=True)
-            except (OSError, RuntimeError):
-                return f"{here.relative_to(root)} is a symbolic link that leads nowhere or in circles"
-            if not target.is_relative_to(root.resolve()):
-                return f"{here.relative_to(root)} is a symbolic link that leads outside the project"
-    return None

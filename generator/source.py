@@ -117,7 +117,7 @@ def read_text(path: Path) -> tuple[str | None, list[Finding]]:
     try:
         raw = read_regular(path, MAX_YAML_BYTES)
     except Refused as exc:
-        code = "E005" if "bytes" in str(exc) else "E004" if "link" in str(exc) or "regular" in str(exc) else "E001"
+        code = {"unsafe": "E004", "too-large": "E005"}.get(exc.kind, "E001")
         return None, [finding((path, 1, 1), code, f"{path.name} {exc}")]
     if b"\0" in raw:
         return None, [finding((path, 1, 1), "E001", "this is a binary file, not YAML text")]

@@ -7,12 +7,14 @@ per language under its own folder, and the navigation, theme language and langua
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import json
 import multiprocessing
 import os
 import re
 import shutil
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -301,6 +303,7 @@ def side_by_side(jobs: list) -> None:
 
 
 def _run_child(job, pipe) -> None:
+    _end_with_parent()
     try:
         job()
     except BaseException as exc:
@@ -308,6 +311,15 @@ def _run_child(job, pipe) -> None:
         raise SystemExit(1)
     finally:
         pipe.close()
+
+
+def _end_with_parent() -> None:
+    """On Linux, have this process stopped when the build that forked it dies, even by SIGKILL, rather than print on
+    as an orphan into a folder the next build removes."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _toc(page: SitePage) -> TableOfContents:
