@@ -15,6 +15,7 @@ from generator.findings import Finding
 from generator.loader import build_policy, load_valid, policy_files
 from generator.model import Clause, Policy
 from generator.project import Project
+from generator.safe_read import MAX_YAML_BYTES
 from generator.source import read_text
 
 WORKING_TREE = None  # a revision of None means the files as they are on disk
@@ -106,8 +107,14 @@ def _policy_texts(project: Project, revision: str | None) -> dict[str, tuple[Pat
         _git(project, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
     except RevisionError:
         raise RevisionError(f"unknown revision '{revision}'") from None
-    names = [n for n in _git(project, "ls-tree", "--name-only", revision, f"{folder}/").splitlines() if n.endswith(".yaml")]
-    return {PurePosixPath(n).name: (Path(f"{revision}:{n}"), _git(project, "show", f"{revision}:{n}")) for n in names}
+    texts = {}
+    for line in _git(project, "ls-tree", "-l", revision, f"{folder}/").splitlines():
+        mode, kind, _, size, name = line.split(None, 4)
+        if name.endswith(".yaml"):
+            # As on disk (generator.safe_read): a symlink or an oversized file is not read, only reported.
+            readable = kind == "blob" and mode != "120000" and size.isdigit() and int(size) <= MAX_YAML_BYTES
+            texts[PurePosixPath(name).name] = (Path(f"{revision}:{name}"), _git(project, "show", f"{revision}:{name}") if readable else None)
+    return texts
 
 
 def load_revision(project: Project, revision: str | None) -> tuple[dict[str, Policy], list[str]]:

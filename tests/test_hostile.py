@@ -404,3 +404,20 @@ def test_the_preview_serves_on_loopback_whatever_mkdocs_yml_says(tmp_path, monke
     assert "dev_addr: 0.0.0.0:8000" in caplog.text
     serve(Project(tmp_path), "0.0.0.0:9000")  # the administrator's own choice, on the command line
     assert calls[-1] == "0.0.0.0:9000"
+
+
+def test_diff_reads_no_symlinked_policy_in_a_revision_or_on_disk(clean_project, tmp_path, capsys):
+    project = fresh(clean_project, tmp_path)
+    shutil.rmtree(project / ".git", ignore_errors=True)
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-qm", "clean")
+    apply({"name": "evil", "symlink": ["policies/evil.yaml", "OUTSIDE"]}, project, tmp_path)
+    assert main(["-C", str(project), "diff", "HEAD", "--format", "text"]) == 0
+    on_disk = capsys.readouterr().out
+    _git(project, "add", "-A")
+    _git(project, "commit", "-qm", "a link")
+    assert main(["-C", str(project), "diff", "HEAD~1", "HEAD", "--format", "text"]) == 0
+    in_history = capsys.readouterr().out
+    for out in (on_disk, in_history):
+        assert "evil.yaml" in out and SECRET not in out and "outside" not in out
