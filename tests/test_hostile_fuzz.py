@@ -150,3 +150,27 @@ def test_no_command_raises_on_a_mutated_policy(case, corpus_copy, capsys):
             for checklist in policy.checklists:
                 table(handbook, policy, checklist)
     shutil.copy(source, target)  # the next example starts from the corpus as it is
+
+
+numbering = st.sampled_from(["一、", "二、", "（一）", "（二）", "1.", "2.", "(1)", "第一條", "第十條", "①", "一百零一、"])
+lines = st.one_of(numbering, st.text(max_size=40), st.builds(lambda n, t: n + t, numbering, st.text(max_size=30)),
+                  st.sampled_from(["溫馨提示", "[X]", "規" * 3000, "?" * 50, "\ue000", "付費下載", "PAGE1"]))
+
+
+@settings(max_examples=30, deadline=timedelta(seconds=30), suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(text=st.lists(lines, min_size=1, max_size=30).map("\n".join))
+def test_import_of_any_text_writes_a_policy_or_says_why_not(text, tmp_path_factory, capsys):
+    from generator.source import load_document
+
+    folder = tmp_path_factory.mktemp("import")
+    source = folder / "source.txt"
+    source.write_text(text, encoding="utf-8", errors="surrogatepass")
+    output = folder / "imported.yaml"
+    code = main(["import", str(source), "--id", "imported", "-o", str(output)])
+    out, err = capsys.readouterr()
+    assert code in (0, 1)
+    if code == 0:
+        doc, problems = load_document(output)
+        assert doc is not None and not [p for p in problems if p.code in ("E001", "E002", "E004", "E005")], problems
+    else:
+        assert err.startswith("rulebook import: ") and not output.exists()
