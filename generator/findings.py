@@ -34,6 +34,7 @@ CODES: dict[str, tuple[str, str, str]] = {
     "E061": ("error", "parameter-mismatch", "Use the same {parameters} in the Chinese and the English text."),
     "E070": ("error", "editorial-note", "An editorial note must name an existing clause whose Chinese text contains the restored words."),
     "E080": ("error", "bad-selection", "Name clauses and checks that exist in the policy."),
+    "E090": ("error", "unprintable-character", "Replace the character (an emoji, say), or leave the text off the poster or checklist: their font cannot print it."),
     "W101": ("warning", "unfilled-parameter", "The company fills this blank in by giving the parameter a value."),
     "W102": ("warning", "unused-parameter", "Remove the parameter or use it in a text as {id}."),
     "W110": ("warning", "review-overdue", "Review the policy and set a new review date or version."),

@@ -12,6 +12,7 @@ from typing import Callable, Iterable, Iterator
 
 from generator.findings import Finding, finding
 from generator.model import PARAMETER, Clause, Handbook, Policy
+from generator.printable import unprintable
 from generator.scripts import convert
 
 Rule = Callable[[Handbook, date], Iterable[Finding]]
@@ -194,6 +195,11 @@ def selections(hb: Handbook, today: date) -> Iterator[Finding]:
                     yield finding(p.pos(checklist.at + ("items", i)), "E080", f"checklist '{checklist.id}' lists check '{item}', which does not exist")
 
 
+def printable_characters(hb: Handbook, today: date) -> Iterable[Finding]:
+    """What the posters and checklists could not print, which would stop the site build (generator.printable)."""
+    return unprintable(hb)
+
+
 def review_dates(hb: Handbook, today: date) -> Iterator[Finding]:
     for p in hb.policies.values():
         if p.next_review < today:
@@ -231,7 +237,7 @@ def _uses(english: str, form: str) -> bool:
 
 RULES: list[Rule] = [
     file_name, unique_ids, retired_ids, references, roles_and_topics, required_clauses, topic_coverage, topic_sources,
-    translations, numbering, parameters, editorial_notes, selections, review_dates, glossary_terms,
+    translations, numbering, parameters, editorial_notes, selections, printable_characters, review_dates, glossary_terms,
 ]
 
 WHOLE_HANDBOOK_RULES = {topic_coverage, topic_sources}

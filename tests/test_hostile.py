@@ -421,3 +421,9 @@ def test_diff_reads_no_symlinked_policy_in_a_revision_or_on_disk(clean_project, 
     in_history = capsys.readouterr().out
     for out in (on_disk, in_history):
         assert "evil.yaml" in out and SECRET not in out and "outside" not in out
+
+
+def test_check_knows_the_fonts_the_printers_use():
+    from generator import pdf, printable
+
+    assert printable.PAGE_FONTS == pdf.PAGE_FONTS
