@@ -427,3 +427,27 @@ def test_check_knows_the_fonts_the_printers_use():
     from generator import pdf, printable
 
     assert printable.PAGE_FONTS == pdf.PAGE_FONTS
+
+
+def test_a_long_run_of_one_character_reaches_jieba_only_in_pieces(mini_project, tmp_path, monkeypatch, capsys):
+    """The search plugin cuts each run of Chinese with jieba, whose time grows with the square of a run of one
+    character; the pages break such runs (invisibly) and the index is cut in bounded pieces."""
+    from generator.site import search
+
+    if search.jieba is None:
+        pytest.skip("jieba is not installed")
+    project = tmp_path / "project"
+    shutil.copytree(mini_project, project, symlinks=True)
+    policy = project / "policies" / "mini-wall-rules.yaml"
+    text = policy.read_text(encoding="utf-8")
+    assert "本制度適用於運營部全體員工。" in text
+    policy.write_text(text.replace("本制度適用於運營部全體員工。", "本制度適用於運營部全體員工" + "規" * 50_000 + "。", 1), encoding="utf-8")
+    seen = []
+    for name in ("cut", "cut_for_search"):
+        real = getattr(search.jieba, name)
+        monkeypatch.setattr(search.jieba, name, lambda value, *a, _real=real, **k: (
+            seen.append(len(value.decode() if isinstance(value, bytes) else value)), _real(value, *a, **k))[1])
+    assert main(["-C", str(project), "build", "--out", str(tmp_path / "site")]) == 0
+    assert seen and max(seen) <= search.MAX_RUN
+    page = (tmp_path / "site" / "policies" / "mini-wall-rules" / "index.html").read_text(encoding="utf-8")
+    assert "規" * 50_000 in page.replace(search.CUT, "")

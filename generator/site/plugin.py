@@ -194,10 +194,10 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
         generated = self.pages.get(page.url)
         lang, _ = paths.split_language(page.url)
         if generated is None:
-            return MARKER.sub(lambda m: self._fragment(m, lang, page.url), html)
+            return search.break_long_runs(MARKER.sub(lambda m: self._fragment(m, lang, page.url), html))
         page.toc = _toc(generated)
         page.present_anchor_ids = set(generated.anchors) | {h.id for h in generated.headings}
-        return generated.body
+        return search.break_long_runs(generated.body)
 
     def _fragment(self, match: re.Match, lang: str, path: str) -> str:
         made = self.renderer.fragment(match.group(1), lang, path)

@@ -99,6 +99,19 @@ def pieces(run: str) -> list[str]:
     return [run[i:i + MAX_RUN] for i in range(0, len(run), MAX_RUN)]
 
 
+# Han characters as the search plugin counts them (its runs are \p{script=Han}), beyond HAN's common blocks.
+LONG_RUN = re.compile(
+    "[\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    f"\U00020000-\U0003ffff]{{{MAX_RUN + 1},}}"
+)
+
+
+def break_long_runs(html: str) -> str:
+    """A page's runs of Chinese longer than MAX_RUN with a zero-width space after every MAX_RUN characters: the search
+    plugin hands each run to jieba whole. Real text has no such run; augment() cuts the index's copy the same way."""
+    return LONG_RUN.sub(lambda run: CUT.join(pieces(run.group(0))), html)
+
+
 def words_of(run: str) -> list[str]:
     """jieba's words for a run of Chinese, with one-character words glued to a neighbour.
 
