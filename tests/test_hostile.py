@@ -451,3 +451,26 @@ def test_a_long_run_of_one_character_reaches_jieba_only_in_pieces(mini_project, 
     assert seen and max(seen) <= search.MAX_RUN
     page = (tmp_path / "site" / "policies" / "mini-wall-rules" / "index.html").read_text(encoding="utf-8")
     assert "規" * 50_000 in page.replace(search.CUT, "")
+
+
+def test_the_preview_shows_a_broken_handbook_instead_of_hanging(mini_project, tmp_path, capsys):
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from generator.project import Project
+    from generator.site.build import build_or_show_errors
+
+    project = tmp_path / "project"
+    shutil.copytree(mini_project, project, symlinks=True)
+    policy = project / "policies" / "mini-wall-rules.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("effective: 2026-01-01", "effective: 2026-02-30", 1), encoding="utf-8")
+    site = tmp_path / "preview"
+    (site / "old").mkdir(parents=True)
+    (site / "old" / "index.html").write_text("the page before", encoding="utf-8")
+    config = load_config(config_file=str(project / "mkdocs.yml"), site_dir=str(site))
+    config.plugins.on_startup(command="serve", dirty=False)
+    build_or_show_errors(mkdocs_build, Project(project), config)  # no exception: the preview goes on
+    page = (site / "404.html").read_text(encoding="utf-8")
+    assert "mini-wall-rules.yaml:9:12: E010" in page and "2026-02-30" in page
+    assert (site / "index.html").read_text(encoding="utf-8") == page
+    assert sorted(p.name for p in site.iterdir()) == ["404.html", "index.html"]  # every address shows the errors

@@ -4,6 +4,7 @@ the live preview for `rulebook serve`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -88,7 +89,7 @@ def _swap(new: Path, out: Path) -> None:
 
 
 def serve(project: Project, address: str | None, open_browser: bool = False) -> None:
-    from mkdocs.commands.serve import serve as mkdocs_serve
+    from mkdocs.commands import serve as mkdocs_serve_module
 
     # mkdocs.yml comes with every pull request, so its dev_addr is not taken: only -a opens the preview beyond this
     # machine. A mkdocs.yml that asks for another address is told so.
@@ -96,4 +97,54 @@ def serve(project: Project, address: str | None, open_browser: bool = False) -> 
     if address is None and asked and asked.group(1) != LOOPBACK:
         logging.getLogger("mkdocs").warning(f"mkdocs.yml sets dev_addr: {asked.group(1)}; serving on {LOOPBACK} "
                                             "(pass -a to serve on another address)")
-    mkdocs_serve(config_file=str(project.config), livereload=True, open_in_browser=open_browser, dev_addr=address or LOOPBACK)
+    # mkdocs' preview keeps a browser's request waiting until a build succeeds: a broken policy would make the page
+    # hang. Its builder is wrapped so that a failed build shows the errors instead.
+    real_build = mkdocs_serve_module.build
+    mkdocs_serve_module.build = functools.partial(build_or_show_errors, real_build, project)
+    try:
+        mkdocs_serve_module.serve(config_file=str(project.config), livereload=True, open_in_browser=open_browser,
+                                  dev_addr=address or LOOPBACK)
+    finally:
+        mkdocs_serve_module.build = real_build
+
+
+class _Errors(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def build_or_show_errors(real_build, project: Project, config, **options) -> None:
+    """Run a preview build; when it fails, the preview's folder holds one page with the errors, served for every
+    address (as 404.html), instead of the build raising."""
+    from mkdocs.exceptions import MkDocsException
+    from mkdocs.utils import clean_directory
+
+    errors = _Errors()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(errors)
+    try:
+        real_build(config, **options)
+    except MkDocsException as exc:
+        message = "\n".join(errors.messages) or str(exc)
+        site = Path(config.site_dir)
+        clean_directory(str(site))
+        page = _error_page(project, message)
+        for name in ("index.html", "404.html"):
+            (site / name).write_text(page, encoding="utf-8")
+    finally:
+        logger.removeHandler(errors)
+
+
+def _error_page(project: Project, message: str) -> str:
+    import jinja2
+    from markupsafe import escape
+
+    try:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(project.templates / "site")), autoescape=True)
+        return env.get_template("serve-error.html").render(message=message)
+    except (jinja2.TemplateError, OSError):  # the templates may be what is broken
+        return f"<!doctype html><meta http-equiv=refresh content=3><pre>{escape(message)}</pre>"
