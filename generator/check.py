@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from generator.findings import Finding
 from generator.loader import load, policy_files
 from generator.model import Handbook
 from generator.project import Project
+from generator.project_files import unsafe_files
 
 
 def check(project: Project, paths: list[Path] | None = None, today: date | None = None) -> tuple[Handbook, list[Finding]]:
@@ -21,12 +23,22 @@ def check(project: Project, paths: list[Path] | None = None, today: date | None 
     whole = not paths
     everything = policy_files([project.policies])
     targets = everything if whole else policy_files(paths)
-    known = {p.resolve() for p in everything}
-    handbook, findings, _ = load(project, everything + [t for t in targets if t.resolve() not in known])
+    known = {_absolute(p) for p in everything}
+    handbook, findings, _ = load(project, everything + [t for t in targets if _absolute(t) not in known])
     findings += rules.run(handbook, today, whole=whole)
     if not whole:
         # The named files' findings, and always the handbook data's: with a broken roles.yaml no role can be checked.
-        wanted = {str(t.resolve()) for t in targets}
-        data = project.handbook_data.resolve()
-        findings = [f for f in findings if str(Path(f.path).resolve()) in wanted or data in Path(f.path).resolve().parents]
+        wanted = {str(_absolute(t)) for t in targets}
+        data = _absolute(project.handbook_data)
+        findings = [f for f in findings if str(_absolute(f.path)) in wanted or data in _absolute(f.path).parents]
+    # Files the build must not read are reported however the check was narrowed: they stop every build. The walk
+    # and the reader may both name a symlinked policy file; once is enough.
+    unsafe = unsafe_files(project)
+    named = {f.path for f in unsafe}
+    findings = [f for f in findings if not (f.code == "E004" and f.path in named)] + unsafe
     return handbook, sorted(set(findings), key=lambda f: (f.path, f.line, f.col, f.code, f.message))
+
+
+def _absolute(path) -> Path:
+    """The path made absolute without following symlinks, so a symlinked file is reported under its own name."""
+    return Path(os.path.abspath(path))

@@ -283,12 +283,18 @@ def records(content: ChecklistContent) -> list[dict]:
     return out
 
 
+def spreadsheet_safe(value):
+    """A cell a spreadsheet shows as text: one starting with = + - @ tab or CR would be run as a formula
+    (=HYPERLINK(...) sends data away), so it gains a leading apostrophe, which Excel and LibreOffice hide."""
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def to_csv(rows: list[dict], registry: Registry) -> bytes:
     """UTF-8 with a byte-order mark: without it Excel reads the Chinese as mojibake."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns(registry), lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: spreadsheet_safe(value) for key, value in row.items()} for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 

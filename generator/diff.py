@@ -16,6 +16,7 @@ from generator.findings import Finding
 from generator.loader import HANDBOOK_FILES, build_policy, load_valid
 from generator.model import PARAMETER, Clause, Policy, Text
 from generator.project import Project
+from generator.safe_read import MAX_YAML_BYTES
 from generator.source import read_text
 
 WORKING_TREE = None  # a revision of None means the files as they are on disk
@@ -185,13 +186,21 @@ def _files(project: Project, revision: str | None) -> dict[str, tuple[str, str |
         paths += [root / "handbook" / f"{n}.yaml" for n in HANDBOOK_FILES if (root / "handbook" / f"{n}.yaml").is_file()]
         return {p.relative_to(root).as_posix(): (str(p), read_text(p)[0]) for p in paths}
     folder = PurePosixPath(root.relative_to(project.root).as_posix())
-    names = _git(project, "ls-tree", "-r", "--name-only", revision, f"{folder}/").splitlines()
-    wanted = {n for n in names if n.endswith(".yaml") and PurePosixPath(n).parent == folder}
-    wanted |= {f"{folder}/handbook/{n}.yaml" for n in HANDBOOK_FILES} & set(names)
-    return {
-        str(PurePosixPath(n).relative_to(folder)): (f"{revision}:{n}", _git(project, "show", f"{revision}:{n}"))
-        for n in sorted(wanted)
-    }
+    entries: dict[str, tuple[str, str, str]] = {}
+    for line in _git(project, "ls-tree", "-r", "-l", revision, f"{folder}/").splitlines():
+        meta, name = line.split("\t", 1)
+        mode, kind, _, size = meta.split()
+        entries[name] = (mode, kind, size)
+    wanted = {n for n in entries if n.endswith(".yaml") and PurePosixPath(n).parent == folder}
+    wanted |= {f"{folder}/handbook/{n}.yaml" for n in HANDBOOK_FILES} & set(entries)
+
+    def text(name: str) -> str | None:
+        # As on disk (generator.safe_read): a symlink or an oversized file is not read, only reported.
+        mode, kind, size = entries[name]
+        readable = kind == "blob" and mode != "120000" and size.isdigit() and int(size) <= MAX_YAML_BYTES
+        return _git(project, "show", f"{revision}:{name}") if readable else None
+
+    return {str(PurePosixPath(n).relative_to(folder)): (f"{revision}:{n}", text(n)) for n in sorted(wanted)}
 
 
 @dataclass

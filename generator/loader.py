@@ -22,8 +22,9 @@ def policy_files(paths: list[Path]) -> list[Path]:
     """The policy files named by paths (files, or folders whose *.yaml files are read; handbook/ is not a policy)."""
     found: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            found += sorted(p for p in path.glob("*.yaml") if p.is_file())
+        if path.is_dir() and not path.is_symlink():
+            # Symlinks are listed too, so that reading them reports them instead of passing over them in silence.
+            found += sorted(p for p in path.glob("*.yaml") if p.is_symlink() or p.is_file())
         else:
             found.append(path)
     return found
@@ -91,8 +92,30 @@ def load_valid(path: Path, schema: str, findings: list[Finding], text: str | Non
         findings.append(finding(doc.source.at(), "E010", f"the file should hold a mapping of keys, not {type(doc.data).__name__}"))
         return None
     problems = validate(doc, schema, registry)
+    if not problems and schema == "policy":
+        problems = impossible_dates(doc)
     findings += problems
     return None if problems else doc
+
+
+def impossible_dates(doc: Document) -> list[Finding]:
+    """Dates the schema's pattern lets through but the calendar does not (2026-02-30, 0000-01-01), and a review
+    that would fall after the year 9999."""
+    out = []
+    for at in (("effective",), ("review", "next")):
+        value = doc.data.get(at[0]) if len(at) == 1 else doc.data.get("review", {}).get(at[1])
+        if value is None:
+            continue
+        try:
+            date.fromisoformat(value)
+        except ValueError as exc:
+            out.append(finding(doc.source.at(at), "E010", f"{'.'.join(at)}: '{value}' is not a date of the calendar ({exc})"))
+    if not out and "next" not in doc.data["review"]:
+        effective = date.fromisoformat(doc.data["effective"])
+        months = effective.month - 1 + (doc.data["review"].get("interval_months") or 12)
+        if effective.year + months // 12 > date.max.year:
+            out.append(finding(doc.source.at(("review",)), "E010", f"the next review would fall after the year {date.max.year}", "Set review.next to a date, or an earlier effective date."))
+    return out
 
 
 def _duplicate_ids(doc: Document, key: str | None) -> list[Finding]:
@@ -123,7 +146,7 @@ def load_handbook_data(project: Project, handbook: m.Handbook, findings: list[Fi
     handbook.languages = load_languages(project, findings)
     for name in HANDBOOK_FILES:
         path = project.handbook_data / f"{name}.yaml"
-        if not path.exists():
+        if project.handbook_data.is_symlink() or not (path.exists() or path.is_symlink()):
             continue
         doc = load_valid(path, name, findings, registry=handbook.languages)
         if doc is None:

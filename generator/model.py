@@ -27,16 +27,20 @@ STYLES = {
 
 
 def chinese_numeral(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九, 101 → 一百零一, 110 → 一百一十 (up to 999)."""
-    if n >= 100:
-        hundreds, rest = divmod(n, 100)
-        if not rest:
-            return CHINESE_DIGITS[hundreds] + "百"
-        return CHINESE_DIGITS[hundreds] + "百" + ("零" + CHINESE_DIGITS[rest] if rest < 10 else ("一" if rest < 20 else "") + chinese_numeral(rest))
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 101 → 一百零一, 1010 → 一千零一十, up to 9999 (the schema's limit)."""
     if n < 10:
         return CHINESE_DIGITS[n]
-    tens, units = divmod(n, 10)
-    return ("" if tens == 1 else CHINESE_DIGITS[tens]) + "十" + (CHINESE_DIGITS[units] if units else "")
+    if n < 20:
+        return "十" + (CHINESE_DIGITS[n - 10] if n > 10 else "")
+    out, zero = "", False
+    for unit, value in (("千", 1000), ("百", 100), ("十", 10), ("", 1)):
+        digit = n // value % 10
+        if digit:
+            out += ("零" if zero else "") + CHINESE_DIGITS[digit] + unit
+            zero = False
+        elif out:
+            zero = True
+    return out
 
 
 def format_label(style: str, n: int, inserted: int | None = None) -> str:

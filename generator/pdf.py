@@ -8,7 +8,6 @@ import logging
 import mimetypes
 import os
 import shutil
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,6 +22,7 @@ import weasyprint
 from generator import fonts as installed
 from generator.fonts import FIELD_FONT
 from generator.form_font import FORM_FONT, form_font
+from generator import output_folders
 
 if TYPE_CHECKING:
     from generator.model import Handbook, Policy
@@ -115,7 +115,8 @@ class AssetFetcher(weasyprint.URLFetcher):
         if parts.scheme == "file" and parts.netloc in ("", "localhost"):
             # Resolved first, so that neither a symlink nor a .. leads out of the folder.
             path = Path(url2pathname(parts.path)).resolve()
-            if path.is_relative_to(self.root) and path.is_file():
+            hidden = path.is_relative_to(self.root) and any(part.startswith(".") for part in path.relative_to(self.root).parts)
+            if path.is_relative_to(self.root) and not hidden and path.is_file():
                 kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 return weasyprint.urls.URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
         self.refused.append(url)
@@ -223,33 +224,39 @@ class PrintJob:
 def staged(target: Path, *, whole: bool = False) -> Iterator[Path]:
     """A temporary folder beside target to write into. When the block ends well its files move into target (whole:
     the folder replaces target, so nothing stale stays); when it fails, target is as it was. Either way no reader
-    sees half a file, since each arrives by a rename."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    sees half a file, since each arrives by a rename. Only a folder a build made (output_folders) is ever replaced,
+    and none is written through a symlink: PrintError otherwise."""
+    target = Path(os.path.abspath(target))
     try:
-        yield staging
-        # mkdtemp makes the folder private; what is printed is for anyone to read.
-        os.chmod(staging, 0o755)
-        for path in staging.rglob("*"):
-            os.chmod(path, 0o755 if path.is_dir() else 0o644)
         if whole:
-            _swap(staging, target)
-            return
-        for path in sorted(staging.rglob("*")):
-            if path.is_file():
-                place = target / path.relative_to(staging)
-                place.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(path, place)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _swap(new: Path, target: Path) -> None:
-    """Put new in target's place with two renames, so no reader sees a half-written folder."""
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.replace(target, old)
-    os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)
+            output_folders.claim(target)
+        elif target.is_symlink() or (os.path.lexists(target) and not target.is_dir()):
+            raise output_folders.OutputRefused(f"{target} is a symbolic link or a file; the files are written into a real folder only")
+        output_folders.remove_leftovers(target)
+    except output_folders.OutputRefused as exc:
+        raise PrintError(str(exc)) from None
+    except OSError as exc:
+        raise PrintError(f"cannot write to {target}: {exc.strerror}") from None
+    with output_folders.stopped_by_signals():
+        staging = output_folders.staging_folder(target)
+        try:
+            yield staging
+            # mkdtemp makes the folder private; what is printed is for anyone to read.
+            os.chmod(staging, 0o755)
+            for path in staging.rglob("*"):
+                os.chmod(path, 0o755 if path.is_dir() else 0o644)
+            if whole:
+                output_folders.replace(staging, target)
+                return
+            if not target.exists():
+                target.mkdir()
+                output_folders.mark(target)
+            for path in sorted(staging.rglob("*")):
+                if path.is_file() and path.name != output_folders.MARKER:
+                    place = target / path.relative_to(staging)
+                    place.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(path, place)
+        except output_folders.OutputRefused as exc:
+            raise PrintError(str(exc)) from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)

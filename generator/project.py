@@ -5,6 +5,7 @@ Names the project's folders in one place so no other module spells out a path.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,8 @@ class Project:
 
     def relative(self, path: Path) -> str:
         """A path as the user should see it: relative to the current folder when that is shorter."""
-        path = Path(path).resolve()
+        # Not resolved: a symlink is shown under its own name, never as the (maybe outside) file it points to.
+        path = Path(os.path.abspath(path))
         try:
             return str(path.relative_to(Path.cwd().resolve()))
         except ValueError:

@@ -5,10 +5,12 @@ Used by the site build; the files land at generator.locations' paths, beside the
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -105,6 +107,7 @@ def side_by_side(jobs: list) -> None:
 
 
 def _run_child(job, pipe) -> None:
+    _end_with_parent()
     try:
         job()
     except BaseException as exc:
@@ -112,3 +115,12 @@ def _run_child(job, pipe) -> None:
         raise SystemExit(1)
     finally:
         pipe.close()
+
+
+def _end_with_parent() -> None:
+    """On Linux, have this process stopped when the build that forked it dies, even by SIGKILL, rather than print on
+    as an orphan into a folder the next build removes."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass

@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Iterator
 from generator.findings import CODES, Finding, finding
 from generator.languages import SOURCE, Registry
 from generator.model import PARAMETER, Clause, Handbook, Policy
+from generator.printable import unprintable
 from generator.scripts import convert
 
 Rule = Callable[[Handbook, date], Iterable[Finding]]
@@ -240,6 +241,11 @@ def selections(hb: Handbook, today: date) -> Iterator[Finding]:
                     yield finding(p.pos(checklist.at + ("items", i)), "E080", f"checklist '{checklist.id}' lists check '{item}', which does not exist")
 
 
+def printable_characters(hb: Handbook, today: date) -> Iterable[Finding]:
+    """What the posters and checklists could not print, which would stop the site build (generator.printable)."""
+    return unprintable(hb)
+
+
 def review_dates(hb: Handbook, today: date) -> Iterator[Finding]:
     for p in hb.policies.values():
         if p.next_review < today:
@@ -289,7 +295,8 @@ def codeowners(hb: Handbook, today: date) -> Iterator[Finding]:
 
 RULES: list[Rule] = [
     file_name, unique_ids, retired_ids, references, roles_and_topics, required_clauses, topic_coverage, topic_sources,
-    translations, numbering, parameters, editorial_notes, selections, review_dates, glossary_terms, codeowners,
+    translations, numbering, parameters, editorial_notes, selections, printable_characters, review_dates, glossary_terms,
+    codeowners,
 ]
 
 WHOLE_HANDBOOK_RULES = {topic_coverage, topic_sources, codeowners}

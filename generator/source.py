@@ -11,8 +11,16 @@ from pathlib import Path
 import yaml
 
 from generator.findings import Finding, finding
+from generator.safe_read import MAX_YAML_BYTES, Refused, read_regular
 
 JsonPath = tuple  # ("clauses", 0, "text", "en")
+
+# The corpus nests 10 levels deep (a sub-item's text); libyaml's composer and every renderer recurse per level, so a
+# file nesting deeper than this is refused before it is composed (about 25,000 levels crash the C parser outright).
+MAX_DEPTH = 40
+# Tags a file may spell out (`!!str 0123`); any other tag (`!!python/object`, `!custom`) is refused.
+# A timestamp is let through to be reported as such: dates are text here.
+PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")}
 
 
 # libyaml's parser when PyYAML was built with it (its wheels are): the pure-Python scanner is most of a check's time.
@@ -65,16 +73,22 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 
 def _build(node: yaml.Node, loader: _Loader, at: JsonPath, smap: SourceMap, findings: list[Finding], seen: set[int]):
     smap.values[at] = _mark(node)
+    if node.tag not in PLAIN_TAGS:
+        findings.append(finding((smap.path, *_mark(node)), "E010", f"{'.'.join(map(str, at)) or '(top level)'}: the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed in these files; remove it"))
+        return None
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
         # A composed alias is the same node again: refusing repeats stops self-reference and "billion laughs" files.
         if id(node) in seen:
-            findings.append(finding((smap.path, *_mark(node)), "E010", f"{'.'.join(map(str, at)) or '(top level)'}: aliases (*name) are not allowed in these files; write the value out"))
+            findings.append(finding((smap.path, *_mark(node)), "E005", f"{'.'.join(map(str, at)) or '(top level)'}: aliases (*name) are not allowed in these files; write the value out"))
             return None
         seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         result: dict = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            try:
+                key = loader.construct_object(key_node, deep=True) if key_node.tag in PLAIN_TAGS else None
+            except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError, yaml.YAMLError):
+                key = None
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 findings.append(finding((smap.path, *_mark(key_node)), "E010", "a mapping key must be a plain word"))
                 continue
@@ -92,17 +106,19 @@ def _build(node: yaml.Node, loader: _Loader, at: JsonPath, smap: SourceMap, find
         return [_build(child, loader, at + (i,), smap, findings, seen) for i, child in enumerate(node.value)]
     try:
         return loader.construct_object(node, deep=True)
-    except (ValueError, TypeError, AttributeError):  # e.g. `!!int abc`: a tag the value does not fit
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError, yaml.YAMLError):
+        # e.g. `!!int abc`, `!!int ""`, `!!bool maybe`: a tag the value does not fit
         findings.append(finding((smap.path, *_mark(node)), "E010", f"{'.'.join(map(str, at))}: '{node.value}' cannot be read as {node.tag.rsplit(':', 1)[-1]}"))
         return None
 
 
 def read_text(path: Path) -> tuple[str | None, list[Finding]]:
-    """The file's text, or a finding saying why it cannot be read as UTF-8 text."""
+    """The file's text, or a finding saying why it cannot be read as UTF-8 text (or may not be read at all)."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [finding((path, 1, 1), "E001", f"cannot read file: {exc.strerror}")]
+        raw = read_regular(path, MAX_YAML_BYTES)
+    except Refused as exc:
+        code = {"unsafe": "E004", "too-large": "E005"}.get(exc.kind, "E001")
+        return None, [finding((path, 1, 1), code, f"{path.name} {exc}")]
     if b"\0" in raw:
         return None, [finding((path, 1, 1), "E001", "this is a binary file, not YAML text")]
     try:
@@ -112,12 +128,38 @@ def read_text(path: Path) -> tuple[str | None, list[Finding]]:
         return None, [finding((path, line, 1), "E001", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")]
 
 
+def over_limits(path: Path, text: str) -> list[Finding]:
+    """What makes text too costly to compose: its size, nesting deeper than MAX_DEPTH, or an alias (*name), which
+    would let a small file expand into a huge one. Read from libyaml's event stream, which does not recurse."""
+    if len(text.encode("utf-8")) > MAX_YAML_BYTES:
+        return [finding((path, 1, 1), "E005", f"the file is larger than {MAX_YAML_BYTES:,} bytes")]
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                return [finding((path, event.start_mark.line + 1, event.start_mark.column + 1), "E005",
+                                f"aliases (*name) are not allowed in these files; write the value out instead of *{event.anchor}")]
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return [finding((path, event.start_mark.line + 1, event.start_mark.column + 1), "E005",
+                                    f"lists and mappings nest more than {MAX_DEPTH} levels deep here: too deeply to read")]
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return []  # the composer reports the syntax error with its position
+    return []
+
+
 def load_document(path: Path, text: str | None = None) -> tuple[Document | None, list[Finding]]:
     """Parse one YAML file. Returns (None, findings) when it cannot be parsed at all."""
     if text is None:
         text, problems = read_text(path)
         if text is None:
             return None, problems
+    problems = over_limits(path, text)
+    if problems:
+        return None, problems
     smap = SourceMap(path)
     findings: list[Finding] = []
     try:

@@ -18,7 +18,7 @@ import yaml
 from pypdf.generic import NameObject
 
 from conftest import make_project
-from generator import fonts, pdf
+from generator import fonts, output_folders, pdf
 from generator.checklist import checklist_page, write_checklists
 from generator.cli import main
 from generator.loader import load
@@ -150,7 +150,8 @@ def test_every_checklist_gets_one_pdf_csv_and_json(real):
     expected = {out / pid / f"{cl['id']}.{ext}" for pid, cl in all_checklists(raw_policies(project)) for ext in ("pdf", "csv", "json")}
     assert set(written) == expected
     assert all(path.is_file() for path in expected)
-    assert not [p for p in out.rglob("*") if p.is_file() and p not in expected], "stray files in checklists/"
+    made = [p for p in out.rglob("*") if p.is_file() and p.name != ".rulebook-output"]  # the marker: see output_folders
+    assert not [p for p in made if p not in expected], "stray files in checklists/"
 
 
 def test_pdf_form_has_one_box_per_item_and_the_named_text_fields(real):
@@ -476,9 +477,14 @@ def test_staged_files_arrive_whole_or_not_at_all(tmp_path):
         (folder / "a" / "form.pdf").write_bytes(b"new")
     assert (target / "a" / "form.pdf").read_bytes() == b"new" and (target / "stale.csv").is_file()
     assert (target / "a" / "form.pdf").stat().st_mode & 0o777 == 0o644  # for anyone to read, unlike a temporary file
+    with pytest.raises(pdf.PrintError, match="not made by a rulebook build"):
+        with pdf.staged(target, whole=True) as folder:  # a folder the build did not make is never replaced
+            (folder / "b.json").write_bytes(b"{}")
+    assert (target / "stale.csv").is_file()
+    output_folders.mark(target)
     with pdf.staged(target, whole=True) as folder:
         (folder / "b.json").write_bytes(b"{}")
-    assert [p.relative_to(target).as_posix() for p in target.rglob("*")] == ["b.json"]  # nothing stale stays
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == [".rulebook-output", "b.json"]  # nothing stale stays
     assert target.stat().st_mode & 0o777 == 0o755
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left behind
 
@@ -497,7 +503,7 @@ def test_cli_writes_what_it_is_asked_and_reports_each_file(sample, tmp_path, cap
     assert main(["-C", str(project), "checklist", "sample-rules/records-monthly", "--format", "csv,json", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     made = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
-    assert made == ["checklists/sample-rules/records-monthly.csv", "checklists/sample-rules/records-monthly.json"]
+    assert made == ["checklists/.rulebook-output", "checklists/sample-rules/records-monthly.csv", "checklists/sample-rules/records-monthly.json"]
     assert out.count("made sample-rules/records-monthly.") == 2 and "wrote 2 files" in out
     assert main(["-C", str(project), "checklist", "sample-rules/nope", "--out", str(tmp_path)]) == 2
     assert "sample-rules/leaving" in capsys.readouterr().err  # lists what there is

@@ -69,7 +69,7 @@ def test_build_refuses_an_output_folder_it_would_destroy(project, tmp_path, caps
     mine.mkdir()
     (mine / "notes.txt").write_text("keep me", encoding="utf-8")
     assert main(["-C", str(project.root), "build", "--out", str(mine)]) == 2
-    assert "holds no site" in capsys.readouterr().err
+    assert "was not made by a rulebook build" in capsys.readouterr().err
     assert (mine / "notes.txt").read_text(encoding="utf-8") == "keep me"
 
 
@@ -112,7 +112,7 @@ def test_the_build_prints_posters_and_checklists_through_their_renderers(project
     build(project, out)
     # The checklists are printed in a forked process, whose calls this one does not see.
     assert calls and all(c[2] == project.root for c in calls)
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".rulebook-output"]  # the marker, no staging folder
     page = (out / "en" / "policies" / "mini-wall-rules" / "index.html").read_text(encoding="utf-8")
     for lang in ("zh-Hant", "zh-Hans", "en"):
         assert f'href="../../../posters/mini-wall-rules/attendance-{lang}.pdf"' in page
@@ -130,6 +130,7 @@ def test_a_failing_printer_fails_the_build_and_keeps_the_previous_site(project, 
     out = tmp_path / "out"
     out.mkdir()
     (out / "index.html").write_text("the previous site", encoding="utf-8")
+    (out / ".rulebook-output").write_text("made by an earlier build", encoding="utf-8")
 
     def broken(handbook, out_dir, proj):
         raise RuntimeError("the poster font is missing")

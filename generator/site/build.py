@@ -4,16 +4,21 @@ the live preview for `rulebook serve`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import re
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from generator import output_folders
 from generator.config import SITE_FILE
 from generator.project import Project
+
+
+LOOPBACK = "127.0.0.1:8000"
 
 
 class BuildRefused(Exception):
@@ -25,17 +30,18 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def check_output(project: Project, out: Path) -> None:
-    """Refuse outputs whose replacement would destroy what the user wrote."""
+    """Refuse outputs whose replacement would destroy what the user wrote: the project or a folder the build reads,
+    a symlink, a file, and any folder a build did not make (output_folders.claim)."""
     root = project.root.resolve()
-    if _inside(root, out):
+    if _inside(root, out) or _inside(root, out.resolve()):
         raise BuildRefused(f"{out} holds the project itself; choose a folder of its own, such as {root / 'site'}")
     for kept in (project.policies, project.templates, root / "docs", root / "generator"):
-        if _inside(out, kept.resolve()):
+        if _inside(out, kept.resolve()) or _inside(out.resolve(), kept.resolve()):
             raise BuildRefused(f"{out} is inside {kept.name}/, which the build reads; choose a folder of its own")
-    if out.exists() and not out.is_dir():
-        raise BuildRefused(f"{out} is a file, not a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / "index.html").exists():
-        raise BuildRefused(f"{out} is not empty and holds no site from an earlier build; it would be replaced")
+    try:
+        output_folders.claim(out)
+    except output_folders.OutputRefused as exc:
+        raise BuildRefused(str(exc)) from None
 
 
 class _Console(logging.StreamHandler):
@@ -67,38 +73,91 @@ def build(project: Project, out: Path) -> float:
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
-    out = out.resolve()
+    # Made absolute but not resolved: a symlink named like the output is refused, never followed.
+    out = Path(os.path.abspath(out))
     check_output(project, out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-    try:
-        config = load_config(config_file=str(project.root / SITE_FILE), site_dir=str(staging))
-        config.plugins.on_startup(command="build", dirty=False)
+    with output_folders.stopped_by_signals():
+        output_folders.remove_leftovers(out)
+        staging = output_folders.staging_folder(out)
         try:
-            mkdocs_build(config)
-        finally:
-            config.plugins.on_shutdown()
-        _swap(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+            config = load_config(config_file=str((project.root / SITE_FILE)), site_dir=str(staging))
+            config.plugins.on_startup(command="build", dirty=False)
+            try:
+                mkdocs_build(config)
+            finally:
+                config.plugins.on_shutdown()
+            _swap(staging, out)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return time.monotonic() - started
 
 
 def _swap(new: Path, out: Path) -> None:
-    os.chmod(new, 0o755)  # mkdtemp makes the folder private; a published site is readable
-    if not out.exists():
-        new.rename(out)
-        return
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
-    out.rename(old)
-    new.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
+    try:
+        output_folders.replace(new, out)
+    except output_folders.OutputRefused as exc:
+        raise BuildRefused(str(exc)) from None
 
 
 def serve(project: Project, address: str | None, open_browser: bool = False) -> None:
-    from mkdocs.commands.serve import serve as mkdocs_serve
+    from mkdocs.commands import serve as mkdocs_serve_module
 
-    options = {"dev_addr": address} if address else {}
-    mkdocs_serve(config_file=str(project.root / SITE_FILE), livereload=True, open_in_browser=open_browser, **options)
+    # mkdocs.yml comes with every pull request, so its dev_addr is not taken: only -a opens the preview beyond this
+    # machine. A mkdocs.yml that asks for another address is told so.
+    asked = re.search(r"^dev_addr:\s*['\"]?([^'\"\s#]+)", (project.root / SITE_FILE).read_text(encoding="utf-8", errors="replace"), re.M)
+    if address is None and asked and asked.group(1) != LOOPBACK:
+        logging.getLogger("mkdocs").warning(f"mkdocs.yml sets dev_addr: {asked.group(1)}; serving on {LOOPBACK} "
+                                            "(pass -a to serve on another address)")
+    # mkdocs' preview keeps a browser's request waiting until a build succeeds: a broken policy would make the page
+    # hang. Its builder is wrapped so that a failed build shows the errors instead.
+    real_build = mkdocs_serve_module.build
+    mkdocs_serve_module.build = functools.partial(build_or_show_errors, real_build, project)
+    try:
+        mkdocs_serve_module.serve(config_file=str((project.root / SITE_FILE)), livereload=True, open_in_browser=open_browser,
+                                  dev_addr=address or LOOPBACK)
+    finally:
+        mkdocs_serve_module.build = real_build
+
+
+class _Errors(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def build_or_show_errors(real_build, project: Project, config, **options) -> None:
+    """Run a preview build; when it fails, the preview's folder holds one page with the errors, served for every
+    address (as 404.html), instead of the build raising."""
+    from mkdocs.exceptions import MkDocsException
+    from mkdocs.utils import clean_directory
+
+    errors = _Errors()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(errors)
+    try:
+        real_build(config, **options)
+    except MkDocsException as exc:
+        message = "\n".join(errors.messages) or str(exc)
+        site = Path(config.site_dir)
+        clean_directory(str(site))
+        page = _error_page(project, message)
+        for name in ("index.html", "404.html"):
+            (site / name).write_text(page, encoding="utf-8")
+    finally:
+        logger.removeHandler(errors)
+
+
+def _error_page(project: Project, message: str) -> str:
+    import jinja2
+    from markupsafe import escape
+
+    try:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(project.templates / "site")), autoescape=True)
+        return env.get_template("serve-error.html").render(message=message)
+    except (jinja2.TemplateError, OSError):  # the templates may be what is broken
+        return f"<!doctype html><meta http-equiv=refresh content=3><pre>{escape(message)}</pre>"

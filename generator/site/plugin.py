@@ -122,10 +122,10 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
     def on_page_content(self, html: str, page: Page, config, files):
         generated = self.site.generated(page.url)
         if generated is None:
-            return MARKER.sub(lambda m: self._fragment(m, page.url), html)
+            return search.break_long_runs(MARKER.sub(lambda m: self._fragment(m, page.url), html))
         page.toc = _toc(generated)
         page.present_anchor_ids = set(generated.anchors) | {h.id for h in generated.headings}
-        return generated.body
+        return search.break_long_runs(generated.body)
 
     def _fragment(self, match: re.Match, path: str) -> str:
         made = self.site.fragment(match.group(1), path)

@@ -87,6 +87,28 @@ def prepare_jieba(cache: Path) -> None:
         jieba.dt.tmp_dir = str(cache)
 
 
+# The corpus's longest run of Chinese without punctuation is under 40 characters. jieba's time grows with the square
+# of a run's length on repeated characters (50,000 of one took a minute), so longer runs are cut in pieces first.
+MAX_RUN = 200
+
+
+def pieces(run: str) -> list[str]:
+    return [run[i:i + MAX_RUN] for i in range(0, len(run), MAX_RUN)]
+
+
+# Han characters as the search plugin counts them (its runs are \p{script=Han}), beyond HAN's common blocks.
+LONG_RUN = re.compile(
+    "[\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    f"\U00020000-\U0003ffff]{{{MAX_RUN + 1},}}"
+)
+
+
+def break_long_runs(html: str) -> str:
+    """A page's runs of Chinese longer than MAX_RUN with a zero-width space after every MAX_RUN characters: the search
+    plugin hands each run to jieba whole. Real text has no such run; augment() cuts the index's copy the same way."""
+    return LONG_RUN.sub(lambda run: CUT.join(pieces(run.group(0))), html)
+
+
 def words_of(run: str) -> list[str]:
     """jieba's words for a run of Chinese, with one-character words glued to a neighbour.
 
@@ -95,7 +117,7 @@ def words_of(run: str) -> list[str]:
     one-character Chinese token; the words themselves are findable through the `words` field.
     """
     merged: list[str] = []
-    for word in jieba.cut(run) if jieba is not None else [run]:
+    for word in (w for piece in pieces(run) for w in jieba.cut(piece)) if jieba is not None else [run]:
         if len(word) == 1 and merged:
             merged[-1] += word
         elif merged and len(merged[-1]) == 1:
@@ -117,10 +139,10 @@ def search_words(text: str) -> list[str]:
     plain = TAG.sub(" ", text.replace(CUT, ""))
     found: dict[str, None] = {}
     for run in HAN.findall(plain):
-        pieces = jieba.cut_for_search(run) if jieba is not None else [run]
-        for piece in pieces:
+        words = (w for part in pieces(run) for w in jieba.cut_for_search(part)) if jieba is not None else [run]
+        for piece in words:
             if len(piece) > 1:
-                for form in forms(piece):
+                for form in sorted(forms(piece)):  # a set: sorted, so two builds write one index
                     found.setdefault(form)
     return list(found)
 
