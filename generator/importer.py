@@ -153,6 +153,8 @@ def read_source_with_encoding(path: Path) -> tuple[str, str]:
         raise ImportFailed(f"{path}: cannot read: {exc.strerror}") from None
     if len(raw) > LARGEST_SOURCE:
         raise ImportFailed(f"{path} is more than {LARGEST_SOURCE // 1024 // 1024} MB; import the regulation itself")
+    if b"\0" in raw and raw[:2] not in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 has NUL bytes; other text never does
+        raise ImportFailed(f"{path} is a binary file, not text; export the document as plain text (UTF-8) first")
     text, encoding = _decode(path, raw)
     if not text.strip():
         raise ImportFailed(f"{path} is empty")

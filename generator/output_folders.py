@@ -28,6 +28,16 @@ def is_marked(folder: Path) -> bool:
     return not folder.is_symlink() and folder.is_dir() and (folder / MARKER).is_file() and not (folder / MARKER).is_symlink()
 
 
+def made_before_markers(folder: Path) -> bool:
+    """A site an earlier rulebook built, before output folders carried a marker: its home page names rulebook as its
+    generator and it holds rulebook's own script. A web root's default index.html has neither."""
+    home, script = folder / "index.html", folder / "assets" / "rulebook" / "rulebook.js"
+    if not all(p.is_file() and not p.is_symlink() for p in (home, script)):
+        return False
+    with open(home, "rb") as page:
+        return b'<meta name="generator" content="rulebook' in page.read(64 * 1024)
+
+
 def claim(folder: Path) -> None:
     """Refuse a folder the build may not replace: a symlink, a file, a path below a file, or a folder with content
     that carries no marker (the build did not make it)."""
@@ -39,7 +49,7 @@ def claim(folder: Path) -> None:
         raise OutputRefused(f"{folder} is a symbolic link; the build writes into a real folder only, never through a link")
     if folder.exists() and not folder.is_dir():
         raise OutputRefused(f"{folder} is a file, not a folder")
-    if folder.is_dir() and any(folder.iterdir()) and not is_marked(folder):
+    if folder.is_dir() and any(folder.iterdir()) and not (is_marked(folder) or made_before_markers(folder)):
         raise OutputRefused(
             f"{folder} is not empty and was not made by a rulebook build (it holds no {MARKER} file), so it is not "
             "replaced; choose another folder, or empty it yourself"

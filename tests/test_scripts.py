@@ -109,6 +109,6 @@ def test_every_ambiguous_character_the_handbook_prints_is_reviewed():
 def test_a_traditional_word_of_the_source_survives_the_clean_up_in_every_context():
     # The clean-up converts Simplified leftovers in Traditional text; 伙伴 is Traditional too, and OpenCC alone would
     # turn it into 夥伴 after 和 but not after 外部, mixing the two across the policies.
-    from generator.cleanup import to_script
+    from generator.cleanup import to_script_tracked
 
-    assert to_script("尊重同事、客戶和合作伙伴。與外部合作伙伴溝通，規范流程", "zh-Hant") == "尊重同事、客戶和合作伙伴。與外部合作伙伴溝通，規範流程"
+    assert to_script_tracked("尊重同事、客戶和合作伙伴。與外部合作伙伴溝通，規范流程", "zh-Hant")[0] == "尊重同事、客戶和合作伙伴。與外部合作伙伴溝通，規範流程"

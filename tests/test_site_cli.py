@@ -71,6 +71,24 @@ def test_build_refuses_an_output_folder_it_would_destroy(project, tmp_path, caps
     assert main(["-C", str(project.root), "build", "--out", str(mine)]) == 2
     assert "was not made by a rulebook build" in capsys.readouterr().err
     assert (mine / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    # A web root with a default home page is not a site of ours either.
+    web = tmp_path / "www"
+    web.mkdir()
+    (web / "index.html").write_text('<html><meta name="generator" content="nginx"></html>', encoding="utf-8")
+    (web / "other.html").write_text("someone's page", encoding="utf-8")
+    assert main(["-C", str(project.root), "build", "--out", str(web)]) == 2
+    assert (web / "other.html").is_file()
+
+
+def test_a_site_built_before_output_markers_is_replaced(project, tmp_path, capsys):
+    """Sites built before output folders carried a marker are recognised by rulebook's own page and script."""
+    old = tmp_path / "site"
+    (old / "assets" / "rulebook").mkdir(parents=True)
+    (old / "assets" / "rulebook" / "rulebook.js").write_text("/* rulebook */", encoding="utf-8")
+    (old / "index.html").write_text('<head><meta name="generator" content="rulebook, mkdocs-1.6.1"></head>', encoding="utf-8")
+    (old / "stale.html").write_text("from the old build", encoding="utf-8")
+    assert main(["-C", str(project.root), "build", "--out", str(old)]) == 0
+    assert not (old / "stale.html").exists() and (old / ".rulebook-output").is_file()
 
 
 def test_the_build_prints_posters_and_checklists_through_their_renderers(project, tmp_path, monkeypatch):
