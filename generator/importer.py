@@ -16,7 +16,7 @@ from pathlib import Path
 from generator import import_patterns as patterns
 from generator.cleanup import BLANK, CJK, FOOTER, NOISE_LINES, CleanText, clean
 from generator.headings import join_lines, split_siblings
-from generator.model import LEVELS, STYLES, chinese_numeral, format_label
+from generator.model import LEVELS, chinese_numeral, format_label
 from generator.scripts import convert
 
 
@@ -503,8 +503,13 @@ def _plausible_weak(text: str, m: _Marker, kind: str) -> bool:
     return True
 
 
-def _label(rank: int, n: int) -> str:
-    return STYLES[LEVELS.get(rank, "sub-item")].format(n=n, cn=chinese_numeral(n))
+def _numbered_as(node: Node) -> str:
+    """A clause as the source numbers it (第三條, （二）, 1.2), for a message."""
+    if node.number is None:
+        return "an unnumbered clause"
+    if node.kind == "decimal":
+        return ".".join(map(str, node.path))
+    return format_label(patterns.BY_KIND[node.kind].style, node.number, node.inserted)
 
 
 def _trailing_paragraphs(node: Node) -> None:
@@ -647,7 +652,7 @@ def _drop_empty(node: Node, warnings: list[Problem], sources: SourceMap) -> None
         _drop_empty(child, warnings, sources)
         if not (child.title or child.text or child.children):
             line, col = sources.locate(child.start, 4)
-            warnings.append(Problem(line, col, f"{LEVEL_NAMES[min(child.rank, 4)][0]} {_label(child.rank, child.number or 0)} has no text (the source ends there); left out"))
+            warnings.append(Problem(line, col, f"{_numbered_as(child)} has no text (the source ends there); left out"))
             node.children.remove(child)
 
 
