@@ -22,7 +22,7 @@ def check(project: Project, paths: list[Path] | None = None, today: date | None 
     today = today or date.today()
     whole = not paths
     everything = policy_files([project.policies])
-    targets = everything if whole else policy_files(paths)
+    targets = policy_files(paths) if paths else everything
     known = {_absolute(p) for p in everything}
     handbook, findings, _ = load(project, everything + [t for t in targets if _absolute(t) not in known])
     findings += rules.run(handbook, today, whole=whole)

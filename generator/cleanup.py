@@ -76,12 +76,13 @@ def strip_noise_lines(raw: str) -> tuple[list[tuple[int, str]], list[tuple[int, 
     kept: list[tuple[int, str]] = []
     removed: list[tuple[int, str, str]] = []
     lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    title_repeat = None
+    title_repeat: re.Pattern[str] | None = None
+    title_seen = False  # the first line with text is the title; only a short one is looked for again
     for i, line in enumerate(lines, 1):
         stripped = line.strip()
         bare = stripped.lstrip("•·● ").strip()
         if FOOTER.match(stripped):
-            removed += [(j, "site footer", l.strip()) for j, l in enumerate(lines[i - 1:], i) if l.strip()]
+            removed += [(j, "site footer", rest.strip()) for j, rest in enumerate(lines[i - 1:], i) if rest.strip()]
             break
         if any(rx.match(bare) for rx in NOISE_LINES):
             removed.append((i, _reason(bare), stripped))
@@ -91,11 +92,13 @@ def strip_noise_lines(raw: str) -> tuple[list[tuple[int, str]], list[tuple[int, 
                 removed.append((i, why, m.group(0)))
             stripped = rx.sub("", stripped)
         stripped = PAGE_MARKER.sub("", stripped)
-        if title_repeat and title_repeat.match(stripped):
+        if title_repeat is not None and title_repeat.match(stripped):
             removed.append((i, "repeat of the title", stripped))
             continue
-        if title_repeat is None and stripped:
-            title_repeat = re.compile(patterns.TITLE_REPEAT.format(title=re.escape(stripped))) if len(stripped) <= 40 else False
+        if not title_seen and stripped:
+            title_seen = True
+            if len(stripped) <= 40:
+                title_repeat = re.compile(patterns.TITLE_REPEAT.format(title=re.escape(stripped)))
         kept.append((i, stripped))
     while kept and not kept[-1][1]:
         kept.pop()
@@ -142,8 +145,8 @@ def normalise_punctuation(text: str) -> str:
 
 def detect_script(text: str) -> str:
     """zh-Hans or zh-Hant, by which conversion changes fewer characters."""
-    to_hant = sum(a != b for a, b in zip(text, convert(text, "zh-Hans", "zh-Hant")))
-    to_hans = sum(a != b for a, b in zip(text, convert(text, "zh-Hant", "zh-Hans")))
+    to_hant = sum(a != b for a, b in zip(text, convert(text, "zh-Hans", "zh-Hant"), strict=False))
+    to_hans = sum(a != b for a, b in zip(text, convert(text, "zh-Hant", "zh-Hans"), strict=False))
     return "zh-Hant" if to_hant < to_hans else "zh-Hans"
 
 
@@ -202,11 +205,11 @@ def to_script_tracked(text: str, script: str) -> tuple[str, list[tuple[int, str,
         return "\n".join(out), changes
     chars = list(text)
     keep = _protected(text, script)
-    for i, (a, b) in enumerate(zip(text, converted)):
+    for i, (a, b) in enumerate(zip(text, converted, strict=True)):
         if a != b and i not in keep:
             chars[i] = b
     result = fix_leftover_words("".join(chars), script)
-    return result, [(i, a, b) for i, (a, b) in enumerate(zip(text, result)) if a != b]
+    return result, [(i, a, b) for i, (a, b) in enumerate(zip(text, result, strict=False)) if a != b]
 
 
 def fix_leftover_words(text: str, script: str) -> str:
@@ -267,7 +270,7 @@ def clean(raw: str, script: str | None = None) -> CleanText:
     text, changes = _script_outside_garbled(text, script)
     # Whole words are never mojibake, so they are fixed even where a garbled run reaches into them (意的答復).
     fixed = fix_leftover_words(text, script)
-    changes += [(i, a, b) for i, (a, b) in enumerate(zip(text, fixed)) if a != b and not any(i == c[0] for c in changes)]
+    changes += [(i, a, b) for i, (a, b) in enumerate(zip(text, fixed, strict=False)) if a != b and not any(i == c[0] for c in changes)]
     text = find_blanks(fixed)
     result = CleanText(text=text, script=script, noise_lines=[line for _, _, line in removed], pinyin_removed=pinyin, detected=detected)
     result.removed = removed

@@ -75,5 +75,5 @@ def stale(handbook: Handbook, roles_path: Path | None) -> Finding | None:
     if current == wanted:
         return None
     have, want = current.splitlines(), wanted.splitlines()
-    line = next((i for i, (a, b) in enumerate(zip(have, want), start=1) if a != b), min(len(have), len(want)) + 1)
+    line = next((i for i, (a, b) in enumerate(zip(have, want, strict=False), start=1) if a != b), min(len(have), len(want)) + 1)
     return finding((path, line, 1), "W130", f"CODEOWNERS does not match the reviewers the roles name (first difference at line {line})")

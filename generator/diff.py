@@ -9,10 +9,11 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import cast
 
 from generator import redline
-from generator.languages import SOURCE
 from generator.findings import Finding
+from generator.languages import SOURCE
 from generator.loader import HANDBOOK_FILES, build_policy, load_valid
 from generator.model import PARAMETER, Clause, Policy, Text
 from generator.project import Project
@@ -226,7 +227,7 @@ def load_revision(project: Project, revision: str | None) -> Revision:
         if doc is None or problems:
             loaded.unreadable[name] = path
         elif is_handbook:
-            loaded.handbook[schema] = doc.data
+            loaded.handbook[schema] = cast(dict, doc.data)  # valid against its schema, whose top level is a mapping
         else:
             policy = build_policy(doc)
             if policy.id in loaded.policies:  # rulebook check reports the duplicate id; here the first file stands
@@ -289,7 +290,10 @@ def _text_changes(part: str, before: Text | None, after: Text | None) -> list[Te
 
 def _whole(clause: Clause, status: str) -> ClauseChange:
     """An added or removed clause with all its wording, both languages, so the reviewer reads it in the comment."""
-    change = ClauseChange(clause.id, status, _short(clause), **{"new_label" if status == "added" else "old_label": _label(clause)})
+    if status == "added":
+        change = ClauseChange(clause.id, status, _short(clause), new_label=_label(clause))
+    else:
+        change = ClauseChange(clause.id, status, _short(clause), old_label=_label(clause))
     for part in ("title", "text"):
         text = getattr(clause, part)
         change.texts += _text_changes(part, text, None) if status == "removed" else _text_changes(part, None, text)
@@ -347,15 +351,17 @@ def _collapse_renumbering(new: Policy, old_clauses: dict[str, Clause], changes: 
     runs: list[Renumbering] = []
     for clause_id in [i for i, c in changes.items() if c.only_renumbered]:
         old, now = old_clauses[clause_id], new.clause(clause_id)
-        if old.number == now.number and old.style == now.style and old.level == now.level:
+        if now is not None and old.number == now.number and old.style == now.style and old.level == now.level:
             del changes[clause_id]
     for siblings in [new.clauses] + [c.clauses for c in new.walk() if c.clauses]:
-        current: list[tuple[Clause, int | None]] = []
+        current: list[tuple[Clause, int]] = []
         for clause in siblings + [None]:
             change = changes.get(clause.id) if clause else None
             shift = None
-            if change and change.only_renumbered and clause.number is not None and old_clauses[clause.id].number is not None:
-                shift = clause.number - old_clauses[clause.id].number
+            if clause is not None and change and change.only_renumbered and clause.number is not None:
+                was = old_clauses[clause.id].number
+                if was is not None:
+                    shift = clause.number - was
             if current and (shift is None or shift != current[-1][1]):
                 first, last = current[0][0], current[-1][0]
                 old_first, old_last = _label(old_clauses[first.id]), _label(old_clauses[last.id])
@@ -366,7 +372,7 @@ def _collapse_renumbering(new: Policy, old_clauses: dict[str, Clause], changes: 
                 for c, _ in current:
                     del changes[c.id]
                 current = []
-            if shift is not None:
+            if clause is not None and shift is not None:
                 current.append((clause, shift))
     return runs
 
@@ -388,14 +394,14 @@ def _value(text: Text | None) -> str:
 
 def _parameters(old: Policy, new: Policy) -> list[ParameterChange]:
     before, after = {p.id: p for p in old.parameters}, {p.id: p for p in new.parameters}
+    latest = before | after  # each parameter as it is at head, or as it was when removed
     uses_new, uses_old = _uses(new), _uses(old)
     out = []
     for pid in [*before, *(i for i in after if i not in before)]:
         a, b = before.get(pid), after.get(pid)
         if a is not None and b is not None and (a.label, a.value) == (b.label, b.value):
             continue
-        label = (b or a).label
-        label = _both(label)
+        label = _both(latest[pid].label)
         if a is None:
             status = "added"
         elif b is None:
@@ -457,6 +463,8 @@ METADATA = ("title", "type", "script", "version", "effective", "owner", "approve
 def compare_policy(old: Policy | None, new: Policy | None) -> PolicyChange | None:
     if old is None or new is None:
         policy = new or old
+        if policy is None:
+            return None  # absent at both sides: nothing changed
         status = "added" if old is None else "removed"
         change = PolicyChange(policy.id, status, policy.title.zh, old.version if old else "", new.version if new else "")
         change.clauses = [_whole(c, status) for c in policy.walk()]
@@ -541,26 +549,31 @@ def _printed(old: dict[str, Policy], new: dict[str, Policy], changes: list[Polic
     """Posters and checklists at head whose printed content differs from base: they must be printed again."""
     changed_clauses: dict[str, set[str]] = {}
     changed_checks: dict[str, set[str]] = {}
-    for policy in changes:
-        if policy.status != "changed":
+    for change in changes:
+        if change.status != "changed":
             continue
-        ids = changed_clauses.setdefault(policy.id, set())
-        checks = changed_checks.setdefault(policy.id, set())
-        for clause in policy.clauses:
+        ids = changed_clauses.setdefault(change.id, set())
+        checks = changed_checks.setdefault(change.id, set())
+        for clause in change.clauses:
             ids.add(clause.id)
-            if clause.status == "added" and new[policy.id].clause(clause.id).parent is not None:
-                ids.add(new[policy.id].clause(clause.id).parent.id)
-            if clause.status == "removed" and old[policy.id].clause(clause.id).parent is not None:
-                ids.add(old[policy.id].clause(clause.id).parent.id)
+            # An added clause is at head, a removed one at base: either changes what its parent prints.
+            if clause.status in ("added", "removed"):
+                whole = (new if clause.status == "added" else old)[change.id].clause(clause.id)
+                if whole is not None and whole.parent is not None:
+                    ids.add(whole.parent.id)
             checks |= {t.part.split()[1] for t in clause.texts if t.part.startswith("check ")}
             checks |= {f[0].split()[1] for f in clause.fields if f[0].startswith("check ")}
             if clause.renumbered:
-                checks |= {c.id for c in new[policy.id].clause(clause.id).checks}
-        for run in policy.renumbered:
+                now = new[change.id].clause(clause.id)
+                if now is not None:
+                    checks |= {c.id for c in now.checks}
+        for run in change.renumbered:
             for clause_id in run.ids:
-                ids |= {c.id for c in new[policy.id].clause(clause_id).walk()}
-                checks |= {k.id for c in new[policy.id].clause(clause_id).walk() for k in c.checks}
-        for parameter in policy.parameters:
+                shifted = new[change.id].clause(clause_id)
+                if shifted is not None:
+                    ids |= {c.id for c in shifted.walk()}
+                    checks |= {k.id for c in shifted.walk() for k in c.checks}
+        for parameter in change.parameters:
             ids |= {c.split()[1] for c in parameter.clauses}
     out = []
     for pid, policy in new.items():
@@ -568,7 +581,8 @@ def _printed(old: dict[str, Policy], new: dict[str, Policy], changes: list[Polic
         if before is None:
             continue
         for poster in policy.posters:
-            printed = {c.id for selected in poster.clauses if policy.clause(selected) for c in policy.clause(selected).walk()}
+            selected = [policy.clause(clause_id) for clause_id in poster.clauses]
+            printed = {c.id for top in selected if top for c in top.walk()}
             touched = sorted(printed & changed_clauses.get(pid, set()))
             was = _by_id(before.posters).get(poster.id)
             if touched or (was is not None and _fields_changed(was, poster)):
@@ -622,6 +636,7 @@ _ENTRIES = {  # file -> [(list key, id key, label for the report)]
 def _entry_changes(kind: str, key: str, a: dict | None, b: dict | None, old: dict, new: dict) -> HandbookChange:
     status = "added" if a is None else "removed" if b is None else "changed"
     entry = b if b is not None else a
+    assert entry is not None, "an entry absent at both sides has not changed, and compare_handbook passes only changes"
     change = HandbookChange(kind, str(entry[key]), status)
     for name in sorted(set(a or {}) | set(b or {})):
         x, y = (a or {}).get(name), (b or {}).get(name)
@@ -703,7 +718,6 @@ def render(comparison: Comparison, project: Project, fmt: str = "text") -> str:
     if fmt == "json":
         return to_json(comparison)
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
     from markupsafe import Markup
 
     markdown = fmt == "markdown"

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TypedDict
 
 from generator import import_patterns as patterns
 from generator.cleanup import BLANK, CJK, FOOTER, NOISE_LINES, CleanText, clean
 from generator.headings import join_lines, split_siblings
-from generator.model import LEVELS, STYLES, chinese_numeral, format_label
+from generator.model import LEVELS, chinese_numeral, format_label
 from generator.scripts import convert
 
 
@@ -54,7 +56,17 @@ KIND_BY_TITLE = {
 ACCEPTED_ANSWER = re.compile(r"^[•·●\s]*已被[采採][纳納][为為]最佳回答$")
 ANSWER_END = re.compile(r"^(\d+\S{0,3}前\s*\d+\s*[条條][评評][论論]|[•·●].*)$")
 
-PLACEHOLDERS = {"version": "0.1.0", "owner": "operations-department", "approver": "management", "interval_months": 12}
+
+class _Placeholders(TypedDict):
+    """What an imported policy says until its owner fills it in."""
+
+    version: str
+    owner: str
+    approver: str
+    interval_months: int
+
+
+PLACEHOLDERS: _Placeholders = {"version": "0.1.0", "owner": "operations-department", "approver": "management", "interval_months": 12}
 TRUNCATION_NOTE = {
     "zh": "本文件匯入自不完整的來源副本：原文在句子中間中斷，其後的內容缺失。",
     "en": "Imported from an incomplete copy of the source: it breaks off mid-sentence and the rest is missing.",
@@ -271,7 +283,7 @@ def _tolerant(snippet: str, written_for: dict[str, set[str]] | None = None) -> r
 class SourceMap:
     """Finds where a piece of the cleaned text came from in the raw file, as (line, column), both 1-based."""
 
-    def __init__(self, raw: str, cleaned: str, first_line: int = 0, last_line: int | None = None, skip: set[int] = frozenset()):
+    def __init__(self, raw: str, cleaned: str, first_line: int = 0, last_line: int | None = None, skip: AbstractSet[int] = frozenset()):
         self.raw = raw.replace("\r\n", "\n").replace("\r", "\n")
         self.cleaned = cleaned
         self.written_for: dict[str, set[str]] = {}
@@ -323,7 +335,7 @@ class _Marker:
     end: int
     number: int
     inserted: int | None = None
-    prefix: tuple = ()
+    prefix: tuple[int, ...] = ()
 
 
 def _markers(text: str) -> list[_Marker]:
@@ -337,7 +349,9 @@ def _markers(text: str) -> list[_Marker]:
         if start < last_end:
             continue
         value, sub = m.group("n"), (m.groupdict().get("sub"))
-        kind, prefix = numbering.kind, ()
+        kind = numbering.kind
+        prefix: tuple[int, ...] = ()
+        n: int | None
         if kind == "decimal":
             parts = [int(p) for p in re.split("[.．]", value)]
             prefix, n = tuple(parts[:-1]), parts[-1]
@@ -362,6 +376,12 @@ def _reference(text: str, marker: _Marker) -> bool:
     return after.startswith(patterns.REFERENCE_AFTER) or (not _is_strong(text, marker.start) and before.endswith(patterns.REFERENCE_BEFORE))
 
 
+def _number(node: Node) -> int:
+    """The number of a clause find_structure took from a marker: all but the root, until unnumbered ones are added."""
+    assert node.number is not None, "find_structure makes every clause but the root from a numbered marker"
+    return node.number
+
+
 def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
     """The clause tree of cleaned text: every numbering marker that makes sense where it stands, nested by kind.
 
@@ -378,7 +398,7 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
     nodes: list[Node] = []
     ranks = {n.kind: n.rank for n in patterns.NUMBERING}
     seen: set[str] = set()
-    last_article: tuple[int, int] | None = None
+    last_article: tuple[int, int | None] | None = None  # number, inserted number
     for marker in _markers(text):
         kind, n = marker.kind, marker.number
         if any(a <= marker.start < b for a, b in blanks):
@@ -405,7 +425,7 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
                 continue
             rank = parent.rank + 1
             siblings = [c for c in parent.children if c.kind == "decimal"]
-            expected = siblings[-1].number + 1 if siblings else 1
+            expected = _number(siblings[-1]) + 1 if siblings else 1
         else:
             rank = ranks[kind]
             same = next((node for node in reversed(stack) if node.kind == kind), None)
@@ -422,16 +442,16 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
                         ranks[other_kind] = numbered + shift
                 rank = ranks[kind] = stack[-1].rank + 1
                 line, col = sources.locate(marker.start, marker.end - marker.start + 6)
-                warnings.append(Problem(line, col, f"{format_label(numbering.style, n)} items follow {format_label(patterns.BY_KIND[stack[-1].kind].style, stack[-1].number)} and are taken as its parts, here and below; move them up a level if they are not"))
+                warnings.append(Problem(line, col, f"{format_label(numbering.style, n)} items follow {format_label(patterns.BY_KIND[stack[-1].kind].style, _number(stack[-1]))} and are taken as its parts, here and below; move them up a level if they are not"))
             if kind in ("article", "article-arabic"):
                 expected = last_article[0] + 1 if last_article else 1
             else:
                 if same is None:
                     parent = next((node for node in reversed(stack) if node.rank < rank), root)
                     earlier = [c for c in parent.children if c.kind == kind]
-                    expected = earlier[-1].number + 1 if earlier else 1
+                    expected = _number(earlier[-1]) + 1 if earlier else 1
                 else:
-                    expected = same.number + 1
+                    expected = _number(same) + 1
         inserted = marker.inserted
         restart = False
         if kind in ("article", "article-arabic") and inserted and last_article and n == last_article[0] and inserted == (last_article[1] or 0) + 1:
@@ -475,7 +495,7 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
         stack[-1].children.append(node)
         stack.append(node)
         nodes.append(node)
-    for node, following in zip(nodes, nodes[1:] + [None]):
+    for node, following in zip(nodes, nodes[1:] + [None], strict=False):  # with no nodes, [None] is the longer
         node.stop = following.start if following else len(text)
         node.run = text[node.end:node.stop]
     root.end = 0
@@ -505,8 +525,13 @@ def _plausible_weak(text: str, m: _Marker, kind: str) -> bool:
     return True
 
 
-def _label(rank: int, n: int) -> str:
-    return STYLES[LEVELS.get(rank, "sub-item")].format(n=n, cn=chinese_numeral(n))
+def _numbered_as(node: Node) -> str:
+    """A clause as the source numbers it (第三條, （二）, 1.2), for a message."""
+    if node.number is None:
+        return "an unnumbered clause"
+    if node.kind == "decimal":
+        return ".".join(map(str, node.path))
+    return format_label(patterns.BY_KIND[node.kind].style, node.number, node.inserted)
 
 
 def _trailing_paragraphs(node: Node) -> None:
@@ -550,7 +575,7 @@ def split_headings(node: Node, script: str) -> None:
     # own (第一條 目的) is a title; a colon in an article or its list is part of the sentence (主管機關：在中央為…).
     law = node.kind in LAW_KINDS or any(c.kind in LAW_KINDS for c in node.children) or node.kind == "paragraph"
     headings = split_siblings([(child.run, bool(child.children)) for child in node.children], script, openers=not law)
-    for child, heading in zip(node.children, headings):
+    for child, heading in zip(node.children, headings, strict=True):
         child.title, child.text = heading.title, heading.text
         if child.kind == "closing":  # the issuer and the date: lines of text, no heading
             child.title, child.text = None, join_lines(child.run)
@@ -566,7 +591,7 @@ def label_sub_items(node: Node) -> None:
     labels = list(LABEL.finditer(node.text))
     if len(labels) < 2:
         return
-    parts = [(m.group(1), node.text[m.end(): following.start() if following else len(node.text)]) for m, following in zip(labels, labels[1:] + [None])]
+    parts = [(m.group(1), node.text[m.end(): following.start() if following else len(node.text)]) for m, following in zip(labels, labels[1:] + [None], strict=True)]
     node.text = node.text[: labels[0].start()].strip() or None
     offset = node.start + len(node.run) - len(node.run.lstrip())
     for title, text in parts:
@@ -649,7 +674,7 @@ def _drop_empty(node: Node, warnings: list[Problem], sources: SourceMap) -> None
         _drop_empty(child, warnings, sources)
         if not (child.title or child.text or child.children):
             line, col = sources.locate(child.start, 4)
-            warnings.append(Problem(line, col, f"{LEVEL_NAMES[min(child.rank, 4)][0]} {_label(child.rank, child.number or 0)} has no text (the source ends there); left out"))
+            warnings.append(Problem(line, col, f"{_numbered_as(child)} has no text (the source ends there); left out"))
             node.children.remove(child)
 
 

@@ -51,7 +51,7 @@ _Dumper.yaml_implicit_resolvers = {
 _Dumper.add_representer(_Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v.items(), flow_style=True))
 
 
-def _represent_str(dumper: yaml.Dumper, value: str):
+def _represent_str(dumper: _Dumper, value: str) -> yaml.ScalarNode:
     # Paragraphs stay paragraphs: a literal block, not a quoted string full of \n.
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)

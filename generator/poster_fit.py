@@ -5,8 +5,9 @@ Binary search on the root font size; each step lays the sheet out with WeasyPrin
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sized
 from dataclasses import dataclass
-from typing import Callable
+from typing import Protocol
 
 MM = 72 / 25.4  # points per millimetre
 
@@ -63,21 +64,28 @@ class TooLong(Exception):
         super().__init__(f"too long for one {paper.name} sheet at {paper.min_type_pt:g} pt")
 
 
+class Layout(Protocol):
+    """A laid-out document, as WeasyPrint's Document is: its pages can be counted."""
+
+    @property
+    def pages(self) -> Sized: ...
+
+
 @dataclass(frozen=True)
 class Fit:
     type_pt: float
     layouts: int  # how many trial layouts it took
-    layout: object  # the WeasyPrint Document laid out at type_pt
+    layout: Layout  # the WeasyPrint Document laid out at type_pt
 
 
-def fit(layout: Callable[[float], object], paper: Paper) -> Fit:
+def fit(layout: Callable[[float], Layout], paper: Paper) -> Fit:
     """The largest type size in [paper.min_type_pt, paper.max_type_pt] whose layout is one page.
 
     layout(size_pt) returns a laid-out WeasyPrint Document. Raises TooLong when the smallest size overflows.
     """
     tries = 0
 
-    def pages(size: float):
+    def pages(size: float) -> tuple[int, Layout]:
         nonlocal tries
         tries += 1
         document = layout(size)

@@ -89,8 +89,8 @@ def _expected(schema: dict) -> str:
     if "$ref" in schema:
         ref = schema["$ref"].rsplit("/", 1)[-1]
         return {"slug": "a lower-case id like 'expense-claims'", "date": "a date YYYY-MM-DD", "text": "a mapping of texts by language (zh:, en:)"}.get(ref, ref)
-    kind = schema.get("type")
-    return {"string": "text", "integer": "a whole number", "boolean": "true or false", "array": "a list", "object": "a mapping"}.get(kind, str(kind))
+    kind = str(schema.get("type"))
+    return {"string": "text", "integer": "a whole number", "boolean": "true or false", "array": "a list", "object": "a mapping"}.get(kind, kind)
 
 
 _PATTERNS = {

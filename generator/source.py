@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -24,7 +25,11 @@ PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "b
 
 
 # libyaml's parser when PyYAML was built with it (its wheels are): the pure-Python scanner is most of a check's time.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The type checker sees the pure-Python loader: both offer the same composing and constructing methods.
+if TYPE_CHECKING:
+    _SafeLoader = yaml.SafeLoader
+else:
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_SafeLoader):
