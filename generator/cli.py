@@ -24,7 +24,7 @@ def _project(args) -> Project:
     return find_project(Path(args.project) if args.project else None)
 
 
-def _relative(project: Project, path: str) -> str:
+def _relative(project: Project, path: str | Path) -> str:
     return project.relative(Path(path))
 
 

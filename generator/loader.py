@@ -38,8 +38,8 @@ def _clause(data: dict, at: tuple, level: int, parent, policy: m.Policy) -> m.Cl
         inserted=data.get("inserted"),
     )
     clause.checks = [
-        m.Check(c["id"], m.Text.of(c["do"]), c["role"], c["frequency"], m.Text.of(c.get("evidence")), clause, at + ("checks", i),
-                m.Addition(c["addition"]["owner"], m.Text.of(c["addition"]["reason"])) if "addition" in c else None)
+        m.Check(c["id"], m.Text.required(c["do"]), c["role"], c["frequency"], m.Text.of(c.get("evidence")), clause, at + ("checks", i),
+                m.Addition(c["addition"]["owner"], m.Text.required(c["addition"]["reason"])) if "addition" in c else None)
         for i, c in enumerate(data.get("checks", []))
     ]
     clause.clauses = [_clause(child, at + ("clauses", i), level + 1, clause, policy) for i, child in enumerate(data.get("clauses", []))]
@@ -50,26 +50,26 @@ def build_policy(doc: Document) -> m.Policy:
     d = doc.data
     prov, review = d["provenance"], d["review"]
     policy = m.Policy(
-        id=d["id"], type=d["type"], title=m.Text.of(d["title"]), script=d["script"], version=d["version"],
+        id=d["id"], type=d["type"], title=m.Text.required(d["title"]), script=d["script"], version=d["version"],
         effective=date.fromisoformat(d["effective"]), owner=d["owner"], approver=d["approver"],
         review_interval_months=review.get("interval_months"),
         review_next=date.fromisoformat(review["next"]) if "next" in review else None,
         source=prov["source"], source_title=prov.get("source_title"), truncated=prov["truncated"],
         provenance_note=m.Text.of(prov.get("note")),
         parameters=[
-            m.Parameter(p["id"], m.Text.of(p["label"]), m.Text.of(p.get("value")), ("parameters", i))
+            m.Parameter(p["id"], m.Text.required(p["label"]), m.Text.of(p.get("value")), ("parameters", i))
             for i, p in enumerate(d.get("parameters", []))
         ],
         editorial_notes=[
-            m.EditorialNote(n["clause"], n.get("original", ""), n.get("restored", ""), m.Text.of(n["reason"]), ("editorial_notes", i), n.get("kind", "repair"))
+            m.EditorialNote(n["clause"], n.get("original", ""), n.get("restored", ""), m.Text.required(n["reason"]), ("editorial_notes", i), n.get("kind", "repair"))
             for i, n in enumerate(d.get("editorial_notes", []))
         ],
         retired_ids=list(d.get("retired_ids", [])),
         posters=[m.Poster(p["id"], m.Text.of(p.get("title")), list(p["clauses"]), ("posters", i)) for i, p in enumerate(d.get("posters", []))],
         checklists=[
             m.Checklist(
-                c["id"], m.Text.of(c["title"]), m.Text.of(c.get("event")), c.get("role"), c.get("frequency"), list(c["items"]),
-                [m.ChecklistField(f["id"], m.Text.of(f["label"]), f.get("type", "text")) for f in c.get("fields", [])],
+                c["id"], m.Text.required(c["title"]), m.Text.of(c.get("event")), c.get("role"), c.get("frequency"), list(c["items"]),
+                [m.ChecklistField(f["id"], m.Text.required(f["label"]), f.get("type", "text")) for f in c.get("fields", [])],
                 ("checklists", i),
             )
             for i, c in enumerate(d.get("checklists", []))
@@ -156,7 +156,7 @@ def load_handbook_data(project: Project, handbook: m.Handbook, findings: list[Fi
         findings += _duplicate_ids(doc, {"roles": "roles", "requirements": "topics", "external": "documents"}.get(name))
         if name == "roles":
             for i, r in enumerate(d["roles"]):
-                handbook.roles.setdefault(r["id"], m.Role(r["id"], r["kind"], m.Text.of(r["name"]), r.get("part_of"), ("roles", i), list(r.get("reviewers", []))))
+                handbook.roles.setdefault(r["id"], m.Role(r["id"], r["kind"], m.Text.required(r["name"]), r.get("part_of"), ("roles", i), list(r.get("reviewers", []))))
         elif name == "glossary":
             handbook.terms = [
                 m.Term(t["zh"], t["en"], list(t.get("accept", [])), t.get("note"), ("terms", i), list(t.get("exclude", [])))
@@ -164,14 +164,14 @@ def load_handbook_data(project: Project, handbook: m.Handbook, findings: list[Fi
             ]
         elif name == "requirements":
             handbook.required_clauses = [
-                m.RequiredClause(r["kind"], m.Text.of(r["name"]), list(r["policy_types"]), ("required_clauses", i))
+                m.RequiredClause(r["kind"], m.Text.required(r["name"]), list(r["policy_types"]), ("required_clauses", i))
                 for i, r in enumerate(d["required_clauses"])
             ]
             for i, t in enumerate(d["topics"]):
-                handbook.topics.setdefault(t["id"], m.Topic(t["id"], m.Text.of(t["name"]), t.get("source"), ("topics", i)))
+                handbook.topics.setdefault(t["id"], m.Topic(t["id"], m.Text.required(t["name"]), t.get("source"), ("topics", i)))
         elif name == "external":
             for i, e in enumerate(d["documents"]):
-                handbook.external.setdefault(e["id"], m.ExternalDocument(e["id"], m.Text.of(e["name"]), e.get("url"), ("documents", i)))
+                handbook.external.setdefault(e["id"], m.ExternalDocument(e["id"], m.Text.required(e["name"]), e.get("url"), ("documents", i)))
 
 
 def load(project: Project, paths: list[Path] | None = None) -> tuple[m.Handbook, list[Finding], list[Path]]:

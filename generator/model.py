@@ -67,6 +67,11 @@ class Text:
     def of(cls, data: dict | None) -> "Text | None":
         return None if data is None else cls(dict(data))
 
+    @classmethod
+    def required(cls, data: dict) -> "Text":
+        """A text the schema requires (a title, a label): never absent once the file is valid."""
+        return cls(dict(data))
+
     @property
     def zh(self) -> str:
         """The Chinese source, in the script of the file it comes from."""
@@ -338,7 +343,7 @@ class HandbookData:
     """One of the handbook-wide files (roles, glossary, requirements, external) with its script and source map."""
 
     script: str
-    smap: SourceMap | None
+    smap: SourceMap
 
 
 @dataclass

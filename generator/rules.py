@@ -102,6 +102,8 @@ def references(hb: Handbook, today: date) -> Iterator[Finding]:
 def topic_sources(hb: Handbook, today: date) -> Iterator[Finding]:
     """A topic's source names the guidance clause it comes from; the site links it, so it must resolve."""
     data = hb.data.get("requirements")
+    if data is None:
+        return
     for topic in hb.topics.values():
         if topic.source is None or not hb.policies:
             continue

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 import yaml
 
@@ -68,7 +68,7 @@ class Document:
     """One YAML file as data, with its source map."""
 
     path: Path
-    data: object
+    data: Any  # what the YAML holds; the loader reads it only once its schema has been checked
     source: SourceMap
 
 
@@ -141,13 +141,15 @@ def over_limits(path: Path, text: str) -> list[Finding]:
     depth = 0
     try:
         for event in yaml.parse(text, Loader=_SafeLoader):
+            start = event.start_mark
+            assert start is not None  # libyaml marks every event it parses
             if isinstance(event, yaml.AliasEvent):
-                return [finding((path, event.start_mark.line + 1, event.start_mark.column + 1), "E005",
+                return [finding((path, start.line + 1, start.column + 1), "E005",
                                 f"aliases (*name) are not allowed in these files; write the value out instead of *{event.anchor}")]
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return [finding((path, event.start_mark.line + 1, event.start_mark.column + 1), "E005",
+                    return [finding((path, start.line + 1, start.column + 1), "E005",
                                     f"lists and mappings nest more than {MAX_DEPTH} levels deep here: too deeply to read")]
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1

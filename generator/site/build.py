@@ -47,7 +47,7 @@ def check_output(project: Project, out: Path) -> None:
 class _Console(logging.StreamHandler):
     """Writes to whatever sys.stderr is when a message comes, not what it was when the handler was made."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self):
         return sys.stderr
 
