@@ -10,7 +10,9 @@ from collections import Counter
 from datetime import date
 from typing import Callable, Iterable, Iterator
 
+from generator import history
 from generator.findings import Finding, finding
+from generator.fingerprint import text_keys
 from generator.languages import SOURCE, Registry
 from generator.model import PARAMETER, Clause, Handbook, Policy
 from generator.scripts import convert
@@ -22,7 +24,7 @@ def _texts(data, registry: Registry, at: tuple = ()) -> Iterator[tuple[tuple, di
     """Every text (a mapping of the Chinese source and its translations, by text key) in raw policy data, with its
     path; each with every translation key, empty where it has none."""
     if isinstance(data, dict):
-        keys = set(registry.text_keys)
+        keys = text_keys(registry)
         if SOURCE in data and set(data) <= keys and all(isinstance(v, str) for v in data.values()):
             yield at, {key: data.get(key, "") for key in registry.text_keys}
             return
@@ -143,7 +145,8 @@ def translations(hb: Handbook, today: date) -> Iterator[Finding]:
                 if not text[key].strip():
                     where = p.pos(at + ((key,) if key in _raw(p.data, at) else ()), key=key not in _raw(p.data, at))
                     name = _language_name(hb.languages, key)
-                    yield finding(where, "E050", f"missing {name} translation of '{_short(text[SOURCE])}'",
+                    # A draft is previewed before it is translated: its gaps are shown on the site, not refused.
+                    yield finding(where, "W141" if p.draft else "E050", f"missing {name} translation of '{_short(text[SOURCE])}'",
                                   f"Write it under {key}: next to {SOURCE}:.")
 
 
@@ -256,7 +259,7 @@ def _uses(english: str, form: str) -> bool:
 
 RULES: list[Rule] = [
     file_name, unique_ids, retired_ids, references, roles_and_topics, required_clauses, topic_coverage, topic_sources,
-    translations, numbering, parameters, editorial_notes, selections, review_dates, glossary_terms,
+    translations, numbering, parameters, editorial_notes, selections, review_dates, glossary_terms, *history.RULES,
 ]
 
 WHOLE_HANDBOOK_RULES = {topic_coverage, topic_sources}
