@@ -83,19 +83,20 @@ def mark_reviewed(path: Path, registry: Registry, line: int | None = None, langs
                 continue
             mark = fingerprint(chinese)
             name = key + REVIEWED_SUFFIX
+            written = mark if isinstance(yaml.safe_load(mark), str) else f"'{mark}'"  # 12345678 would read as a number
             if name in values:
                 old = values[name][1]
                 if old.value == mark:
                     continue
-                edits.append((old.start_mark.index, old.end_mark.index, mark))
+                edits.append((old.start_mark.index, old.end_mark.index, written))
             elif node.flow_style:
                 end = values[key][1].end_mark.index
-                edits.append((end, end, f", {name}: {mark}"))
+                edits.append((end, end, f", {name}: {written}"))
             else:
                 key_node, value_node = values[key]
                 end = _end_of_last_line(original, value_node.end_mark.index)
                 indent = " " * key_node.start_mark.column
-                edits.append((end, end, f"\n{indent}{name}: {mark}"))
+                edits.append((end, end, f"\n{indent}{name}: {written}"))
             marked.append(Marked(node.start_mark.line + 1, key, chinese))
     if not edits:
         return []
