@@ -13,7 +13,7 @@ from typing import Iterator
 import yaml
 
 from generator.languages import SOURCE, Registry
-from generator.model import REVIEWED_SUFFIX
+from generator.model import REVIEWED_SUFFIX, Text
 
 
 def fingerprint(chinese: str) -> str:
@@ -31,6 +31,11 @@ def stale(text: dict, key: str) -> bool:
     a fingerprint was never marked reviewed, so nothing can be said about it: it is not stale."""
     recorded = text.get(key + REVIEWED_SUFFIX)
     return bool(recorded) and bool(str(text.get(key, "")).strip()) and recorded != fingerprint(text.get(SOURCE, ""))
+
+
+def text_stale(text: Text, key: str) -> bool:
+    """stale() for a loaded Text."""
+    return stale({SOURCE: text.zh, key: text.get(key), key + REVIEWED_SUFFIX: text.reviewed.get(key, "")}, key)
 
 
 @dataclass

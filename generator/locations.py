@@ -30,6 +30,10 @@ def parallel(policy_id: str) -> str:
     return f"policies/{policy_id}/parallel/"
 
 
+def history(policy_id: str) -> str:
+    return f"policies/{policy_id}/history/"
+
+
 def role(role_id: str) -> str:
     return f"roles/{role_id}/"
 
