@@ -1,4 +1,4 @@
-"""Earlier versions of the policies, read from git history: the last committed text of every released version.
+"""Earlier versions of the policies, read from git history: each released version as first committed.
 
 The history page compares each version with the one before it; a project outside git has no earlier texts to show.
 """
@@ -15,16 +15,17 @@ from generator.project import Project
 
 
 def earlier_versions(project: Project, handbook: Handbook) -> dict[str, dict[str, Policy]]:
-    """{policy id: {version: the policy as last committed at that version}}, the current versions left out (the
-    handbook holds them as they are now). Empty when the project is not in git or its history cannot be read."""
+    """{policy id: {version: the policy as first committed at that version, i.e. as released}}, the current versions
+    left out (the handbook holds them as they are now). Empty when the project is not in git or its history cannot be
+    read. (Edits at a released version are what `check --base` refuses; older history may hold some.)"""
     folder = project.policies.relative_to(project.root).as_posix()
     try:
-        commits = _git(project, "log", "--format=%H", "--", f"{folder}/").split()
+        commits = _git(project, "log", "--reverse", "--format=%H", "--", f"{folder}/").split()
     except (RevisionError, OSError):
         return {}
     seen: set[str] = set()  # blobs: most files are the same in many commits
     found: dict[str, dict[str, Policy]] = {}
-    for commit in commits:  # newest first: the first commit seen at a version holds that version's last text
+    for commit in commits:  # oldest first: the first commit seen at a version holds the version as released
         try:
             tree = _git(project, "ls-tree", commit, f"{folder}/")
         except RevisionError:
