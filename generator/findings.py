@@ -49,6 +49,7 @@ CODES: dict[str, tuple[str, str, str]] = {
     "W130": ("warning", "stale-translation", "Update the translation, then record the review with `rulebook translated FILE:LINE`."),
     "W140": ("warning", "draft", "Release the policy: remove `status: draft`, set the version and add its history entry."),
     "W141": ("warning", "draft-translation", "Fill in the translation before the draft is released."),
+    "W142": ("warning", "draft-structure", "Give a clause this kind before the draft is released (see policies/handbook/requirements.yaml)."),
     "W120": ("warning", "glossary-term", "Use the glossary's English term (policies/handbook/glossary.yaml) or add an accepted form."),
 }
 

@@ -125,7 +125,7 @@ def required_clauses(hb: Handbook, today: date) -> Iterator[Finding]:
         kinds = {c.kind for c in p.walk()}
         for req in hb.required_clauses:
             if p.type in req.policy_types and req.kind not in kinds:
-                yield finding(p.pos(("clauses",), key=True), "E040", f"a {p.type} must have a clause of kind '{req.kind}' ({req.name.zh}); none found")
+                yield finding(p.pos(("clauses",), key=True), "W142" if p.draft else "E040", f"a {p.type} must have a clause of kind '{req.kind}' ({req.name.zh}); none found")
 
 
 def topic_coverage(hb: Handbook, today: date) -> Iterator[Finding]:
