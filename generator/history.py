@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Iterator
 
 from generator.findings import Finding, finding
-from generator.fingerprint import fingerprint, stale, text_keys
+from generator.fingerprint import stale, text_keys
 from generator.languages import SOURCE, Registry
 from generator.model import REVIEWED_SUFFIX, Clause, Handbook, Policy, version_key
 
@@ -18,7 +18,7 @@ from generator.model import REVIEWED_SUFFIX, Clause, Handbook, Policy, version_k
 def history_order(hb: Handbook, today: date) -> Iterator[Finding]:
     """Versions rise and effective dates never go back along the history; the current version is its last entry."""
     for p in hb.policies.values():
-        for before, entry in zip(p.history, p.history[1:]):
+        for before, entry in zip(p.history, p.history[1:], strict=False):
             if version_key(entry.version) <= version_key(before.version):
                 yield finding(p.pos(entry.at + ("version",)), "E090", f"version {entry.version} follows {before.version} in the history; versions must rise")
             if entry.effective < before.effective:
@@ -152,8 +152,8 @@ def compare_policy(old: Policy, new: Policy) -> Iterator[Finding]:
                           f"Add `changed: {new.version}` to the clause: it is no longer the imported text.")
     old_params = {x.id: x for x in old.parameters}
     for param in new.parameters:
-        before = old_params.get(param.id)
-        if param.value is not None and (before is None or before.value != param.value) and param.changed != new.version:
+        filled = old_params.get(param.id)
+        if param.value is not None and (filled is None or filled.value != param.value) and param.changed != new.version:
             yield finding(new.pos(param.at + ("value",)), "E105", f"blank '{param.id}' was filled in or changed in {new.version} but is not marked",
                           f"Add `changed: {new.version}` to the parameter.")
 

@@ -11,15 +11,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import make_project
+from test_corpus import REGULATIONS, cleaned_source, fidelity_problems, normalise
+
 from generator.cli import main
 from generator.fingerprint import fingerprint
 from generator.loader import load
 from generator.policy_writer import dump_policy
 from generator.project import Project
 from generator.source import load_document
-from test_corpus import REGULATIONS, cleaned_source, fidelity_problems, normalise
 
 TODAY = "2026-12-01"
 # A regulation of the corpus with blanks to fill in, and one without editorial repairs in the way of an edit.

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import cssselect2
 import tinyhtml5
+from test_history import check, git, path_of, read, write
+from test_site import assemble_project
 
 from generator.cli import main
-from test_history import check, errors, git, path_of, read, write
-from test_site import assemble_project
 
 SOURCE = Path(__file__).parent / "import_cases" / "attendance-lines.txt"
 ID = "attendance"

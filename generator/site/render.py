@@ -181,6 +181,7 @@ class SiteRenderer:
             return r.zh(text, script) if key == SOURCE else text
 
         clause = (new if change.status != "removed" else old).clause(change.id)
+        assert clause is not None  # the comparison names only clauses of the two versions
         texts = []
         for key in keys:
             if change.status == "changed":
@@ -363,7 +364,7 @@ class SiteRenderer:
         ]
 
     def _posters(self, policy: m.Policy, r: Reader) -> list[tuple[str, list]]:
-        posters = []
+        posters: list[tuple[str, list]] = []
         if policy.status != "in-force":  # drafts and retired policies print nothing
             return posters
         for poster in policy.posters:
@@ -374,7 +375,7 @@ class SiteRenderer:
         return posters
 
     def _checklists(self, policy: m.Policy, r: Reader) -> list[tuple[str, str, list]]:
-        out = []
+        out: list[tuple[str, str, list]] = []
         if policy.status != "in-force":
             return out
         for checklist in policy.checklists:
