@@ -390,3 +390,42 @@ def test_a_draft_may_lack_translations_but_strict_refuses_it(corpus, capsys):
     assert errors(findings) == set()
     code, _ = check(corpus, "--strict", capsys=capsys)
     assert code == 1
+
+
+def test_the_english_page_says_the_chinese_prevails_on_a_stale_clause_only(corpus):
+    import cssselect2
+    import tinyhtml5
+
+    from generator.localise import Catalogue, Localisers
+    from generator.site.render import SiteRenderer
+
+    assert main(["-C", str(corpus), "translated", str(path_of(corpus, POLICY))]) == 0
+    data = read(corpus)
+    clause, _ = sentence_clauses(data)[0]
+    drop_first_sentence(clause["text"])
+    write(corpus, data)
+    handbook, _, _ = load(Project(corpus))
+    templates = Path(__file__).resolve().parents[1] / "templates"
+    renderer = SiteRenderer(handbook, templates / "site", Localisers(handbook.languages, Catalogue.load(templates)))
+    policy = handbook.policies[POLICY]
+    for lang in handbook.languages.codes:
+        html = renderer.policy_page(policy, lang).body
+        page = cssselect2.ElementWrapper.from_html_root(tinyhtml5.parse(html, namespace_html_elements=False))
+        stale = [s.etree_element.get("id") or s.query("[id]").etree_element.get("id") for s in page.query_all(".rb-clause")
+                 if any("rb-stale" in (child.etree_element.get("class") or "") for child in s.iter_children())]
+        reads_chinese = renderer.readers[lang].words.reads_source
+        assert stale == ([] if reads_chinese else [clause["id"]]), lang
+
+
+def test_drafts_and_retired_policies_print_no_posters_or_checklists(corpus):
+    from generator import checklist, poster
+
+    handbook, _, _ = load(Project(corpus))
+    printing = {p.id for p, _ in poster.select(handbook)} | {p.id for p, _ in checklist.select(handbook)}
+    assert POLICY in printing
+    for status in ("draft", "retired"):
+        data = read(corpus)
+        data["status"] = status
+        write(corpus, data)
+        handbook, _, _ = load(Project(corpus))
+        assert POLICY not in {p.id for p, _ in poster.select(handbook)} | {p.id for p, _ in checklist.select(handbook)}
