@@ -2,7 +2,8 @@
 repository: import → draft → English → 1.0.0 → amend a sentence → fill a blank → retire a clause → 1.1.0.
 
 At each step `rulebook check` (with `--base` as CI runs it) passes where it should and names the right finding where
-it should not; the built site shows the draft banner, then the history with its redline and the amended clause.
+it should not; the built site shows the draft banner, then the history with its redline, the amended clause, the
+superseded version at its own address and the retired clause's notice where its anchor was.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from pathlib import Path
 
 import cssselect2
 import tinyhtml5
-from test_history import check, git, path_of, read, write
-from test_site import assemble_project
+from mkdocs.exceptions import MkDocsException
 
 from generator.cli import main
+from generator.project import Project
+from generator.site.build import build as site_build
+from test_history import check, git, path_of, read, write
+from test_site import assemble_project
 
 SOURCE = Path(__file__).parent / "import_cases" / "attendance-lines.txt"
 ID = "attendance"
@@ -53,8 +57,13 @@ def words(element) -> str:
     return re.sub(r"\s+", " ", "".join(element.etree_element.itertext())).strip()
 
 
-def build(project: Path, out: Path) -> int:
-    return main(["-C", str(project), "build", "--out", str(out)])
+def build(project: Path, out: Path) -> bool:
+    """Build as `rulebook build` does (without its console logging, which would outlive this test's capture)."""
+    try:
+        site_build(Project(project), out)
+    except MkDocsException:
+        return False
+    return True
 
 
 def test_a_policy_from_import_to_its_second_release(tmp_path, capsys):
@@ -69,7 +78,7 @@ def test_a_policy_from_import_to_its_second_release(tmp_path, capsys):
     capsys.readouterr()
     code, findings = check(project, capsys=capsys)
     assert code == 1 and "E050" in codes(findings, "error")
-    assert build(project, tmp_path / "site") == 1
+    assert build(project, tmp_path / "site") is False
     capsys.readouterr()
 
     # Draft: previewed under a banner, its gaps warnings; --strict (a release) refuses it.
@@ -79,7 +88,7 @@ def test_a_policy_from_import_to_its_second_release(tmp_path, capsys):
     code, findings = check(project, capsys=capsys)
     assert code == 0 and {"W140", "W141", "W142"} <= codes(findings) and not codes(findings, "error")
     assert check(project, "--strict", capsys=capsys)[0] == 1
-    assert build(project, tmp_path / "site") == 0
+    assert build(project, tmp_path / "site") is True
     capsys.readouterr()
     _, draft = page(tmp_path / "site", f"en/policies/{ID}")
     assert draft.query(".rb-draft") is not None
@@ -160,7 +169,7 @@ def test_a_policy_from_import_to_its_second_release(tmp_path, capsys):
     git(project, "commit", "-qm", "attendance 1.1.0")
 
     # The site: the amended clause says when it changed; the history shows both versions and the redline.
-    assert build(project, tmp_path / "site") == 0
+    assert build(project, tmp_path / "site") is True
     capsys.readouterr()
     _, policy_page = page(tmp_path / "site", f"en/policies/{ID}")
     section = policy_page.query(f'[id="{target["id"]}"]').parent
@@ -172,3 +181,15 @@ def test_a_policy_from_import_to_its_second_release(tmp_path, capsys):
     assert {"changed", "removed"} <= statuses
     removed_words = "".join(words(d) for d in releases[0].query_all(".rb-redline--changed del"))
     assert removed_words and removed_words in amended["text"]["zh"] and removed_words not in target["text"]["zh"]
+
+    # Point in time: 1.0.0 stays readable at a stable address, marked as superseded; the retired clause's old
+    # anchor on the current page says when it was retired and links to the text it had.
+    links = [a.etree_element.get("href") for a in releases[1].query_all("a")]
+    assert links == ["../versions/1.0.0/"]
+    _, old = page(tmp_path / "site", f"policies/{ID}/versions/1.0.0")
+    assert old.query(".rb-superseded") is not None
+    assert old.query(f'[id="{gone["id"]}"]') is not None and old.query(f'[id="{target["id"]}"]') is not None
+    _, current = page(tmp_path / "site", f"en/policies/{ID}")
+    notice = current.query(f'.rb-retired-clause[id="{gone["id"]}"]')
+    assert "1.1.0" in words(notice)
+    assert f"versions/1.0.0/#{gone['id']}" in notice.query("a").etree_element.get("href")

@@ -74,6 +74,7 @@ class ReleaseView:
     summary: str
     current: bool
     changes: list[Redline] | None  # None: the texts of this version or the one before are not in the history
+    path: str = ""  # the page of this version as it read: the policy page for the current one
 
 
 @dataclass
@@ -110,6 +111,8 @@ class SiteRenderer:
                 out.append(self.policy_page(policy, lang))
                 out.append(self.parallel_page(policy, lang))
                 out.append(self.history_page(policy, lang))
+                out += [self.version_page(policy, old, lang) for old in self.earlier.get(policy.id, {}).values()
+                        if policy.release(old.version) is not None]
                 if policy.status == "in-force":
                     out += [self.checklist_page(policy, c, lang) for c in policy.checklists]
             out.append(self.roles_page(lang))
@@ -129,14 +132,47 @@ class SiteRenderer:
         r = self.readers[lang]
         path = r.link(paths.policy(policy.id))
         clauses = [r.clause(c) for c in policy.clauses]
+        retired = self._retired(policy, r)
         body = self._render("policy.html", path, lang, policy=policy, meta=self._meta(policy, r), clauses=clauses,
                             blanks=self._blanks(policy, r), notes=self._notes(policy, r),
-                            posters=self._posters(policy, r), checklists=self._checklists(policy, r))
+                            posters=self._posters(policy, r), checklists=self._checklists(policy, r),
+                            superseded=None, retired=retired)
         headings = [Heading(c.level, c.id, r.clause_name(c)) for c in policy.walk() if c.level <= 2 and (c.number is not None or c.title)]
         # Search results name a clause by its words alone in Chinese: a numeral such as 一 would become a one-character
         # token, which the search box's query cutting stops at (see search.words_of).
         titles = {c.id: (r.clause_title(c) or r.snippet(c)) if r.words.reads_source else r.clause_name(c) for c in policy.walk()}
-        return SitePage(path, lang, r.policy_title(policy), body, headings, {c.id for c in policy.walk()}, True, titles)
+        anchors = {c.id for c in policy.walk()} | {ident for ident, _, _ in retired}
+        return SitePage(path, lang, r.policy_title(policy), body, headings, anchors, True, titles)
+
+    def version_page(self, policy: m.Policy, old: m.Policy, lang: str) -> SitePage:
+        """An earlier version as it read, at a stable address, marked as superseded with a link to the current one.
+        Not searched: a search finds the rules in force."""
+        r = self.readers[lang]
+        path = r.link(paths.version(policy.id, old.version))
+        later = [h for h in policy.history if m.version_key(h.version) > m.version_key(old.version)]
+        superseded = {"version": old.version, "effective": r.date(old.effective), "by": later[0].version if later else policy.version,
+                      "current": r.link(paths.policy(policy.id))}
+        body = self._render("policy.html", path, lang, policy=old, meta=self._meta(old, r), clauses=[r.clause(c) for c in old.clauses],
+                            blanks=self._blanks(old, r), notes=self._notes(old, r), posters=[], checklists=[],
+                            superseded=superseded, retired=[])
+        title = f"{r.policy_title(old)} · {r.t('history.version', version=old.version)}"
+        return SitePage(path, lang, title, body, [], {c.id for c in old.walk()}, searchable=False)
+
+    def _retired(self, policy: m.Policy, r: Reader) -> list[tuple[str, str, str]]:
+        """(id, notice, link to the last version that had it) for each retired clause id, so that an old link lands
+        on a notice instead of a missing anchor."""
+        texts = self.earlier.get(policy.id, {})
+        versions = [h.version for h in policy.history]
+        out = []
+        for ident in policy.retired_ids:
+            had = [v for v in versions if v in texts and texts[v].clause(ident) is not None]
+            last = had[-1] if had else None
+            retired_in = next((h for h in policy.history if last and m.version_key(h.version) > m.version_key(last)), None)
+            notice = (r.t("clause.retired_in", version=retired_in.version, date=r.date(retired_in.effective)) if retired_in
+                      else r.t("clause.retired"))
+            link = r.link(paths.version(policy.id, last)) + f"#{ident}" if last else ""
+            out.append((ident, notice, link))
+        return out
 
     def parallel_page(self, policy: m.Policy, lang: str) -> SitePage:
         """The Chinese beside a translation: the reader's own language on its side, and on the other the policy's
@@ -164,8 +200,10 @@ class SiteRenderer:
             if before is not None and before.version in texts and entry.version in texts:
                 change = compare_policy(texts[before.version], texts[entry.version])
                 changes = [self._redline(c, texts[before.version], texts[entry.version], r) for c in (change.clauses if change else [])]
+            current = entry.version == policy.version
+            page = paths.policy(policy.id) if current else paths.version(policy.id, entry.version) if entry.version in texts else ""
             releases.append(ReleaseView(entry.version, r.date(entry.effective), entry.effective.isoformat(),
-                                        r.text(entry.summary, policy.script), entry.version == policy.version, changes))
+                                        r.text(entry.summary, policy.script), current, changes, r.link(page) if page else ""))
         body = self._render("history.html", path, lang, policy=policy, meta=self._meta(policy, r), releases=releases[::-1])
         title = f"{r.policy_title(policy)} · {r.t('history.title')}"
         return SitePage(path, lang, title, body, [], {f"v{e.version}" for e in policy.history}, searchable=False)
