@@ -90,7 +90,8 @@ RULES = [history_order, amendment_markers, stale_translations, drafts]
 
 # Against a base revision ---------------------------------------------------------------------------------------
 
-CONTENT = ("title", "type", "parameters", "clauses")  # what a reader is bound by; a change to it is a new version
+# What a reader is bound by; a change to it is a new version. (Posters, checklists and notes present it.)
+CONTENT = ("title", "type", "status", "parameters", "clauses")
 
 
 def _content(data):
@@ -110,10 +111,10 @@ def _parent(clause: Clause) -> str:
     return clause.parent.id if clause.parent else ""
 
 
-def compare_policy(old: Policy, new: Policy) -> Iterator[Finding]:
+def declared_changes(old: Policy, new: Policy) -> Iterator[Finding]:
     """What changing old into new must declare: a higher version, retired ids, history kept, amendments marked."""
-    old_content = {k: _content(old.data.get(k)) for k in CONTENT}
-    new_content = {k: _content(new.data.get(k)) for k in CONTENT}
+    old_content = {k: _content(old.data.get(k, "in-force" if k == "status" else None)) for k in CONTENT}
+    new_content = {k: _content(new.data.get(k, "in-force" if k == "status" else None)) for k in CONTENT}
     released = not old.draft
     if version_key(new.version) < version_key(old.version):
         yield finding(new.pos(("version",)), "E100", f"version {new.version} is lower than the base's {old.version}")
@@ -168,6 +169,6 @@ def changes_since(hb: Handbook, base: dict[str, Policy], policies_folder: Path, 
                                f"policy '{policy_id}' (version {old.version} in {revision}) was deleted",
                                "Keep the file with `status: retired`, a new version and a history entry, so that links to it still resolve."))
             continue
-        out.extend(compare_policy(old, new))
+        out.extend(declared_changes(old, new))
     return out
 

@@ -419,6 +419,8 @@ def test_the_english_page_says_the_chinese_prevails_on_a_stale_clause_only(corpu
 
 def test_drafts_and_retired_policies_print_no_posters_or_checklists(corpus):
     from generator import checklist, poster
+    from generator.localise import Catalogue, Localisers
+    from generator.site.render import Downloads, SiteRenderer
 
     handbook, _, _ = load(Project(corpus))
     printing = {p.id for p, _ in poster.select(handbook)} | {p.id for p, _ in checklist.select(handbook)}
@@ -429,3 +431,8 @@ def test_drafts_and_retired_policies_print_no_posters_or_checklists(corpus):
         write(corpus, data)
         handbook, _, _ = load(Project(corpus))
         assert POLICY not in {p.id for p, _ in poster.select(handbook)} | {p.id for p, _ in checklist.select(handbook)}
+        templates = Path(__file__).resolve().parents[1] / "templates"
+        renderer = SiteRenderer(handbook, templates / "site", Localisers(handbook.languages, Catalogue.load(templates)),
+                                Downloads(posters=True, checklists=True))
+        body = renderer.policy_page(handbook.policies[POLICY], "en").body
+        assert f"rb-{status}" in body and "rb-print" not in body  # the banner, and no printable files offered
