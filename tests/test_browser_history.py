@@ -9,13 +9,13 @@ import threading
 from http.server import ThreadingHTTPServer
 
 import pytest
+from test_browser import QuietHandler, browser, open_page  # noqa: F401 (browser is a fixture)
+from test_history import POLICY, amend, edit_sentence
+from test_site import assemble_project
 
 from generator.loader import load
 from generator.project import Project
 from generator.site.build import build
-from test_browser import QuietHandler, browser, open_page  # noqa: F401 (browser is a fixture)
-from test_history import POLICY, amend, edit_sentence
-from test_site import assemble_project
 
 
 @pytest.fixture(scope="module")

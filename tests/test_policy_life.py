@@ -14,12 +14,12 @@ from pathlib import Path
 import cssselect2
 import tinyhtml5
 from mkdocs.exceptions import MkDocsException
+from test_history import check, git, path_of, read, write
+from test_site import assemble_project
 
 from generator.cli import main
 from generator.project import Project
 from generator.site.build import build as site_build
-from test_history import check, git, path_of, read, write
-from test_site import assemble_project
 
 SOURCE = Path(__file__).parent / "import_cases" / "attendance-lines.txt"
 ID = "attendance"
