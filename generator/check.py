@@ -1,6 +1,7 @@
 """Runs the whole validation: load every file, check schemas, then the handbook's rules; returns all findings.
 
-`rulebook check FILE` still loads the rest of policies/ so that references into other policies resolve.
+`rulebook check FILE` still loads the rest of policies/ so that references into other policies resolve; `--base REV`
+adds what a change since that revision must declare (generator/history.py).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import os
 from datetime import date
 from pathlib import Path
 
-from generator import rules
+from generator import history, rules
 from generator.findings import Finding
 from generator.loader import load, policy_files
 from generator.model import Handbook
@@ -17,8 +18,10 @@ from generator.project import Project
 from generator.project_files import unsafe_files
 
 
-def check(project: Project, paths: list[Path] | None = None, today: date | None = None) -> tuple[Handbook, list[Finding]]:
-    """(handbook, findings) for the named policy files or folders (default: the whole of policies/)."""
+def check(project: Project, paths: list[Path] | None = None, today: date | None = None,
+          base: str | None = None) -> tuple[Handbook, list[Finding]]:
+    """(handbook, findings) for the named policy files or folders (default: the whole of policies/); with base (a git
+    revision), also what changing the base's policies into these must declare. An unknown base raises RevisionError."""
     today = today or date.today()
     whole = not paths
     everything = policy_files([project.policies])
@@ -26,6 +29,10 @@ def check(project: Project, paths: list[Path] | None = None, today: date | None 
     known = {_absolute(p) for p in everything}
     handbook, findings, _ = load(project, everything + [t for t in targets if _absolute(t) not in known])
     findings += rules.run(handbook, today, whole=whole)
+    if base is not None:
+        from generator.diff import load_revision
+
+        findings += history.changes_since(handbook, load_revision(project, base).policies, project.policies, base)
     if not whole:
         # The named files' findings, and always the handbook data's: with a broken roles.yaml no role can be checked.
         wanted = {str(_absolute(t)) for t in targets}

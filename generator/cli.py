@@ -45,13 +45,19 @@ def _print_findings(project: Project, findings, file=None) -> None:
 
 def cmd_check(args) -> int:
     from generator.check import check
+    from generator.diff import RevisionError
 
     project = _project(args)
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         print(f"rulebook check: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return USAGE
-    _, findings = check(project, [Path(p) for p in args.paths] or None, args.today)
+    try:
+        _, findings = check(project, [Path(p) for p in args.paths] or None, args.today, base=args.base)
+    except RevisionError as exc:
+        print(f"rulebook check: --base {args.base}: {exc}", file=sys.stderr)
+        print("hint: name a commit, branch or tag of this repository, e.g. `rulebook check --base origin/main`", file=sys.stderr)
+        return USAGE
     if args.format == "json":
         print(to_json([replace(f, path=_relative(project, f.path)) for f in findings]))
     elif args.format == "github":
@@ -60,6 +66,32 @@ def cmd_check(args) -> int:
         _print_findings(project, findings)
     failing = [f for f in findings if f.severity == "error" or args.strict]
     return FAILED if failing else 0
+
+
+def cmd_translated(args) -> int:
+    from generator.fingerprint import MarkError, mark_reviewed
+    from generator.loader import load_languages
+
+    project = _project(args)
+    name, _, line = args.target.rpartition(":") if args.target.rpartition(":")[2].isdigit() else (args.target, "", "")
+    path = Path(name)
+    if not path.is_file():
+        print(f"rulebook translated: no such file: {name}", file=sys.stderr)
+        return USAGE
+    registry = load_languages(project, [])
+    unknown = [key for key in args.lang or [] if key not in registry.translations]
+    if unknown:
+        print(f"rulebook translated: --lang {', '.join(unknown)}: the translations are {', '.join(registry.translations)}", file=sys.stderr)
+        return USAGE
+    try:
+        marked = mark_reviewed(path, registry, int(line) if line else None, args.lang)
+    except MarkError as exc:
+        print(f"rulebook translated: {exc}", file=sys.stderr)
+        return FAILED
+    for mark in marked:
+        print(f"{_relative(project, str(path))}:{mark.line}: {mark.key} reviewed against {mark.chinese[:20]}{'…' * (len(mark.chinese) > 20)}")
+    print(f"marked {len(marked)} translation{'s' * (len(marked) != 1)} as reviewed" if marked else "nothing to mark: every written translation was already marked")
+    return 0
 
 
 def _unknown_languages(command: str, asked: list[str], known: tuple[str, ...]) -> bool:
@@ -249,7 +281,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("--format", choices=["text", "json", "github"], default="text", help="output format: text, json, or github (workflow annotations on each file:line) (default: text)")
     p.add_argument("--today", metavar="YYYY-MM-DD", type=_date, help="date to check review deadlines against (default: today)")
+    p.add_argument("--base", metavar="REV", help="also check what changed since the git revision REV: content changes need a new version, removed clauses a retired id, amended clauses `changed:`")
     p.set_defaults(run=cmd_check)
+
+    p = sub.add_parser("translated", help="record that translations were reviewed against the Chinese as it is now",
+                       description="Write en_of: (the fingerprint of the Chinese) beside every written translation of the text at FILE:LINE, or of every text in FILE. `rulebook check` reports a translation as out of date when the Chinese beside it changes afterwards.")
+    p.add_argument("target", metavar="FILE[:LINE]", help="a policy file, or a line of it (as `rulebook check` reports it)")
+    p.add_argument("--lang", metavar="KEY", action="append", help="only this translation (a text key such as en); repeat for several (default: every translation)")
+    p.set_defaults(run=cmd_translated)
 
     p = sub.add_parser(
         "import", help="turn a plain-text regulation into a policy file",

@@ -36,6 +36,7 @@ def _clause(data: dict, at: tuple, level: int, parent, policy: m.Policy) -> m.Cl
         text=m.Text.of(data.get("text")), applies_to=list(data.get("applies_to", [])), topics=list(data.get("topics", [])),
         refs=list(data.get("refs", [])), checks=[], clauses=[], level=level, parent=parent, policy=policy, at=at,
         inserted=data.get("inserted"),
+        changed=data.get("changed"),
     )
     clause.checks = [
         m.Check(c["id"], m.Text.required(c["do"]), c["role"], c["frequency"], m.Text.of(c.get("evidence")), clause, at + ("checks", i),
@@ -57,7 +58,7 @@ def build_policy(doc: Document) -> m.Policy:
         source=prov["source"], source_title=prov.get("source_title"), truncated=prov["truncated"],
         provenance_note=m.Text.of(prov.get("note")),
         parameters=[
-            m.Parameter(p["id"], m.Text.required(p["label"]), m.Text.of(p.get("value")), ("parameters", i))
+            m.Parameter(p["id"], m.Text.required(p["label"]), m.Text.of(p.get("value")), ("parameters", i), p.get("changed"))
             for i, p in enumerate(d.get("parameters", []))
         ],
         editorial_notes=[
@@ -74,7 +75,11 @@ def build_policy(doc: Document) -> m.Policy:
             )
             for i, c in enumerate(d.get("checklists", []))
         ],
-        clauses=[], path=doc.path, smap=doc.source, data=d,
+        clauses=[], path=doc.path, smap=doc.source, data=d, status=d.get("status", "in-force"),
+        history=[
+            m.HistoryEntry(h["version"], date.fromisoformat(h["effective"]), m.Text.of(h["summary"]), ("history", i))
+            for i, h in enumerate(d.get("history", []))
+        ],
     )
     policy.clauses = [_clause(c, ("clauses", i), 1, None, policy) for i, c in enumerate(d["clauses"])]
     return policy

@@ -30,6 +30,15 @@ def parallel(policy_id: str) -> str:
     return f"policies/{policy_id}/parallel/"
 
 
+def history(policy_id: str) -> str:
+    return f"policies/{policy_id}/history/"
+
+
+def version(policy_id: str, version: str) -> str:
+    """An earlier version of a policy, kept at a stable address (point in time)."""
+    return f"policies/{policy_id}/versions/{version}/"
+
+
 def role(role_id: str) -> str:
     return f"roles/{role_id}/"
 

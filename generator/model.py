@@ -14,6 +14,7 @@ from typing import Iterator, Mapping
 from generator import languages
 from generator.source import SourceMap
 
+REVIEWED_SUFFIX = "_of"  # en_of: the fingerprint of the Chinese the English was reviewed against
 PARAMETER = re.compile(r"\{([a-z0-9]+(?:-[a-z0-9]+)*)\}")
 CHINESE_DIGITS = "零一二三四五六七八九"
 LEVELS = {1: "chapter", 2: "section", 3: "item", 4: "sub-item"}
@@ -62,10 +63,16 @@ class Text:
     translations. generator.localise turns it into the words of one reading language."""
 
     words: Mapping[str, str]
+    # Per translation key, the fingerprint of the Chinese that translation was last reviewed against (`en_of:`).
+    reviewed: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, data: dict | None) -> "Text | None":
-        return None if data is None else cls(dict(data))
+        if data is None:
+            return None
+        words = {k: v for k, v in data.items() if not k.endswith(REVIEWED_SUFFIX)}
+        reviewed = {k[: -len(REVIEWED_SUFFIX)]: v for k, v in data.items() if k.endswith(REVIEWED_SUFFIX)}
+        return cls(words, reviewed)
 
     @classmethod
     def required(cls, data: dict) -> "Text":
@@ -91,6 +98,7 @@ class Parameter:
     label: Text
     value: Text | None
     at: tuple
+    changed: str | None = None  # the version that filled in (or changed) the value
 
 
 @dataclass
@@ -178,6 +186,7 @@ class Clause:
     policy: "Policy"
     at: tuple  # JSON path inside the policy file
     inserted: int | None = None  # 第 9-1 條: number 9, inserted 1
+    changed: str | None = None  # the version whose amendment last changed (or added, or moved) the clause
 
     @property
     def level_name(self) -> str:
@@ -229,6 +238,24 @@ class Clause:
 
 
 @dataclass
+class HistoryEntry:
+    """One released version of a policy: when it took effect and what it changed, in words for readers."""
+
+    version: str
+    effective: date
+    summary: Text
+    at: tuple
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """1.10.0 sorts after 1.9.0."""
+    return tuple(int(part) for part in version.split("."))
+
+
+STATUSES = ("draft", "in-force", "retired")
+
+
+@dataclass
 class Policy:
     id: str
     type: str
@@ -253,6 +280,20 @@ class Policy:
     path: Path
     smap: SourceMap
     data: dict
+    status: str = "in-force"  # or draft (previewed, not in force) or retired (kept so its links still resolve)
+    history: list[HistoryEntry] = field(default_factory=list)
+
+    @property
+    def draft(self) -> bool:
+        return self.status == "draft"
+
+    @property
+    def retired(self) -> bool:
+        return self.status == "retired"
+
+    def release(self, version: str) -> HistoryEntry | None:
+        """The history entry of a version, if the history has one."""
+        return next((h for h in self.history if h.version == version), None)
 
     def walk(self) -> Iterator[Clause]:
         for clause in self.clauses:

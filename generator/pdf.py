@@ -52,7 +52,8 @@ def select(handbook: Handbook, kind: str, ids: Iterable[str],
 
     Ids that name nothing raise refusal(those ids, every 'policy-id/item-id' there is, sorted).
     """
-    policies, ids = list(handbook.policies.values()), list(ids)
+    # A draft is not in force and a retired policy no longer is: neither goes on a wall or into a form.
+    policies, ids = [p for p in handbook.policies.values() if p.status == "in-force"], list(ids)
     every = [(policy, item) for policy in policies for item in getattr(policy, kind)]
     declared = sorted(f"{p.id}/{item.id}" for p, item in every)
     unknown = [i for i in ids if i not in {p.id for p in policies} | set(declared)]

@@ -11,7 +11,9 @@ from collections import Counter
 from datetime import date
 from typing import Callable, Iterable, Iterator
 
+from generator import history
 from generator.findings import CODES, Finding, finding
+from generator.fingerprint import text_keys
 from generator.languages import SOURCE, Registry
 from generator.model import PARAMETER, Clause, Handbook, Policy
 from generator.printable import unprintable
@@ -24,7 +26,7 @@ def _texts(data, registry: Registry, at: tuple = ()) -> Iterator[tuple[tuple, di
     """Every text (a mapping of the Chinese source and its translations, by text key) in raw policy data, with its
     path; each with every translation key, empty where it has none."""
     if isinstance(data, dict):
-        keys = set(registry.text_keys)
+        keys = text_keys(registry)
         if SOURCE in data and set(data) <= keys and all(isinstance(v, str) for v in data.values()):
             yield at, {key: data.get(key, "") for key in registry.text_keys}
             return
@@ -139,7 +141,7 @@ def required_clauses(hb: Handbook, today: date) -> Iterator[Finding]:
         kinds = {c.kind for c in p.walk()}
         for req in hb.required_clauses:
             if p.type in req.policy_types and req.kind not in kinds:
-                yield finding(p.pos(("clauses",), key=True), "E040", f"a {p.type} must have a clause of kind '{req.kind}' ({req.name.zh}); none found")
+                yield finding(p.pos(("clauses",), key=True), "W142" if p.draft else "E040", f"a {p.type} must have a clause of kind '{req.kind}' ({req.name.zh}); none found")
 
 
 def topic_coverage(hb: Handbook, today: date) -> Iterator[Finding]:
@@ -159,7 +161,8 @@ def translations(hb: Handbook, today: date) -> Iterator[Finding]:
                 if not text[key].strip():
                     where = p.pos(at + ((key,) if key in _raw(p.data, at) else ()), key=key not in _raw(p.data, at))
                     name = _language_name(hb.languages, key)
-                    yield finding(where, "E050", f"missing {name} translation of '{_short(text[SOURCE])}'",
+                    # A draft is previewed before it is translated: its gaps are shown on the site, not refused.
+                    yield finding(where, "W141" if p.draft else "E050", f"missing {name} translation of '{_short(text[SOURCE])}'",
                                   f"Write it under {key}: next to {SOURCE}:.")
 
 
@@ -298,7 +301,7 @@ def codeowners(hb: Handbook, today: date) -> Iterator[Finding]:
 RULES: list[Rule] = [
     file_name, unique_ids, retired_ids, references, roles_and_topics, required_clauses, topic_coverage, topic_sources,
     translations, numbering, parameters, editorial_notes, selections, printable_characters, review_dates, glossary_terms,
-    codeowners,
+    codeowners, *history.RULES,
 ]
 
 WHOLE_HANDBOOK_RULES = {topic_coverage, topic_sources, codeowners}

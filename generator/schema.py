@@ -34,10 +34,12 @@ def _for_languages(contents: dict, registry: languages.Registry) -> dict:
         text = defs["text"]
         source = dict(text["properties"].get("zh", {"type": "string", "minLength": 1}))
         translation = {k: v for k, v in text["properties"].get("en", {"type": "string"}).items() if k != "description"}
+        reviewed = {k: v for k, v in text["properties"].get("en_of", {"type": "string"}).items() if k != "description"}
         defs["text"] = {
             **text,
             "required": [languages.SOURCE],
-            "properties": {languages.SOURCE: source, **{key: dict(translation) for key in registry.translations}},
+            "properties": {languages.SOURCE: source, **{key: dict(translation) for key in registry.translations},
+                           **{f"{key}_of": dict(reviewed) for key in registry.translations}},
         }
 
     def scripts(node):

@@ -106,7 +106,10 @@ def pull_request(tmp_path: Path) -> Path:
     git(tmp_path, "clone", "-q", str(origin), str(clone))
     git(clone, "checkout", "-qb", "feature")
     policy = clone / "policies" / "clean-policy.yaml"
-    policy.write_text(policy.read_text(encoding="utf-8").replace("依法合規。", "依法辦事。").replace("Act lawfully.", "Act by the law.").replace("version: 1.2.0", "version: 1.3.0"), encoding="utf-8")
+    # An amendment as the README asks for it: a new version, and the amended clause marked with it.
+    amended = policy.read_text(encoding="utf-8").replace("依法合規。", "依法辦事。").replace("Act lawfully.", "Act by the law.")
+    amended = amended.replace("        text: {zh: 依法辦事。, en: Act by the law.}\n", "        text: {zh: 依法辦事。, en: Act by the law.}\n        changed: 1.3.0\n")
+    policy.write_text(amended.replace("version: 1.2.0", "version: 1.3.0"), encoding="utf-8")
     git(clone, "commit", "-qam", "feature")
     theirs = origin / "policies" / "clean-policy.yaml"
     theirs.write_text(theirs.read_text(encoding="utf-8").replace("本制度適用於全體員工。", "本制度適用於全體正式員工。"), encoding="utf-8")
@@ -132,15 +135,18 @@ def test_the_compare_step_shows_the_pull_requests_changes_only(pull_request: Pat
     assert summary.read_text(encoding="utf-8") == diff
 
 
+CHECK_STEP = "Check the policies, and what the change must record against the merge base"
+
+
 def test_the_check_step_annotates_file_and_line(pull_request: Path):
     (pull_request / "policies" / "handbook").mkdir()
     for name in ("roles.yaml", "external.yaml"):
         shutil.copy(ROOT / "tests" / "check_cases" / "handbook" / name, pull_request / "policies" / "handbook" / name)
-    done = run_step("Check the policies", pull_request)
+    done = run_step(CHECK_STEP, pull_request, BASE_REF="main")
     assert done.returncode == 0, done.stdout
     policy = pull_request / "policies" / "clean-policy.yaml"
     policy.write_text(policy.read_text(encoding="utf-8").replace("applies_to: [all-staff]", "applies_to: [all-staff, nobody]", 1), encoding="utf-8")
-    done = run_step("Check the policies", pull_request)
+    done = run_step(CHECK_STEP, pull_request, BASE_REF="main")
     assert done.returncode == 1
     assert "::error file=policies/clean-policy.yaml,line=53,col=33,title=E032 unknown-role::unknown role or department 'nobody'" in done.stdout
 

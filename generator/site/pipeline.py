@@ -16,7 +16,7 @@ import jinja2
 import yaml
 from markupsafe import escape
 
-from generator import config, locations, publish
+from generator import config, locations, publish, versions
 from generator.check import check
 from generator.findings import summary
 from generator.localise import MissingWords
@@ -79,7 +79,8 @@ class HandbookSite:
         checklists = locations.CHECKLISTS in self.writers
         downloads = Downloads(locations.POSTERS in self.writers, checklists, publish.checklist_page() if checklists else None)
         try:
-            self.renderer = SiteRenderer(handbook, self.templates, self.localisers, downloads)
+            self.renderer = SiteRenderer(handbook, self.templates, self.localisers, downloads,
+                                         earlier=versions.earlier_versions(project, handbook))
             self.pages = {page.path: page for page in self.renderer.pages()}
         except jinja2.TemplateError as exc:
             where = f"{getattr(exc, 'filename', None) or project.relative(self.templates)}:{getattr(exc, 'lineno', '') or ''}"

@@ -11,6 +11,7 @@ from datetime import date
 
 from generator import locations as paths
 from generator import model as m
+from generator.fingerprint import text_stale
 from generator.localise import Localiser
 
 SNIPPET, SNIPPET_WORDS = 24, 60  # characters that name an untitled clause: Chinese numbering, and word-spaced text
@@ -68,6 +69,9 @@ class ClauseView:
     notes: list[NoteView]
     children: list["ClauseView"] = field(default_factory=list)
     lang: str = ""  # set when the text falls back to another language than the page's
+    changed: str = ""  # the version that last amended the clause
+    changed_on: str = ""  # that version's effective date, in words
+    stale: bool = False  # the translation shown was reviewed against other Chinese than the clause now has
 
 
 class Reader:
@@ -245,7 +249,18 @@ class Reader:
             topics=[self.topic_link(t) for t in clause.topics], checks=checks, notes=notes,
             children=[self.clause(c) for c in clause.clauses] if deep else [],
             lang=self.words.shown_in(clause.text or clause.title, policy.script) if untranslated else "",
+            changed=clause.changed or "", changed_on=self._effective(policy, clause.changed),
+            stale=not untranslated and any(self.stale(t) for t in (clause.title, clause.text)),
         )
+
+    def stale(self, text: m.Text | None) -> bool:
+        """Whether the translation this page shows of text is out of date: the Chinese changed since its review."""
+        key = self.words.language.text
+        return text is not None and not self.words.reads_source and text_stale(text, key)
+
+    def _effective(self, policy: m.Policy, version: str | None) -> str:
+        release = policy.release(version) if version else None
+        return self.date(release.effective) if release else ""
 
 
 def join_label(label: str, words: str, chinese: bool) -> str:

@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from generator import locations as paths
 from generator import model as m
+from generator.diff import compare_policy
+from generator.languages import SOURCE
 from generator.localise import Localisers
 from generator.site.reading import Reader
 
@@ -54,6 +56,29 @@ class SitePage:
 
 
 @dataclass
+class Redline:
+    """One clause's change between two versions, for the history page: its words with insertions and deletions."""
+
+    id: str
+    status: str  # added | removed | changed
+    name: str
+    path: str  # the clause on the current page; "" when it was removed
+    notes: list[str]
+    texts: list[tuple[str, list[tuple[str, str]]]]  # (language name, runs of (same | added | removed, words))
+
+
+@dataclass
+class ReleaseView:
+    version: str
+    effective: str
+    iso: str
+    summary: str
+    current: bool
+    changes: list[Redline] | None  # None: the texts of this version or the one before are not in the history
+    path: str = ""  # the page of this version as it read: the policy page for the current one
+
+
+@dataclass
 class NavEntry:
     title: str
     path: str = ""  # a page (site path) ...
@@ -67,8 +92,9 @@ def ordered_policies(handbook: m.Handbook) -> list[m.Policy]:
 
 class SiteRenderer:
     def __init__(self, handbook: m.Handbook, templates: Path, localisers: Localisers, downloads: Downloads = Downloads(),
-                 today: date | None = None):
+                 today: date | None = None, earlier: Mapping[str, Mapping[str, m.Policy]] | None = None):
         self.handbook, self.downloads = handbook, downloads
+        self.earlier = earlier or {}  # {policy id: {version: the policy at that version}}, from generator.versions
         self.today = today or date.today()
         self.registry = handbook.languages
         self.env = Environment(
@@ -85,7 +111,11 @@ class SiteRenderer:
             for policy in ordered_policies(self.handbook):
                 out.append(self.policy_page(policy, lang))
                 out.append(self.parallel_page(policy, lang))
-                out += [self.checklist_page(policy, c, lang) for c in policy.checklists]
+                out.append(self.history_page(policy, lang))
+                out += [self.version_page(policy, old, lang) for old in self.earlier.get(policy.id, {}).values()
+                        if policy.release(old.version) is not None]
+                if policy.status == "in-force":
+                    out += [self.checklist_page(policy, c, lang) for c in policy.checklists]
             out.append(self.roles_page(lang))
             out += [self.role_page(role, lang) for role in self.handbook.roles.values()]
             out.append(self.coverage_page(lang))
@@ -103,14 +133,47 @@ class SiteRenderer:
         r = self.readers[lang]
         path = r.link(paths.policy(policy.id))
         clauses = [r.clause(c) for c in policy.clauses]
+        retired = self._retired(policy, r)
         body = self._render("policy.html", path, lang, policy=policy, meta=self._meta(policy, r), clauses=clauses,
                             blanks=self._blanks(policy, r), notes=self._notes(policy, r),
-                            posters=self._posters(policy, r), checklists=self._checklists(policy, r))
+                            posters=self._posters(policy, r), checklists=self._checklists(policy, r),
+                            superseded=None, retired=retired)
         headings = [Heading(c.level, c.id, r.clause_name(c)) for c in policy.walk() if c.level <= 2 and (c.number is not None or c.title)]
         # Search results name a clause by its words alone in Chinese: a numeral such as 一 would become a one-character
         # token, which the search box's query cutting stops at (see search.words_of).
         titles = {c.id: (r.clause_title(c) or r.snippet(c)) if r.words.reads_source else r.clause_name(c) for c in policy.walk()}
-        return SitePage(path, lang, r.policy_title(policy), body, headings, {c.id for c in policy.walk()}, True, titles)
+        anchors = {c.id for c in policy.walk()} | {ident for ident, _, _ in retired}
+        return SitePage(path, lang, r.policy_title(policy), body, headings, anchors, True, titles)
+
+    def version_page(self, policy: m.Policy, old: m.Policy, lang: str) -> SitePage:
+        """An earlier version as it read, at a stable address, marked as superseded with a link to the current one.
+        Not searched: a search finds the rules in force."""
+        r = self.readers[lang]
+        path = r.link(paths.version(policy.id, old.version))
+        later = [h for h in policy.history if m.version_key(h.version) > m.version_key(old.version)]
+        superseded = {"version": old.version, "effective": r.date(old.effective), "by": later[0].version if later else policy.version,
+                      "current": r.link(paths.policy(policy.id))}
+        body = self._render("policy.html", path, lang, policy=old, meta=self._meta(old, r), clauses=[r.clause(c) for c in old.clauses],
+                            blanks=self._blanks(old, r), notes=self._notes(old, r), posters=[], checklists=[],
+                            superseded=superseded, retired=[])
+        title = f"{r.policy_title(old)} · {r.t('history.version', version=old.version)}"
+        return SitePage(path, lang, title, body, [], {c.id for c in old.walk()}, searchable=False)
+
+    def _retired(self, policy: m.Policy, r: Reader) -> list[tuple[str, str, str]]:
+        """(id, notice, link to the last version that had it) for each retired clause id, so that an old link lands
+        on a notice instead of a missing anchor."""
+        texts = self.earlier.get(policy.id, {})
+        versions = [h.version for h in policy.history]
+        out = []
+        for ident in policy.retired_ids:
+            had = [v for v in versions if v in texts and texts[v].clause(ident) is not None]
+            last = had[-1] if had else None
+            retired_in = next((h for h in policy.history if last and m.version_key(h.version) > m.version_key(last)), None)
+            notice = (r.t("clause.retired_in", version=retired_in.version, date=r.date(retired_in.effective)) if retired_in
+                      else r.t("clause.retired"))
+            link = r.link(paths.version(policy.id, last)) + f"#{ident}" if last else ""
+            out.append((ident, notice, link))
+        return out
 
     def parallel_page(self, policy: m.Policy, lang: str) -> SitePage:
         """The Chinese beside a translation: the reader's own language on its side, and on the other the policy's
@@ -125,6 +188,59 @@ class SiteRenderer:
         body = self._render("parallel.html", path, lang, policy=policy, rows=rows, left=left, right=right)
         title = f"{r.policy_title(policy)} · {r.t('policy.parallel')}"
         return SitePage(path, lang, title, body, [], {c.id for c in policy.walk()}, searchable=False)
+
+    def history_page(self, policy: m.Policy, lang: str) -> SitePage:
+        """Every version of the policy, newest first, with its date, its summary and what it changed, clause by clause."""
+        r = self.readers[lang]
+        path = r.link(paths.history(policy.id))
+        texts = {**self.earlier.get(policy.id, {}), policy.version: policy}
+        releases = []
+        for i, entry in enumerate(policy.history):
+            before = policy.history[i - 1] if i else None
+            changes = None
+            if before is not None and before.version in texts and entry.version in texts:
+                change = compare_policy(texts[before.version], texts[entry.version])
+                changes = [self._redline(c, texts[before.version], texts[entry.version], r) for c in (change.clauses if change else [])]
+            current = entry.version == policy.version
+            page = paths.policy(policy.id) if current else paths.version(policy.id, entry.version) if entry.version in texts else ""
+            releases.append(ReleaseView(entry.version, r.date(entry.effective), entry.effective.isoformat(),
+                                        r.text(entry.summary, policy.script), current, changes, r.link(page) if page else ""))
+        body = self._render("history.html", path, lang, policy=policy, meta=self._meta(policy, r), releases=releases[::-1])
+        title = f"{r.policy_title(policy)} · {r.t('history.title')}"
+        return SitePage(path, lang, title, body, [], {f"v{e.version}" for e in policy.history}, searchable=False)
+
+    def _redline(self, change, old: m.Policy, new: m.Policy, r: Reader) -> Redline:
+        """A clause change (generator.diff) in the reader's language: the Chinese, and on a translation's page the
+        translation too; an added or removed clause shows all its words as inserted or deleted."""
+        script = new.script
+        keys = [SOURCE] + ([] if r.words.reads_source else [r.words.language.text])
+        names = {SOURCE: self.registry.of_script(script).name, r.words.language.text: self.registry[r.lang].name}
+
+        def words(key: str, text: str) -> str:
+            return r.zh(text, script) if key == SOURCE else text
+
+        clause = (new if change.status != "removed" else old).clause(change.id)
+        assert clause is not None  # the comparison names only clauses of the two versions
+        texts = []
+        for key in keys:
+            if change.status == "changed":
+                runs = [(tag, words(key, text)) for c in change.texts if c.lang == key for tag, text in c.runs]
+            else:
+                tag = "added" if change.status == "added" else "removed"
+                whole = " ".join(t.get(key) for t in (clause.title, clause.text) if t and t.get(key))
+                runs = [(tag, words(key, whole))] if whole else []
+            if runs:
+                texts.append((names[key], runs))
+        notes = []
+        if change.renumbered:
+            notes.append(r.t("history.renumbered", old=change.old_label, new=change.new_label))
+        if change.moved:
+            notes.append(r.t("history.moved"))
+        current = self.handbook.policies.get(new.id)
+        here = current.clause(change.id) if current else None
+        name = r.clause_name(here or clause, full=True)
+        path = r.link(paths.policy(new.id)) + f"#{change.id}" if here is not None else ""
+        return Redline(change.id, change.status, name, path, notes, texts)
 
     def checklist_page(self, policy: m.Policy, checklist: m.Checklist, lang: str) -> SitePage:
         r = self.readers[lang]
@@ -270,6 +386,7 @@ class SiteRenderer:
             "source_file": policy.source, "truncated": policy.truncated,
             "note": r.text(policy.provenance_note, policy.script), "clauses": sum(1 for _ in policy.walk()),
             "path": r.link(paths.policy(policy.id)), "parallel": r.link(paths.parallel(policy.id)),
+            "history": r.link(paths.history(policy.id)), "status": policy.status,
         }
 
     def _blanks(self, policy: m.Policy, r: Reader) -> list[tuple[str, str, list[str]]]:
@@ -290,7 +407,9 @@ class SiteRenderer:
         return out
 
     def _posters(self, policy: m.Policy, r: Reader) -> list[tuple[str, list]]:
-        posters = []
+        posters: list[tuple[str, list]] = []
+        if policy.status != "in-force":  # drafts and retired policies print nothing
+            return posters
         for poster in policy.posters:
             title = r.text(poster.title, policy.script) if poster.title else r.policy_title(policy)
             files = [(lang.name, paths.poster_file(policy.id, poster.id, lang.code), lang.code) for lang in self.registry]
@@ -299,7 +418,9 @@ class SiteRenderer:
         return posters
 
     def _checklists(self, policy: m.Policy, r: Reader) -> list[tuple[str, str, list]]:
-        out = []
+        out: list[tuple[str, str, list]] = []
+        if policy.status != "in-force":
+            return out
         for checklist in policy.checklists:
             files = [(ext.upper(), paths.checklist_file(policy.id, checklist.id, ext)) for ext in ("pdf", "csv", "json")]
             out.append((r.text(checklist.title, policy.script), r.link(paths.checklist_page(policy.id, checklist.id)),

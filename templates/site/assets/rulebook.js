@@ -2,7 +2,8 @@
    - a clause's link icon copies the clause's full address (Material's clipboard support shows "copied");
    - the language menu keeps the clause the reader is at (#clause-id exists in every language);
    - search shows results in the page's language first: the index holds all three languages;
-   - [data-print] buttons print the page. */
+   - [data-print] buttons print the page;
+   - a returning reader sees the clauses changed since the version they last read. */
 (function () {
   "use strict";
 
@@ -60,9 +61,41 @@
     new MutationObserver(function () { filterResults(list); }).observe(list, { childList: true });
   }
 
+  // 1.10.0 is later than 1.9.0.
+  function laterVersion(a, b) {
+    var x = a.split(".").map(Number), y = b.split(".").map(Number);
+    for (var i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] > y[i];
+    return false;
+  }
+
+  // A returning reader sees which clauses changed since the version they last read; the version is kept in this
+  // browser only (localStorage), per policy.
+  function markChangedSinceLastRead() {
+    var policy = document.querySelector(".rb-policy[data-policy][data-version]");
+    if (!policy) return;
+    var key = "rulebook:read:" + policy.getAttribute("data-policy");
+    var current = policy.getAttribute("data-version");
+    var last = null;
+    try { last = window.localStorage.getItem(key); } catch (e) { return; }
+    if (last && laterVersion(current, last)) {
+      var changed = Array.prototype.filter.call(policy.querySelectorAll("[data-changed]"), function (section) {
+        return laterVersion(section.getAttribute("data-changed"), last);
+      });
+      changed.forEach(function (section) { section.classList.add("rb-clause--new-since"); });
+      var notice = policy.querySelector(".rb-since");
+      if (notice && changed.length) {
+        notice.querySelector(".rb-since__text").textContent = notice.getAttribute("data-since")
+          .replace("{version}", last).replace("{count}", String(changed.length));
+        notice.hidden = false;
+      }
+    }
+    try { window.localStorage.setItem(key, current); } catch (e) { /* private browsing: nothing remembered */ }
+  }
+
   function setUp() {
     setUpClauseLinks();
     setUpSearchFilter();
+    markChangedSinceLastRead();
   }
 
   document.addEventListener("click", function (event) {
