@@ -58,6 +58,14 @@
     if (!list || list.dataset.rbFiltered) return;
     list.dataset.rbFiltered = "yes";
     new MutationObserver(function () { filterResults(list); }).observe(list, { childList: true });
+    // Material rewrites the result count for every answer of the search worker: the results region then says which
+    // query the list shown answers (for assistive technology's busy state, and for the tests that wait for it).
+    var meta = document.querySelector(".md-search-result__meta");
+    var input = document.querySelector("input.md-search__input");
+    var region = document.querySelector(".md-search-result");
+    if (meta && input && region) {
+      new MutationObserver(function () { region.dataset.rbQuery = input.value; }).observe(meta, { childList: true });
+    }
   }
 
   function setUp() {
