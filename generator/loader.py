@@ -135,7 +135,8 @@ def load_handbook_data(project: Project, handbook: m.Handbook, findings: list[Fi
                 handbook.roles.setdefault(r["id"], m.Role(r["id"], r["kind"], m.Text.of(r["name"]), r.get("part_of"), ("roles", i)))
         elif name == "glossary":
             handbook.terms = [
-                m.Term(t["zh"], t["en"], list(t.get("accept", [])), t.get("note"), ("terms", i), list(t.get("exclude", [])))
+                m.Term(t["zh"], t["en"], list(t.get("accept", [])), t.get("note"), ("terms", i), list(t.get("exclude", [])),
+                       list(t.get("search", [])))
                 for i, t in enumerate(d["terms"])
             ]
         elif name == "requirements":

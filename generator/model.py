@@ -262,6 +262,7 @@ class Term:
     note: str | None
     at: tuple
     exclude: list[str] = field(default_factory=list)
+    search: list[str] = field(default_factory=list)  # everyday words employees search with for this term
 
     @property
     def forms(self) -> list[str]:

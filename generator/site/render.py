@@ -18,6 +18,7 @@ from generator import locations as paths
 from generator import model as m
 from generator.localise import Localisers
 from generator.site.reading import Reader
+from generator.site.search import Entry
 
 # HTML for a checklist's printable page, made by the checklist renderer: (handbook, policy, checklist, lang) → HTML.
 ChecklistPage = Callable[[m.Handbook, m.Policy, m.Checklist, str], str]
@@ -50,6 +51,8 @@ class SitePage:
     searchable: bool = True
     # Search result titles by anchor, for sections whose heading alone (a bare "1.") would not say what they are.
     search_titles: dict[str, str] = field(default_factory=dict)
+    # The page's clauses as the search index holds them (one result each).
+    search_entries: list[Entry] = field(default_factory=list)
 
 
 @dataclass
@@ -109,7 +112,24 @@ class SiteRenderer:
         # Search results name a clause by its words alone in Chinese: a numeral such as 一 would become a one-character
         # token, which the search box's query cutting stops at (see search.words_of).
         titles = {c.id: (r.clause_title(c) or r.snippet(c)) if r.words.reads_source else r.clause_name(c) for c in policy.walk()}
-        return SitePage(path, lang, r.policy_title(policy), body, headings, {c.id for c in policy.walk()}, True, titles)
+        entries = [self._search_entry(c, path, r) for c in policy.walk() if c.text is not None]
+        return SitePage(path, lang, r.policy_title(policy), body, headings, {c.id for c in policy.walk()}, True, titles,
+                        entries)
+
+    def _search_entry(self, clause: m.Clause, path: str, r: Reader) -> Entry:
+        """A clause's search entry: titled by its own title, else by the section it is in and its number (never by
+        its first sentence: a long title outweighs every body)."""
+        sections, node = [], clause.parent
+        while node is not None:
+            if node.title is not None:
+                sections.append(r.clause_title(node))
+            node = node.parent
+        title = r.clause_title(clause)
+        if not title:
+            title = f"{sections[0] if sections else r.policy_title(clause.policy)} {r.label(clause)}".strip()
+        chinese = " ".join(t.zh for t in (clause.title, clause.text) if t is not None)
+        return Entry(path, clause.id, r.lang, title, r.plain(clause.text, clause.policy), " ".join(sections), chinese,
+                     clause.policy.script)
 
     def parallel_page(self, policy: m.Policy, lang: str) -> SitePage:
         """The Chinese beside a translation: the reader's own language on its side, and on the other the policy's

@@ -1,7 +1,7 @@
 /* Rulebook: small behaviours on top of mkdocs-material, all optional (every page reads fine without them).
    - a clause's link icon copies the clause's full address (Material's clipboard support shows "copied");
    - the language menu keeps the clause the reader is at (#clause-id exists in every language);
-   - search shows results in the page's language first: the index holds all three languages;
+   - search results link to their clause (the index names it page/?clause=id);
    - [data-print] buttons print the page. */
 (function () {
   "use strict";
@@ -41,23 +41,23 @@
     if (link && location.hash) link.href = link.href.split("#")[0] + location.hash;
   }
 
-  function filterResults(list) {
-    var current = document.documentElement.lang;
-    var items = Array.prototype.slice.call(list.querySelectorAll(".md-search-result__item"));
-    var mine = items.filter(function (item) {
-      var link = item.querySelector("a[href]");
-      return link && languageOf(link.href) === current;
+  // The search index names each clause as page/?clause=id (so that Material shows every clause as a result of its
+  // own); a result links to page/#id, with Material's ?h= for highlighting the words found.
+  function linkResults(list) {
+    list.querySelectorAll("a.md-search-result__link[href*='clause=']").forEach(function (a) {
+      var url = new URL(a.href);
+      var clause = url.searchParams.get("clause");
+      url.searchParams.delete("clause");
+      url.hash = clause;
+      a.href = url.href;
     });
-    items.forEach(function (item) { item.hidden = mine.length > 0 && mine.indexOf(item) < 0; });
-    var meta = document.querySelector(".md-search-result__meta");
-    if (meta && mine.length) meta.textContent = meta.textContent.replace(/\d+/, String(mine.length));
   }
 
   function setUpSearchFilter() {
     var list = document.querySelector(".md-search-result__list");
     if (!list || list.dataset.rbFiltered) return;
     list.dataset.rbFiltered = "yes";
-    new MutationObserver(function () { filterResults(list); }).observe(list, { childList: true });
+    new MutationObserver(function () { linkResults(list); }).observe(list, { childList: true });
     // Material rewrites the result count for every answer of the search worker: the results region then says which
     // query the list shown answers (for assistive technology's busy state, and for the tests that wait for it).
     var meta = document.querySelector(".md-search-result__meta");
