@@ -55,7 +55,8 @@ def build_policy(doc: Document) -> m.Policy:
         source=prov["source"], source_title=prov.get("source_title"), truncated=prov["truncated"],
         provenance_note=m.Text.of(prov.get("note")),
         parameters=[
-            m.Parameter(p["id"], m.Text.of(p["label"]), m.Text.of(p.get("value")), ("parameters", i))
+            m.Parameter(p["id"], m.Text.of(p["label"]), m.Text.of(p.get("value")), ("parameters", i),
+                        (p.get("source_label") or {}).get("shown"), m.Text.of((p.get("source_label") or {}).get("reason")))
             for i, p in enumerate(d.get("parameters", []))
         ],
         editorial_notes=[

@@ -58,6 +58,8 @@ class Parameter:
     label: Text
     value: Text | None
     at: tuple
+    source_shown: str | None = None  # what the source showed, when the label is an editor's
+    source_reason: Text | None = None
 
 
 @dataclass

@@ -76,6 +76,20 @@ def test_the_blanks_notice_lists_each_clause_with_its_blanks(handbook):
     assert items[1].startswith("二、（一）2. 遲到") and items[1].count("X") == 2
 
 
+def test_a_blank_labelled_by_an_editor_shows_what_the_source_showed(handbook):
+    param = next(p for p in handbook.policies["mini-wall-rules"].parameters if p.id == "lateness-minutes")
+    param.label = Text({"zh": "遲到分鐘數", "en": "minutes late"})
+    param.source_shown, param.source_reason = "X", Text({"zh": "來源只寫作X。", "en": "The source shows only X."})
+    for lang, label in (("zh-Hant", "遲到分鐘數"), ("zh-Hans", "迟到分钟数"), ("en", "minutes late")):
+        _, html = render(handbook, in_language(handbook, "policies/mini-wall-rules/", lang))
+        blank = next(b for b in clause(html, "lateness").query_all(".rb-blank"))
+        assert words(blank) == label
+        assert "X" in blank.etree_element.get("title")
+        item = next(li for li in html.query_all(".rb-blanks li") if label in words(li))
+        source = item.query(".rb-blank__source")
+        assert source is not None and "X" in words(source) and source.etree_element.get("title")
+
+
 def test_the_missing_script_is_derived_in_both_directions(handbook):
     _, html = render(handbook, "zh-Hans/policies/mini-wall-rules/")
     assert words(html.query("h1")) == "运营部规章上墙制度（范例）"

@@ -288,9 +288,14 @@ class SiteRenderer:
             "path": r.link(paths.policy(policy.id)), "parallel": r.link(paths.parallel(policy.id)),
         }
 
-    def _blanks(self, policy: m.Policy, r: Reader) -> list[tuple[str, str, list[str]]]:
-        """Clauses with unfilled parameters, in reading order: (clause id, clause name, blank labels)."""
-        unfilled = {p.id: r.text(p.label, policy.script) for p in policy.parameters if p.value is None}
+    def _blanks(self, policy: m.Policy, r: Reader) -> list[tuple[str, str, list[tuple[str, str, str]]]]:
+        """Clauses with unfilled parameters, in reading order: (clause id, clause name, blanks), each blank as (label,
+        what the source showed where the label is an editor's, why)."""
+        unfilled = {
+            p.id: (r.text(p.label, policy.script), r.t("policy.blank_source", shown=p.source_shown) if p.source_shown else "",
+                   r.text(p.source_reason, policy.script))
+            for p in policy.parameters if p.value is None
+        }
         out = []
         for clause in policy.walk():
             names = [n for t in (clause.title, clause.text) if t for n in m.PARAMETER.findall(t.zh) if n in unfilled]
