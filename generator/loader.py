@@ -133,7 +133,8 @@ def load_handbook_data(project: Project, handbook: m.Handbook, findings: list[Fi
         findings += _duplicate_ids(doc, {"roles": "roles", "requirements": "topics", "external": "documents"}.get(name))
         if name == "roles":
             for i, r in enumerate(d["roles"]):
-                handbook.roles.setdefault(r["id"], m.Role(r["id"], r["kind"], m.Text.of(r["name"]), r.get("part_of"), ("roles", i)))
+                handbook.roles.setdefault(r["id"], m.Role(r["id"], r["kind"], m.Text.of(r["name"]), r.get("part_of"), ("roles", i),
+                                                          bool(r.get("everyone"))))
         elif name == "glossary":
             handbook.terms = [
                 m.Term(t["zh"], t["en"], list(t.get("accept", [])), t.get("note"), ("terms", i), list(t.get("exclude", [])),

@@ -254,6 +254,7 @@ class Role:
     name: Text
     part_of: str | None
     at: tuple
+    everyone: bool = False  # the group every employee is in: its clauses apply to every role
 
 
 @dataclass

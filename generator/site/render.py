@@ -6,6 +6,7 @@ framework can place it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -195,6 +196,9 @@ class SiteRenderer:
             parent = self.handbook.roles.get(parent.part_of or "")
         sections = [(r.t("roles.direct", name=name), self._grouped(self._applying(role.id), r))]
         sections += [(r.t("roles.via", name=r.role_name(p.id)), self._grouped(self._applying(p.id), r)) for p in chain]
+        # What binds every employee binds this role too (the everyone group's own page lists them as its own).
+        sections += [(r.t("roles.everyone", name=r.role_name(g.id)), self._grouped(self._applying(g.id), r))
+                     for g in self.handbook.roles.values() if g.everyone and g is not role and g not in chain]
         checks = [
             (c, p) for p in ordered_policies(self.handbook) for c in p.checks() if c.role == role.id
         ]
@@ -237,7 +241,10 @@ class SiteRenderer:
         r = self.readers[lang]
         path = r.link(paths.GLOSSARY)
         script = r.data_script("glossary")
-        terms = [(r.zh(t.zh, script), t) for t in self.handbook.terms]
+        han = re.compile(r"[\u3400-\u9fff]")
+        # Everyday words in the reader's language: Chinese ones (in the reading script) for a Chinese reader.
+        terms = [(r.zh(t.zh, script), t, [r.zh(w, script) if han.search(w) else w for w in t.search
+                                          if bool(han.search(w)) == r.words.reads_source]) for t in self.handbook.terms]
         body = self._render("glossary.html", path, lang, terms=terms)
         # Not searched: one long table would top every result list with a wall of terms.
         return SitePage(path, lang, r.t("glossary.title"), body, searchable=False)
@@ -250,6 +257,10 @@ class SiteRenderer:
         if name == "policies":
             cards = [(p, self._meta(p, r), sum(q.value is None for q in p.parameters)) for p in ordered_policies(self.handbook)]
             return self._render("policy-list.html", path, lang, cards=cards)
+        if name == "role-finder":
+            roles = self.handbook.roles.values()
+            groups = [(kind, [x for x in roles if x.kind == kind]) for kind in ("department", "role", "group")]
+            return self._render("role-finder.html", path, lang, groups=[g for g in groups if g[1]])
         if name == "downloads":
             rows = [(p, self._posters(p, r), self._checklists(p, r)) for p in ordered_policies(self.handbook)]
             return self._render("downloads.html", path, lang, rows=[row for row in rows if row[1] or row[2]])

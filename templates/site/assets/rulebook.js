@@ -73,6 +73,14 @@
     setUpSearchFilter();
   }
 
+  // The role finder on the home page goes straight to the chosen role's page.
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-role-finder]");
+    if (!form) return;
+    event.preventDefault();
+    location.href = new URL(form.elements.role.value, location.href).href;
+  });
+
   document.addEventListener("click", function (event) {
     keepClauseOnLanguageSwitch(event);
     var printer = event.target.closest && event.target.closest("[data-print]");
