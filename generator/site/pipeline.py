@@ -152,7 +152,13 @@ class HandbookSite:
     def browser_settings(self) -> dict:
         """What the browser script needs to know: each language's folder and search index (site paths)."""
         return {"languages": self.registry.prefixes(), "default": self.registry.default.code,
-                "search": {code: self.search_file(code) for code in self.registry.codes}}
+                "search": {code: self.search_file(code) for code in self.registry.codes},
+                "words": {code: {key: self.localisers[code].word(key) for key in self.THEME_WORDS} for code in self.registry.codes},
+                "names": {lang.code: lang.name for lang in self.registry}}
+
+    # Words the theme's templates show (palette toggles, permanent links, the not-found page), per language.
+    THEME_WORDS = ("theme.to_dark", "theme.to_light", "theme.permalink", "theme.search_label", "notfound.title",
+                   "notfound.text", "notfound.home", "nav.home")
 
     @staticmethod
     def search_file(lang: str) -> str:

@@ -1,44 +1,36 @@
 /* Rulebook: small behaviours on top of mkdocs-material, all optional (every page reads fine without them).
    - a clause's link icon copies the clause's full address (Material's clipboard support shows "copied");
-   - the language menu keeps the clause the reader is at (#clause-id exists in every language);
+   - the language menu keeps the clause the reader is at, the one nearest the top of the screen (ids are the
+     same in every language);
    - search results link to their clause (the index names it page/?clause=id);
    - [data-print] buttons print the page. */
 (function () {
   "use strict";
 
-  // The handbook's languages and their folders, from the language registry (written into every page by the theme).
-  var SETTINGS = (function () {
-    var node = document.getElementById("rulebook-settings");
-    try { return JSON.parse(node.textContent); } catch (e) { return { languages: {}, default: document.documentElement.lang }; }
-  })();
-
-  function siteRoot() {
-    // Material sets __md_scope to the site root; fall back to the page's folder.
-    return typeof __md_scope !== "undefined" ? __md_scope : new URL(".", location.href);
-  }
-
-  function languageOf(href) {
-    var path = new URL(href, location.href).pathname;
-    var root = siteRoot().pathname;
-    var rest = path.indexOf(root) === 0 ? path.slice(root.length) : path.replace(/^\//, "");
-    var codes = Object.keys(SETTINGS.languages);
-    for (var i = 0; i < codes.length; i++) {
-      var folder = SETTINGS.languages[codes[i]];
-      if (folder && (rest + "/").indexOf(folder) === 0) return codes[i];
-    }
-    return SETTINGS.default;
-  }
-
   function setUpClauseLinks() {
-    var page = location.href.split("#")[0];
+    // The page's own address: without the search highlight (?h=) or anything else a visit added.
+    var page = location.origin + location.pathname;
     document.querySelectorAll("a.rb-anchor[data-clause]").forEach(function (a) {
       a.setAttribute("data-clipboard-text", page + "#" + a.getAttribute("data-clause"));
     });
   }
 
+  // The clause the reader is at: the last clause that starts above the top quarter of the screen (below the header).
+  function clauseAtTop() {
+    var header = document.querySelector(".md-header");
+    var top = (header ? header.getBoundingClientRect().bottom : 0) + window.innerHeight / 4;
+    var found = null;
+    document.querySelectorAll(".rb-clauses [id]").forEach(function (node) {
+      if (node.getBoundingClientRect().top <= top) found = node.id;
+    });
+    return found;
+  }
+
   function keepClauseOnLanguageSwitch(event) {
     var link = event.target.closest && event.target.closest("a.md-select__link[hreflang]");
-    if (link && location.hash) link.href = link.href.split("#")[0] + location.hash;
+    if (!link) return;
+    var clause = clauseAtTop() || location.hash.slice(1);
+    if (clause) link.href = link.href.split("#")[0] + "#" + clause;
   }
 
   // The search index names each clause as page/?clause=id (so that Material shows every clause as a result of its
