@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-
 from test_browser import browser, served  # noqa: F401 (fixtures: one site build and one browser for this module)
 
 # One page of each kind the site has, in the language whose pages differ most in layout (Chinese and English).
@@ -19,7 +18,7 @@ PAGES = [
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_no_serious_or_critical_accessibility_violation(browser, served, scheme):
+def test_no_serious_or_critical_accessibility_violation(browser, served, scheme):  # noqa: F811
     _, base = served
     axe = Axe()
     found = []

@@ -11,12 +11,11 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
 import yaml
+from test_browser import browser, served  # noqa: F401 (fixtures: one site build and one browser for this module)
 
 from generator.loader import load
 from generator.project import Project
-from test_browser import browser, served  # noqa: F401 (fixtures: one site build and one browser for this module)
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = yaml.safe_load((Path(__file__).with_name("search_queries.yaml")).read_text(encoding="utf-8"))
@@ -59,7 +58,7 @@ def ask(page, query: str) -> list[str]:
     )
 
 
-def test_hit_at_3_reaches_the_target_in_every_language(browser, served):
+def test_hit_at_3_reaches_the_target_in_every_language(browser, served):  # noqa: F811
     _, base = served
     by_lang: dict[str, list[dict]] = defaultdict(list)
     for query in QUERIES["queries"]:

@@ -50,8 +50,6 @@ class SitePage:
     headings: list[Heading] = field(default_factory=list)
     anchors: set[str] = field(default_factory=set)
     searchable: bool = True
-    # Search result titles by anchor, for sections whose heading alone (a bare "1.") would not say what they are.
-    search_titles: dict[str, str] = field(default_factory=dict)
     # The page's clauses as the search index holds them (one result each).
     search_entries: list[Entry] = field(default_factory=list)
 
@@ -110,12 +108,8 @@ class SiteRenderer:
                             blanks=self._blanks(policy, r), notes=self._notes(policy, r),
                             posters=self._posters(policy, r), checklists=self._checklists(policy, r))
         headings = [Heading(c.level, c.id, r.clause_name(c)) for c in policy.walk() if c.level <= 2 and (c.number is not None or c.title)]
-        # Search results name a clause by its words alone in Chinese: a numeral such as 一 would become a one-character
-        # token, which the search box's query cutting stops at (see search.words_of).
-        titles = {c.id: (r.clause_title(c) or r.snippet(c)) if r.words.reads_source else r.clause_name(c) for c in policy.walk()}
         entries = [self._search_entry(c, path, r) for c in policy.walk() if c.text is not None]
-        return SitePage(path, lang, r.policy_title(policy), body, headings, {c.id for c in policy.walk()}, True, titles,
-                        entries)
+        return SitePage(path, lang, r.policy_title(policy), body, headings, {c.id for c in policy.walk()}, True, entries)
 
     def _search_entry(self, clause: m.Clause, path: str, r: Reader) -> Entry:
         """A clause's search entry: titled by its own title, else by the section it is in and its number (never by

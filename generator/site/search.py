@@ -20,7 +20,7 @@ import opencc
 from markupsafe import escape
 
 from generator import model as m
-from generator.scripts import convert, forms
+from generator.scripts import forms
 
 try:
     import jieba
@@ -93,9 +93,9 @@ def prepare_jieba(cache: Path) -> None:
 def words_of(run: str) -> list[str]:
     """jieba's words for a run of Chinese, with one-character words glued to a neighbour.
 
-    mkdocs-material's search box cuts a Chinese query by the tokens the index holds, and stops at the first one it
-    finds: were 報 a token (報財務部門 → 報|財務部門), 報銷 would be searched as 報*. So the index holds no
-    one-character Chinese token; the words themselves are findable through the `words` field.
+    The index holds no one-character Chinese token: one character (報 of 報財務部門) matches far too much, and the
+    search worker cuts a query into words of two characters or more. The words themselves are findable through the
+    `words` field.
     """
     merged: list[str] = []
     for word in jieba.cut(run) if jieba is not None else [run]:
@@ -128,15 +128,13 @@ def search_words(text: str) -> list[str]:
     return list(found)
 
 
-def augment(index: dict, titles: dict[str, str]) -> dict:
-    """Rework a mkdocs-material search index: Chinese cut without one-character tokens, a `words` field with every
-    entry's words in both scripts, and the titles named in titles (location "policies/x/#clause-id" → title)."""
+def augment(index: dict) -> dict:
+    """Rework mkdocs-material's index of the hand-written pages: Chinese cut without one-character tokens, and a
+    `words` field with every entry's words in both scripts. (Its titles are HTML, escaped by mkdocs already.)"""
     for doc in index.get("docs", []):
-        title = titles.get(doc.get("location", ""))
-        # The search box shows titles as HTML; mkdocs' own are escaped already, a clause title is plain text.
-        doc["title"] = str(escape(segment(title))) if title else segment(doc.get("title", ""))
+        doc["title"] = segment(doc.get("title", ""))
         doc["text"] = segment(doc.get("text", ""))
-        words = search_words((title or doc["title"]) + " " + doc["text"])
+        words = search_words(doc["title"] + " " + doc["text"])
         if words:
             doc[WORDS_FIELD] = CUT.join(words)
     return index
@@ -166,12 +164,11 @@ def location(entry: Entry) -> str:
 def glossary_words(handbook: m.Handbook) -> list[tuple[set[str], list[str], list[str]]]:
     """(the term in both scripts, longer words it is not part of, the words it is searched by) of every glossary
     term that has `search` words."""
-    script = handbook.script_of("glossary")
     out = []
     for term in handbook.terms:
         if term.search:
             words = [term.zh, term.en, *term.accept, *term.search]
-            out.append((forms(term.zh), [convert(x, script, "zh-Hans") for x in term.exclude] + term.exclude, words))
+            out.append((forms(term.zh), [form for x in term.exclude for form in forms(x)], words))
     return out
 
 
@@ -189,6 +186,7 @@ def entry_document(entry: Entry, glossary: list[tuple[set[str], list[str], list[
     # The glossary's words whole as well as cut (jieba may cut 年假 into single characters, which are not indexed).
     words += [form for w in extra if HAN.fullmatch(w) for form in sorted(forms(w)) if form not in words]
     english = " ".join(w for w in extra if not HAN.search(w))
+    # The search box shows titles as HTML: a clause title is plain text.
     doc = {"location": location(entry), "title": str(escape(segment(entry.title))), "text": text}
     field = CUT.join(words + ([english] if english else []))
     if field:
@@ -201,7 +199,7 @@ def language_indexes(index: dict, entries: list[Entry], replaced: set[str], lang
     """One index per language: its clauses, and its hand-written pages as mkdocs indexed them (pages in replaced,
     the policy pages, are indexed by their clauses instead). ignore holds each language's question words."""
     out: dict[str, dict] = {lang: {"docs": [], "ignore": words} for lang, words in ignore.items()}
-    for doc in augment(index, {}).get("docs", []):
+    for doc in augment(index).get("docs", []):
         if doc.get("location", "").split("#")[0] in replaced:
             continue
         lang = language_of(doc.get("location", ""))
