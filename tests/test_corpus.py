@@ -46,7 +46,8 @@ def handbook():
 
 
 def rebuild(policy: Policy) -> str:
-    """The policy's Chinese as the source had it: blanks back to [label], repairs back to the garbled original."""
+    """The policy's Chinese as the source had it: blanks back to [label] (or to what the source showed), repairs back
+    to the garbled original."""
     repairs: dict[str, list] = {}
     for note in [n for n in policy.editorial_notes if n.is_repair]:
         repairs.setdefault(note.clause, []).append(note)
@@ -58,7 +59,8 @@ def rebuild(policy: Policy) -> str:
             text = text.replace(note.restored, remove_pinyin(note.original)[0], 1)
         parts.append(text)
     joined = "\n".join(parts)
-    return PARAMETER.sub(lambda m: f"[{policy.parameter(m[1]).label.zh}]", joined)
+    # A blank as the source showed it: its label, or what the source showed where an editor wrote the label.
+    return PARAMETER.sub(lambda m: f"[{policy.parameter(m[1]).source_shown or policy.parameter(m[1]).label.zh}]", joined)
 
 
 def first_difference(a: str, b: str) -> str:
@@ -135,8 +137,11 @@ def test_blanks_stay_visible_parameters(handbook):
     policy = handbook.policies["operations-wall-rules"]
     blanks = clean((SEEDS / "002_accb335824e5cb0b.txt").read_text(encoding="utf-8")).blanks
     assert len(policy.parameters) == len(blanks) == 11
-    assert sorted(p.label.zh for p in policy.parameters) == sorted(blanks)
+    # What the source showed for each blank is kept: as its label, or beside an editor's label.
+    assert sorted(p.source_shown or p.label.zh for p in policy.parameters) == sorted(blanks)
     assert all(p.value is None for p in policy.parameters)
+    # A blank the source only marks X says what it asks for.
+    assert not [p.id for p in policy.parameters if p.label.zh.strip() in ("X", "x", "Ｘ")]
 
 
 def test_the_whole_handbook_checks_clean():
