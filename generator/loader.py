@@ -58,7 +58,8 @@ def build_policy(doc: Document) -> m.Policy:
         source=prov["source"], source_title=prov.get("source_title"), truncated=prov["truncated"],
         provenance_note=m.Text.of(prov.get("note")),
         parameters=[
-            m.Parameter(p["id"], m.Text.required(p["label"]), m.Text.of(p.get("value")), ("parameters", i), p.get("changed"))
+            m.Parameter(p["id"], m.Text.required(p["label"]), m.Text.of(p.get("value")), ("parameters", i), p.get("changed"),
+                        (p.get("source_label") or {}).get("shown"), m.Text.of((p.get("source_label") or {}).get("reason")))
             for i, p in enumerate(d.get("parameters", []))
         ],
         editorial_notes=[
@@ -161,10 +162,12 @@ def load_handbook_data(project: Project, handbook: m.Handbook, findings: list[Fi
         findings += _duplicate_ids(doc, {"roles": "roles", "requirements": "topics", "external": "documents"}.get(name))
         if name == "roles":
             for i, r in enumerate(d["roles"]):
-                handbook.roles.setdefault(r["id"], m.Role(r["id"], r["kind"], m.Text.required(r["name"]), r.get("part_of"), ("roles", i), list(r.get("reviewers", []))))
+                handbook.roles.setdefault(r["id"], m.Role(r["id"], r["kind"], m.Text.required(r["name"]), r.get("part_of"), ("roles", i),
+                                                          list(r.get("reviewers", [])), bool(r.get("everyone"))))
         elif name == "glossary":
             handbook.terms = [
-                m.Term(t["zh"], t["en"], list(t.get("accept", [])), t.get("note"), ("terms", i), list(t.get("exclude", [])))
+                m.Term(t["zh"], t["en"], list(t.get("accept", [])), t.get("note"), ("terms", i), list(t.get("exclude", [])),
+                       list(t.get("search", [])))
                 for i, t in enumerate(d["terms"])
             ]
         elif name == "requirements":

@@ -99,6 +99,8 @@ class Parameter:
     value: Text | None
     at: tuple
     changed: str | None = None  # the version that filled in (or changed) the value
+    source_shown: str | None = None  # what the source showed, when the label is an editor's
+    source_reason: Text | None = None
 
 
 @dataclass
@@ -339,6 +341,7 @@ class Role:
     part_of: str | None
     at: tuple
     reviewers: list[str] = field(default_factory=list)  # GitHub users and teams who review for this role
+    everyone: bool = False  # the group every employee is in: its clauses apply to every role
 
 
 @dataclass
@@ -349,6 +352,7 @@ class Term:
     note: str | None
     at: tuple
     exclude: list[str] = field(default_factory=list)
+    search: list[str] = field(default_factory=list)  # everyday words employees search with for this term
 
     @property
     def forms(self) -> list[str]:

@@ -65,7 +65,8 @@ def page(browser, served):
 @pytest.fixture(scope="module")
 def reimbursement(served) -> Clause:
     handbook, _ = served
-    return next(c for p in handbook.policies.values() for c in p.walk() if c.title and "費用報銷" in c.title.zh)
+    # A clause with words of its own: a bare heading is not a search result (its clauses are).
+    return next(c for p in handbook.policies.values() for c in p.walk() if c.text and c.title and "費用報銷" in c.title.zh)
 
 
 def open_page(page, url: str) -> None:
@@ -146,3 +147,76 @@ def test_a_cross_reference_leads_to_its_target_clause(page, served):
     assert box is not None and 0 <= box["y"] < 900, box
     if target.title is not None:
         assert convert(target.title.zh, target.policy.script, "zh-Hant") in heading.inner_text()
+
+
+# Phones and links
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(browser, served):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def test_on_a_phone_the_first_clause_and_the_role_finder_need_no_scrolling(phone, served):
+    handbook, base = served
+    for policy in handbook.policies.values():
+        open_page(phone, f"{base}policies/{policy.id}/")
+        first = phone.locator(".rb-clauses .rb-clause").first.bounding_box()
+        assert first is not None and first["y"] < PHONE["height"] - 40, (policy.id, first)
+    open_page(phone, base)
+    finder = phone.locator("form[data-role-finder]").bounding_box()
+    assert finder is not None and finder["y"] + finder["height"] <= PHONE["height"], finder
+
+
+def test_on_a_phone_every_copy_link_button_is_a_whole_touch_target_on_screen(phone, served):
+    handbook, base = served
+    for policy in handbook.policies.values():
+        open_page(phone, f"{base}policies/{policy.id}/")
+        boxes = phone.eval_on_selector_all(
+            "a.rb-anchor", "links => links.map(a => { const r = a.getBoundingClientRect(); return [a.dataset.clause, r.left, r.right, r.width, r.height]; })"
+        )
+        assert boxes
+        bad = [b for b in boxes if b[3] < 24 or b[4] < 24 or b[1] < 0 or b[2] > PHONE["width"]]
+        assert not bad, (policy.id, bad[:5])
+
+
+def test_a_copied_clause_link_drops_the_search_highlight(page, served, reimbursement):
+    _, base = served
+    policy = reimbursement.policy
+    open_page(page, f"{base}policies/{policy.id}/?h=%E5%A0%B1%E9%8A%B7#{reimbursement.id}")
+    copied = page.locator(f'a.rb-anchor[data-clause="{reimbursement.id}"]').get_attribute("data-clipboard-text")
+    assert copied == f"{base}policies/{policy.id}/#{reimbursement.id}"
+
+
+def test_switching_language_keeps_the_clause_at_the_top_of_the_screen_without_a_fragment(page, served):
+    handbook, base = served
+    policy = handbook.policies["operations-wall-rules"] if "operations-wall-rules" in handbook.policies else next(iter(handbook.policies.values()))
+    clauses = [c for c in policy.walk() if c.text is not None and (c.title is not None or c.number is not None)]
+    target = clauses[len(clauses) // 2]
+    open_page(page, f"{base}policies/{policy.id}/")
+    page.evaluate("id => { document.getElementById(id).scrollIntoView(); window.scrollBy(0, -80); }", target.id)
+    assert "#" not in page.url
+    switch_language(page, "en")
+    assert page.url == f"{base}en/policies/{policy.id}/#{target.id}"
+
+
+def test_no_page_asks_for_a_file_the_site_does_not_have(page, served):
+    _, base = served
+    missing: list[str] = []
+    page.on("response", lambda response: missing.append(response.url) if response.status >= 400 else None)
+    for path in ("", "en/policies/operations-wall-rules/", "glossary/"):
+        open_page(page, base + path)
+    assert not missing
+
+
+def test_the_not_found_page_speaks_every_language_and_leads_home_in_each(page, served):
+    handbook, base = served
+    open_page(page, base + "404.html")
+    homes = page.eval_on_selector_all("article a[hreflang]", "links => links.map(a => a.getAttribute('hreflang'))")
+    assert homes == [lang.code for lang in handbook.languages]
+    assert page.locator("h1").count() == 1

@@ -63,7 +63,8 @@ def pieces(policy: Policy) -> list[tuple[str, str, bool]]:
                 assert note.restored in text
                 text = text.replace(note.restored, remove_pinyin(note.original)[0], 1)
         out.append((clause.id, text, bool(clause.changed)))
-    label = lambda m: f"[{policy.parameter(m[1]).label.zh}]"  # noqa: E731
+    # A blank as the source showed it: its label, or what the source showed where an editor wrote the label.
+    label = lambda m: f"[{policy.parameter(m[1]).source_shown or policy.parameter(m[1]).label.zh}]"  # noqa: E731
     return [(ident, PARAMETER.sub(label, text), amended) for ident, text, amended in out]
 
 
@@ -187,10 +188,13 @@ def test_blanks_stay_visible_parameters(handbook):
     policy = handbook.policies["operations-wall-rules"]
     blanks = clean((SEEDS / "002_accb335824e5cb0b.txt").read_text(encoding="utf-8")).blanks
     assert len(blanks) == 11
-    labels = Counter(p.label.zh for p in policy.parameters)
-    assert not Counter(blanks) - labels, "a blank of the source is no parameter"
+    # What the source showed for each blank is kept: as its label, or beside an editor's label.
+    shown = Counter(p.source_shown or p.label.zh for p in policy.parameters)
+    assert not Counter(blanks) - shown, "a blank of the source is no parameter"
     # A blank the company filled in is an amendment, so it names the version that filled it.
     assert all(p.changed for p in policy.parameters if p.value is not None)
+    # A blank the source only marks X says what it asks for.
+    assert not [p.id for p in policy.parameters if p.label.zh.strip() in ("X", "x", "Ｘ")]
 
 
 def test_the_whole_handbook_checks_clean():

@@ -338,11 +338,19 @@ def test_the_coverage_matrix_links_each_topic_to_its_clauses_and_shows_gaps(hand
     assert listed == expected
 
 
-def test_the_glossary_lists_every_term(handbook, site):
+def test_the_glossary_lists_every_term_for_readers_without_the_checkers_data(handbook, site):
     page = site.page("zh-Hans/glossary/")
-    rows = [[text(td) for td in tr.query_all("td")] for tr in page.query_all("tbody tr")]
+    rows = [[text(cell) for cell in tr.query_all("th, td")] for tr in page.query_all("tbody tr")]
     glossary_script = handbook.data["glossary"].script
     assert [(r[0], r[1]) for r in rows] == [(convert(t.zh, glossary_script, "zh-Hans"), t.en) for t in handbook.terms]
+    shown = " ".join(" ".join(r) for r in rows)
+    checker_only = [x for t in handbook.terms for x in [*t.accept, t.note or ""] if x and x not in t.search
+                    and not any(x in other.en for other in handbook.terms)]
+    assert checker_only and not [x for x in checker_only if x in shown]
+    everyday = next(t for t in handbook.terms if any(re.search(r"[\u4e00-\u9fff]", w) for w in t.search))
+    row = next(r for r in rows if r[1] == everyday.en)
+    word = next(w for w in everyday.search if re.search(r"[\u4e00-\u9fff]", w))
+    assert convert(word, glossary_script, "zh-Hans") in row[2]
 
 
 def test_every_checklist_has_a_printable_page_in_every_language(handbook, site):
@@ -367,25 +375,60 @@ def test_the_home_page_lists_every_policy_in_each_language(handbook, site):
 # Search
 
 
+def search_index(site, lang: str) -> dict:
+    return json.loads((site.root / "search" / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def test_each_language_has_its_own_index_with_one_entry_per_clause(handbook, site):
+    shared = json.loads((site.root / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert shared["docs"] == []  # the search worker reads its page's language only
+    for lang, folder in LANGUAGES.items():
+        index = search_index(site, lang)
+        entries = [d["location"] for d in index["docs"] if "?clause=" in d["location"]]
+        assert len(entries) == len(set(entries))
+        expected = {
+            f"{folder}policies/{p.id}/?clause={c.id}" for p in handbook.policies.values() for c in p.walk() if c.text
+        }
+        assert set(entries) == expected
+        assert all(d["location"].startswith(folder) for d in index["docs"])
+
+
 def test_the_search_index_finds_chinese_words_in_either_script(handbook, site):
-    index = json.loads((site.root / "search" / "search_index.json").read_text(encoding="utf-8"))
-    assert re.fullmatch(index["config"]["separator"], "\u200b")
-    assert index["config"]["pipeline"] == ["stopWordFilter"]
-    assert "words" in index["config"]["fields"]
-    entries = {d["location"]: d for d in index["docs"]}
-    clause = next(c for p in handbook.policies.values() for c in p.walk() if c.title and "報銷" in c.title.zh)
-    entry = entries[f"policies/{clause.policy.id}/#{clause.id}"]
-    tokens = set(re.split(index["config"]["separator"], entry["title"] + " " + entry["text"] + " " + entry["words"]))
-    assert {"報銷", "报销"} <= tokens
-    simplified = entries[f"zh-Hans/policies/{clause.policy.id}/#{clause.id}"]
-    tokens = set(re.split(index["config"]["separator"], simplified["text"] + " " + simplified["words"]))
-    assert {"報銷", "报销"} <= tokens
+    clause = next(c for p in handbook.policies.values() for c in p.walk() if c.text and c.title and "報銷" in c.title.zh)
+    for lang, folder in (("zh-Hant", ""), ("zh-Hans", "zh-Hans/")):
+        index = search_index(site, lang)
+        assert re.fullmatch(index["config"]["separator"], "\u200b")
+        assert index["config"]["pipeline"] == ["stopWordFilter"]
+        assert "words" in index["config"]["fields"]
+        entry = next(d for d in index["docs"] if d["location"] == f"{folder}policies/{clause.policy.id}/?clause={clause.id}")
+        tokens = set(re.split(index["config"]["separator"], entry["title"] + " " + entry["text"] + " " + entry["words"]))
+        assert {"報銷", "报销"} <= tokens
+
+
+def test_an_untitled_clause_is_titled_by_its_section_not_its_first_sentence(handbook, site):
+    index = {d["location"]: d for d in search_index(site, "zh-Hant")["docs"]}
+    clause = next(c for p in handbook.policies.values() for c in p.walk()
+                  if c.title is None and c.text and c.parent is not None and c.parent.title and len(c.text.zh) > 30)
+    title = index[f"policies/{clause.policy.id}/?clause={clause.id}"]["title"].replace("\u200b", "")
+    assert convert(clause.parent.title.zh, clause.policy.script, "zh-Hant") in title
+    assert clause.text.zh[:10] not in title
+
+
+def test_a_clause_is_found_by_the_everyday_words_of_the_glossary_terms_it_uses(handbook, site):
+    term = next(t for t in handbook.terms if t.search and any(w for w in t.search if not re.search(r"[\u4e00-\u9fff]", w)))
+    clause = next(c for p in handbook.policies.values() for c in p.walk()
+                  if c.text and term.zh in convert(c.text.zh, p.script, handbook.script_of("glossary")))
+    english = next(w for w in term.search if not re.search(r"[\u4e00-\u9fff]", w))
+    for lang, folder in LANGUAGES.items():
+        entry = next(d for d in search_index(site, lang)["docs"]
+                     if d["location"] == f"{folder}policies/{clause.policy.id}/?clause={clause.id}")
+        assert english in entry["words"], (lang, term.zh, clause.id)
 
 
 def test_pages_that_repeat_policy_text_are_not_searched(site):
-    index = json.loads((site.root / "search" / "search_index.json").read_text(encoding="utf-8"))
-    locations = [d["location"] for d in index["docs"]]
-    assert not [loc for loc in locations if "/parallel/" in loc or loc.startswith(("roles/", "en/roles/"))]
+    locations = [d["location"] for lang in LANGUAGES for d in search_index(site, lang)["docs"]]
+    assert locations
+    assert not [loc for loc in locations if "/parallel/" in loc or re.match(r"^((zh-Hans|en)/)?roles/", loc)]
 
 
 # Offline

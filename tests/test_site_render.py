@@ -76,6 +76,20 @@ def test_the_blanks_notice_lists_each_clause_with_its_blanks(handbook):
     assert items[1].startswith("二、（一）2. 遲到") and items[1].count("X") == 2
 
 
+def test_a_blank_labelled_by_an_editor_shows_what_the_source_showed(handbook):
+    param = next(p for p in handbook.policies["mini-wall-rules"].parameters if p.id == "lateness-minutes")
+    param.label = Text({"zh": "遲到分鐘數", "en": "minutes late"})
+    param.source_shown, param.source_reason = "X", Text({"zh": "來源只寫作X。", "en": "The source shows only X."})
+    for lang, label in (("zh-Hant", "遲到分鐘數"), ("zh-Hans", "迟到分钟数"), ("en", "minutes late")):
+        _, html = render(handbook, in_language(handbook, "policies/mini-wall-rules/", lang))
+        blank = next(b for b in clause(html, "lateness").query_all(".rb-blank"))
+        assert words(blank) == label
+        assert "X" in blank.etree_element.get("title")
+        item = next(li for li in html.query_all(".rb-blanks li") if label in words(li))
+        source = item.query(".rb-blank__source")
+        assert source is not None and "X" in words(source) and source.etree_element.get("title")
+
+
 def test_the_missing_script_is_derived_in_both_directions(handbook):
     _, html = render(handbook, "zh-Hans/policies/mini-wall-rules/")
     assert words(html.query("h1")) == "运营部规章上墙制度（范例）"
@@ -97,12 +111,12 @@ def test_cross_references_name_their_target(handbook):
     assert refs == {"../mini-wall-rules/#expense-reimbursement": "Operations Department Wall Rules (Sample) 3.1.1 Expense reimbursement"}
 
 
-def test_an_untitled_clause_is_named_by_its_first_words(handbook):
-    page, _ = render(handbook, "policies/mini-wall-rules/")
-    assert page.search_titles["fairness"] == "制度面前人人平等，對所有員工一視同仁。"
-    assert page.search_titles["working-hours"] == "員工應於每日［具體時間］前到崗打卡。"
-    page, _ = render(handbook, "en/policies/mini-wall-rules/")
-    assert page.search_titles["fairness"] == "1.3.2 Everyone is equal before these rules, and all employees are…"
+def test_an_untitled_clause_is_a_search_result_titled_by_its_section_and_number(handbook):
+    for lang, title in (("zh-Hant", "基本原則 2."), ("en", "Basic Principles 1.3.2")):
+        page, _ = render(handbook, in_language(handbook, "policies/mini-wall-rules/", lang))
+        entries = {e.anchor: e for e in page.search_entries}
+        assert entries["fairness"].title == title  # not its first sentence, which would outweigh every body
+        assert entries["lateness"].title == ("遲到" if lang == "zh-Hant" else "Lateness")
 
 
 def test_restored_words_are_marked_and_the_note_shows_the_original(handbook):
@@ -196,12 +210,12 @@ def test_links_between_pages_are_relative(source, target, link):
 
 
 def test_clause_titles_enter_the_search_index_as_text_not_markup():
-    from generator.site.search import augment
+    from generator.site.search import Entry, augment, entry_document
 
-    index = {"docs": [{"location": "policies/x/#a", "title": "x", "text": "報銷"}, {"location": "policies/x/", "title": "A &amp; B", "text": ""}]}
-    out = augment(index, {"policies/x/#a": '<img src=x onerror="alert(1)">'})
-    assert "<img" not in out["docs"][0]["title"] and "&lt;img" in out["docs"][0]["title"]
-    assert out["docs"][1]["title"] == "A &amp; B"  # mkdocs' own titles are escaped already: not twice
+    doc = entry_document(Entry("policies/x/", "a", "zh-Hant", '<img src=x onerror="alert(1)">', "報銷", "", "報銷", "zh-Hant"), [])
+    assert "<img" not in doc["title"] and "&lt;img" in doc["title"]
+    index = {"docs": [{"location": "policies/x/", "title": "A &amp; B", "text": ""}]}
+    assert augment(index)["docs"][0]["title"] == "A &amp; B"  # mkdocs' own titles are escaped already: not twice
 
 
 def test_table_of_contents_lists_numbered_or_titled_clauses_only():

@@ -151,8 +151,19 @@ class HandbookSite:
         return out
 
     def browser_settings(self) -> dict:
-        """What the browser script needs to know: each language's folder."""
-        return {"languages": self.registry.prefixes(), "default": self.registry.default.code}
+        """What the browser script needs to know: each language's folder and search index (site paths)."""
+        return {"languages": self.registry.prefixes(), "default": self.registry.default.code,
+                "search": {code: self.search_file(code) for code in self.registry.codes},
+                "words": {code: {key: self.localisers[code].word(key) for key in self.THEME_WORDS} for code in self.registry.codes},
+                "names": {lang.code: lang.name for lang in self.registry}}
+
+    # Words the theme's templates show (palette toggles, permanent links, the not-found page), per language.
+    THEME_WORDS = ("theme.to_dark", "theme.to_light", "theme.permalink", "theme.search_label", "notfound.title",
+                   "notfound.text", "notfound.home", "nav.home")
+
+    @staticmethod
+    def search_file(lang: str) -> str:
+        return f"search/{lang}.json"
 
     # Pages
 
@@ -171,13 +182,18 @@ class HandbookSite:
 
     # After the pages
 
-    def search_index(self, index: dict) -> dict:
-        """The generator's search index reworked for Chinese: words cut, both scripts, clause titles."""
-        titles = {
-            f"{page.path}#{anchor}": title for page in self.pages.values() if page.searchable
-            for anchor, title in page.search_titles.items()
-        }
-        return search.augment(index, titles)
+    def search_index(self, index: dict) -> dict[str, dict]:
+        """The generator's search index reworked, as files of the site (path → content): one index per language
+        with one entry per clause (words cut, both scripts, the glossary's search words), and the generator's own
+        index left with its settings only, since the search worker reads its language's file."""
+        replaced = {page.path for page in self.pages.values() if page.searchable}
+        entries = [entry for page in self.pages.values() if page.searchable for entry in page.search_entries]
+        ignore = {code: self.localisers[code].word("search.ignore").split() for code in self.registry.codes}
+        indexes = search.language_indexes(index, entries, replaced, lambda loc: self.language_of(loc)[0],
+                                          search.glossary_words(self.handbook), ignore)
+        files = {self.search_file(code): {"config": index.get("config", {}), **made} for code, made in indexes.items()}
+        files["search/search_index.json"] = {**index, "docs": []}
+        return files
 
     def print_files(self, site: Path) -> None:
         if not self.writers:

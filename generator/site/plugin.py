@@ -140,6 +140,7 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
         config.theme["language"] = self.site.theme_language(lang)
         config.site_name = self.site.site_name(self.site_name, lang)
         config.extra["alternate"] = [vars(a) for a in self.site.alternates(page.url, self.urls)]
+        config.extra["rulebook"]["lang"] = lang  # which search index the page's search worker reads
         return context
 
     def on_post_page(self, output: str, page: Page, config):
@@ -151,8 +152,10 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
     def on_post_build(self, config):
         index_path = Path(config.site_dir) / "search" / "search_index.json"
         if index_path.exists():
-            index = self.site.search_index(json.loads(index_path.read_text(encoding="utf-8")))
-            index_path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+            made = self.site.search_index(json.loads(index_path.read_text(encoding="utf-8")))
+            for name, index in made.items():
+                (Path(config.site_dir) / name).write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")),
+                                                          encoding="utf-8")
         try:
             self.site.print_files(Path(config.site_dir))
         except SiteError as exc:

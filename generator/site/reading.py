@@ -209,7 +209,8 @@ class Reader:
             return Segment("blank", name, self.t("policy.blank"))
         label = self.text(param.label, policy.script)
         if param.value is None:
-            return Segment("blank", label, f"{self.t('policy.blank')}: {label}")
+            shown = f" ({self.t('policy.blank_source', shown=param.source_shown)})" if param.source_shown else ""
+            return Segment("blank", label, f"{self.t('policy.blank')}: {label}{shown}")
         return Segment("value", self.text(param.value, policy.script), label)
 
     def reference(self, ref: str, policy: m.Policy | None) -> Link:

@@ -6,6 +6,7 @@ framework can place it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,7 @@ from generator.diff import compare_policy
 from generator.languages import SOURCE
 from generator.localise import Localisers
 from generator.site.reading import Reader
+from generator.site.search import Entry
 
 # HTML for a checklist's printable page, made by the checklist renderer: (handbook, policy, checklist, lang,
 # site_root=..., files=...) → HTML.
@@ -51,8 +53,8 @@ class SitePage:
     headings: list[Heading] = field(default_factory=list)
     anchors: set[str] = field(default_factory=set)
     searchable: bool = True
-    # Search result titles by anchor, for sections whose heading alone (a bare "1.") would not say what they are.
-    search_titles: dict[str, str] = field(default_factory=dict)
+    # The page's clauses as the search index holds them (one result each).
+    search_entries: list[Entry] = field(default_factory=list)
 
 
 @dataclass
@@ -139,11 +141,9 @@ class SiteRenderer:
                             posters=self._posters(policy, r), checklists=self._checklists(policy, r),
                             superseded=None, retired=retired)
         headings = [Heading(c.level, c.id, r.clause_name(c)) for c in policy.walk() if c.level <= 2 and (c.number is not None or c.title)]
-        # Search results name a clause by its words alone in Chinese: a numeral such as 一 would become a one-character
-        # token, which the search box's query cutting stops at (see search.words_of).
-        titles = {c.id: (r.clause_title(c) or r.snippet(c)) if r.words.reads_source else r.clause_name(c) for c in policy.walk()}
+        entries = [self._search_entry(c, path, r) for c in policy.walk() if c.text is not None]
         anchors = {c.id for c in policy.walk()} | {ident for ident, _, _ in retired}
-        return SitePage(path, lang, r.policy_title(policy), body, headings, anchors, True, titles)
+        return SitePage(path, lang, r.policy_title(policy), body, headings, anchors, True, entries)
 
     def version_page(self, policy: m.Policy, old: m.Policy, lang: str) -> SitePage:
         """An earlier version as it read, at a stable address, marked as superseded with a link to the current one.
@@ -174,6 +174,21 @@ class SiteRenderer:
             link = r.link(paths.version(policy.id, last)) + f"#{ident}" if last else ""
             out.append((ident, notice, link))
         return out
+
+    def _search_entry(self, clause: m.Clause, path: str, r: Reader) -> Entry:
+        """A clause's search entry: titled by its own title, else by the section it is in and its number (never by
+        its first sentence: a long title outweighs every body)."""
+        sections, node = [], clause.parent
+        while node is not None:
+            if node.title is not None:
+                sections.append(r.clause_title(node))
+            node = node.parent
+        title = r.clause_title(clause)
+        if not title:
+            title = f"{sections[0] if sections else r.policy_title(clause.policy)} {r.label(clause)}".strip()
+        chinese = " ".join(t.zh for t in (clause.title, clause.text) if t is not None)
+        return Entry(path, clause.id, r.lang, title, r.plain(clause.text, clause.policy), " ".join(sections), chinese,
+                     clause.policy.script)
 
     def parallel_page(self, policy: m.Policy, lang: str) -> SitePage:
         """The Chinese beside a translation: the reader's own language on its side, and on the other the policy's
@@ -292,6 +307,9 @@ class SiteRenderer:
             parent = self.handbook.roles.get(parent.part_of or "")
         sections = [(r.t("roles.direct", name=name), self._grouped(self._applying(role.id), r))]
         sections += [(r.t("roles.via", name=r.role_name(p.id)), self._grouped(self._applying(p.id), r)) for p in chain]
+        # What binds every employee binds this role too (the everyone group's own page lists them as its own).
+        sections += [(r.t("roles.everyone", name=r.role_name(g.id)), self._grouped(self._applying(g.id), r))
+                     for g in self.handbook.roles.values() if g.everyone and g is not role and g not in chain]
         checks = [
             (c, p) for p in ordered_policies(self.handbook) for c in p.checks() if c.role == role.id
         ]
@@ -337,7 +355,10 @@ class SiteRenderer:
         r = self.readers[lang]
         path = r.link(paths.GLOSSARY)
         script = r.data_script("glossary")
-        terms = [(r.zh(t.zh, script), t) for t in self.handbook.terms]
+        han = re.compile(r"[\u3400-\u9fff]")
+        # Everyday words in the reader's language: Chinese ones (in the reading script) for a Chinese reader.
+        terms = [(r.zh(t.zh, script), t, [r.zh(w, script) if han.search(w) else w for w in t.search
+                                          if bool(han.search(w)) == r.words.reads_source]) for t in self.handbook.terms]
         body = self._render("glossary.html", path, lang, terms=terms)
         # Not searched: one long table would top every result list with a wall of terms.
         return SitePage(path, lang, r.t("glossary.title"), body, searchable=False)
@@ -350,6 +371,10 @@ class SiteRenderer:
         if name == "policies":
             cards = [(p, self._meta(p, r), sum(q.value is None for q in p.parameters)) for p in ordered_policies(self.handbook)]
             return self._render("policy-list.html", path, lang, cards=cards)
+        if name == "role-finder":
+            roles = self.handbook.roles.values()
+            groups = [(kind, [x for x in roles if x.kind == kind]) for kind in ("department", "role", "group")]
+            return self._render("role-finder.html", path, lang, groups=[g for g in groups if g[1]])
         if name == "downloads":
             rows = [(p, self._posters(p, r), self._checklists(p, r)) for p in ordered_policies(self.handbook)]
             return self._render("downloads.html", path, lang, rows=[row for row in rows if row[1] or row[2]])
@@ -389,9 +414,14 @@ class SiteRenderer:
             "history": r.link(paths.history(policy.id)), "status": policy.status,
         }
 
-    def _blanks(self, policy: m.Policy, r: Reader) -> list[tuple[str, str, list[str]]]:
-        """Clauses with unfilled parameters, in reading order: (clause id, clause name, blank labels)."""
-        unfilled = {p.id: r.text(p.label, policy.script) for p in policy.parameters if p.value is None}
+    def _blanks(self, policy: m.Policy, r: Reader) -> list[tuple[str, str, list[tuple[str, str, str]]]]:
+        """Clauses with unfilled parameters, in reading order: (clause id, clause name, blanks), each blank as (label,
+        what the source showed where the label is an editor's, why)."""
+        unfilled = {
+            p.id: (r.text(p.label, policy.script), r.t("policy.blank_source", shown=p.source_shown) if p.source_shown else "",
+                   r.text(p.source_reason, policy.script))
+            for p in policy.parameters if p.value is None
+        }
         out = []
         for clause in policy.walk():
             names = [n for t in (clause.title, clause.text) if t for n in m.PARAMETER.findall(t.zh) if n in unfilled]

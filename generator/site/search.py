@@ -1,8 +1,10 @@
-"""Chinese search for the site: jieba dictionaries that cut both scripts, and index entries findable in either script.
+"""The site's search index: one entry per clause with a short title, cut into words by jieba, in both scripts, with
+the glossary's everyday words; one index file per language (docs/developers/search.md says why).
 
 jieba's dictionary is Simplified; its Traditional forms are derived with OpenCC once and cached (never committed).
-Each index entry gains a hidden `words` field: jieba's search-mode sub-words of its Chinese (報銷 inside 費用報銷)
-and their forms in the other script, so that 報銷 and 报销 find the same clauses.
+Each entry gains a hidden `words` field: jieba's search-mode sub-words of its Chinese (報銷 inside 費用報銷), their
+forms in the other script, the titles of the sections it is in, and the `search` words of the glossary terms it uses
+(上班 for a clause about 工作時間), so that a query's every word can be required.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import hashlib
 import logging
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import opencc
@@ -112,9 +115,9 @@ def break_long_runs(html: str) -> str:
 def words_of(run: str) -> list[str]:
     """jieba's words for a run of Chinese, with one-character words glued to a neighbour.
 
-    mkdocs-material's search box cuts a Chinese query by the tokens the index holds, and stops at the first one it
-    finds: were 報 a token (報財務部門 → 報|財務部門), 報銷 would be searched as 報*. So the index holds no
-    one-character Chinese token; the words themselves are findable through the `words` field.
+    The index holds no one-character Chinese token: one character (報 of 報財務部門) matches far too much, and the
+    search worker cuts a query into words of two characters or more. The words themselves are findable through the
+    `words` field.
     """
     merged: list[str] = []
     for word in (w for piece in pieces(run) for w in jieba.cut(piece)) if jieba is not None else [run]:
@@ -147,15 +150,83 @@ def search_words(text: str) -> list[str]:
     return list(found)
 
 
-def augment(index: dict, titles: dict[str, str]) -> dict:
-    """Rework a mkdocs-material search index: Chinese cut without one-character tokens, a `words` field with every
-    entry's words in both scripts, and the titles named in titles (location "policies/x/#clause-id" → title)."""
+def augment(index: dict) -> dict:
+    """Rework mkdocs-material's index of the hand-written pages: Chinese cut without one-character tokens, and a
+    `words` field with every entry's words in both scripts. (Its titles are HTML, escaped by mkdocs already.)"""
     for doc in index.get("docs", []):
-        title = titles.get(doc.get("location", ""))
-        # The search box shows titles as HTML; mkdocs' own are escaped already, a clause title is plain text.
-        doc["title"] = str(escape(segment(title))) if title else segment(doc.get("title", ""))
+        doc["title"] = segment(doc.get("title", ""))
         doc["text"] = segment(doc.get("text", ""))
-        words = search_words((title or doc["title"]) + " " + doc["text"])
+        words = search_words(doc["title"] + " " + doc["text"])
         if words:
             doc[WORDS_FIELD] = CUT.join(words)
     return index
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One clause as a search result shows it and the index holds it, in one reading language."""
+
+    page: str  # site path of its policy page
+    anchor: str
+    lang: str
+    title: str  # short: its own title, or the title of the section it is in, with its number
+    text: str  # its own words, plain
+    context: str  # the titles of the sections it is in (searched, not shown)
+    chinese: str  # its title and text as written in Chinese, for the glossary's search words
+    script: str
+
+
+def location(entry: Entry) -> str:
+    """Each clause is its own result: Material groups results by the address before `#` and folds all but the best
+    of a page ("27 more on this page"), so a clause's address names it in the query; the page's script turns it
+    into `#anchor` in the result links."""
+    return f"{entry.page}?clause={entry.anchor}"
+
+
+def glossary_words(handbook: m.Handbook) -> list[tuple[set[str], list[str], list[str]]]:
+    """(the term in both scripts, longer words it is not part of, the words it is searched by) of every glossary
+    term that has `search` words."""
+    out = []
+    for term in handbook.terms:
+        if term.search:
+            words = [term.zh, term.en, *term.accept, *term.search]
+            out.append((forms(term.zh), [form for x in term.exclude for form in forms(x)], words))
+    return out
+
+
+def _uses(chinese: str, term: str, exclude: list[str]) -> bool:
+    return chinese.count(term) > sum(chinese.count(word) * word.count(term) for word in exclude)
+
+
+def entry_document(entry: Entry, glossary: list[tuple[set[str], list[str], list[str]]]) -> dict:
+    extra = [entry.context]
+    for terms, exclude, words in glossary:
+        if any(_uses(entry.chinese, term, exclude) for term in terms):
+            extra += words
+    text = segment(entry.text)
+    words = search_words(entry.title + " " + entry.text + " " + " ".join(extra))
+    # The glossary's words whole as well as cut (jieba may cut 年假 into single characters, which are not indexed).
+    words += [form for w in extra if HAN.fullmatch(w) for form in sorted(forms(w)) if form not in words]
+    english = " ".join(w for w in extra if not HAN.search(w))
+    # The search box shows titles as HTML: a clause title is plain text.
+    doc = {"location": location(entry), "title": str(escape(segment(entry.title))), "text": text}
+    field = CUT.join(words + ([english] if english else []))
+    if field:
+        doc[WORDS_FIELD] = field
+    return doc
+
+
+def language_indexes(index: dict, entries: list[Entry], replaced: set[str], language_of, glossary,
+                     ignore: dict[str, list[str]]) -> dict[str, dict]:
+    """One index per language: its clauses, and its hand-written pages as mkdocs indexed them (pages in replaced,
+    the policy pages, are indexed by their clauses instead). ignore holds each language's question words."""
+    out: dict[str, dict] = {lang: {"docs": [], "ignore": words} for lang, words in ignore.items()}
+    for doc in augment(index).get("docs", []):
+        if doc.get("location", "").split("#")[0] in replaced:
+            continue
+        lang = language_of(doc.get("location", ""))
+        if lang in out:
+            out[lang]["docs"].append(doc)
+    for entry in entries:
+        out[entry.lang]["docs"].append(entry_document(entry, glossary))
+    return out
