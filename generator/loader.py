@@ -78,7 +78,7 @@ def build_policy(doc: Document) -> m.Policy:
         ],
         clauses=[], path=doc.path, smap=doc.source, data=d, status=d.get("status", "in-force"),
         history=[
-            m.HistoryEntry(h["version"], date.fromisoformat(h["effective"]), m.Text.of(h["summary"]), ("history", i))
+            m.HistoryEntry(h["version"], date.fromisoformat(h["effective"]), m.Text.required(h["summary"]), ("history", i))
             for i, h in enumerate(d.get("history", []))
         ],
     )

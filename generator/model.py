@@ -223,7 +223,7 @@ class Clause:
             return self.label(numbering)
         chain = [*self.ancestors(), self]
         # A decimal label already holds its decimal parents' numbers (2.1.1, not 2.12.1.1).
-        return "".join(c.label(numbering) for c, child in zip(chain, chain[1:] + [None])
+        return "".join(c.label(numbering) for c, child in zip(chain, [*chain[1:], None], strict=True)
                        if not (c.style == "decimal" and child is not None and child.style == "decimal"))
 
     def walk(self) -> Iterator["Clause"]:

@@ -16,6 +16,7 @@ from generator.findings import Finding, finding
 from generator.languages import SOURCE
 from generator.model import Check, Handbook, Policy
 from generator.scripts import convert
+
 # Line breaks, format and control characters are laid out, not drawn from the font.
 NOT_DRAWN = {"Cc", "Cf", "Zl", "Zp"}
 

@@ -15,7 +15,7 @@ from generator import history
 from generator.findings import CODES, Finding, finding
 from generator.fingerprint import text_keys
 from generator.languages import SOURCE, Registry
-from generator.model import PARAMETER, Clause, Handbook, Policy
+from generator.model import PARAMETER, Handbook
 from generator.printable import unprintable
 from generator.scripts import convert
 

@@ -17,7 +17,6 @@ from generator import output_folders
 from generator.config import SITE_FILE
 from generator.project import Project
 
-
 LOOPBACK = "127.0.0.1:8000"
 
 

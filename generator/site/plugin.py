@@ -94,7 +94,7 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
         self.urls = set(by_path)
         for lang in self.site.registry.codes:
             items, order = self._nav_items(self.site.nav(lang, list(by_path)), by_path, None)
-            for before, after in zip(order, order[1:]):
+            for before, after in zip(order, order[1:], strict=False):
                 before.next_page, after.previous_page = after, before
             self.navs[lang] = Navigation(items, order)
             self.navs[lang].homepage = by_path.get(self.site.registry.prefix(lang))

@@ -54,7 +54,7 @@ def dictionary(cache: Path) -> Path | None:
     # One call per table over the whole word list: OpenCC is fast on one long text, slow on half a million calls.
     for config in ("s2t.json", "s2tw.json"):
         converted = opencc.OpenCC(config).convert(words).split("\n")
-        for line, word in zip(lines, converted):
+        for line, word in zip(lines, converted, strict=True):  # OpenCC keeps the lines
             if word not in entries:
                 entries[word] = word + " " + line.split(" ", 1)[1]
     _write_atomically(target, "\n".join(entries.values()) + "\n")
