@@ -36,7 +36,7 @@ LANGS = languages.default().codes
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "posters" / "project"
 FIXTURE_POLICY = "fixture-wall-rules"
-SITE = "https://handbook.example.com/"  # the fixture's mkdocs.yml says so
+SITE = "https://handbook.corp.internal/"  # the fixture's mkdocs.yml says so: an intranet address, not a placeholder
 
 # ISO 216 in PostScript points (1 mm = 72 / 25.4 pt).
 SIZES_PT = {"A4": (595.28, 841.89), "A3": (841.89, 1190.55), "A2": (1190.55, 1683.78)}
@@ -506,6 +506,28 @@ def test_a_site_url_that_is_not_http_is_refused(tmp_path):
     project = poster_project(tmp_path, mkdocs="site_name: X\nsite_url: file:///srv/handbook/\n")
     with pytest.raises(ConfigError, match="not an http"):
         config.load(project)
+
+
+@pytest.mark.parametrize("url, placeholder", [
+    ("https://handbook.example.com/", True), ("http://EXAMPLE.org/rules/", True), ("https://example.net", True),
+    ("https://rules.example/", True), ("https://handbook.corp.internal/", False), ("https://notexample.com/", False),
+    ("https://example.com.cn/", False),
+])
+def test_an_example_site_url_is_known_for_a_placeholder(tmp_path, url, placeholder):
+    project = poster_project(tmp_path, mkdocs=f"site_name: X\nsite_url: {url}\n")
+    settings = config.load(project)
+    assert settings.placeholder is placeholder
+    assert (settings.placeholder_warning() is not None) is placeholder
+
+
+def test_the_poster_command_refuses_a_placeholder_site_url_and_says_what_to_change(tmp_path, capsys):
+    project = poster_project(tmp_path, mkdocs="site_name: X\nsite_url: https://handbook.example.com/\n")
+    out = tmp_path / "out"
+    assert main(["-C", str(project.root), "poster", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "mkdocs.yml" in err and "`site_url`" in err and "https://handbook.example.com/" in err
+    assert "Traceback" not in err
+    assert not out.exists()
 
 
 # Command line ------------------------------------------------------------------------------------------------
