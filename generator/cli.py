@@ -75,10 +75,10 @@ def cmd_poster(args) -> int:
     from generator.poster import PosterError, PostersFailed, UnknownPoster, choices, write_posters
 
     project = _project(args)
-    config.load(project).require_real_site_url()  # a ConfigError: main() prints it and fails
     handbook, _, broken = load(project)
     if _unknown_languages("poster", args.lang or [], choices(handbook)):
         return USAGE
+    config.load(project).require_real_site_url()  # a ConfigError: main() prints it and fails
     for path in broken:
         print(f"rulebook poster: skipped {_relative(project, path)}: it does not load (run `rulebook check`)", file=sys.stderr)
     try:
