@@ -337,6 +337,37 @@ def test_filled_forms_show_their_ticks_and_chinese_words_in_every_reader(real, t
             assert "陳大文" in subprocess.run(["pdftotext", str(filled), "-"], capture_output=True, text=True, check=True).stdout
 
 
+
+@pytest.fixture(scope="session")
+def traditional(real, tmp_path_factory):
+    """Every real checklist in Traditional Chinese alone: shorter rows, where a sign-off once stood alone on a page."""
+    project, _, _ = real
+    out = tmp_path_factory.mktemp("traditional")
+    handbook, _, _ = load(Project(project))
+    write_checklists(handbook, out, Project(project), lang="zh-Hant", formats=["pdf"])
+    return out / "checklists"
+
+
+@pytest.mark.parametrize("which", ["bilingual", "zh-Hant"])
+def test_signatures_share_their_page_with_an_item_and_every_later_page_names_the_form(real, traditional, which):
+    project, bilingual, _ = real
+    folder = bilingual if which == "bilingual" else traditional
+    for pid, cl in all_checklists(raw_policies(project)):
+        path = folder / pid / f"{cl['id']}.pdf"
+        reader = pypdf.PdfReader(path)
+        for number, page in enumerate(reader.pages):
+            names = [str(a.get_object()["/T"]) for a in page.get("/Annots", [])]
+            kinds = {str(a.get_object()["/FT"]) for a in page.get("/Annots", [])}
+            if any(":field:" in n and any(f["id"] == n.rsplit(":", 1)[1] and f["type"] == "signature"
+                                          for f in cl.get("fields", [])) for n in names) or \
+                    any(n.endswith(":field:signature") for n in names):
+                assert "/Btn" in kinds, f"{path.name} ({which}) page {number + 1}: signatures without an item above them"
+            if number:
+                text = squash(subprocess.run(["pdftotext", "-layout", "-f", str(number + 1), "-l", str(number + 1), str(path), "-"],
+                                             capture_output=True, text=True, check=True).stdout)
+                assert squash(cl["title"]["zh"]) in text and f"{pid}/{cl['id']}" in text, f"{path.name} ({which}) page {number + 1}"
+                assert "記錄編號" in text
+
 def test_the_form_font_has_what_people_type_chinese_digits_and_latin(real):
     from fontTools.ttLib import TTFont
 
