@@ -297,6 +297,31 @@ def test_bilingual_sheet_prints_both_languages(project, tmp_path):
     assert page_sizes(pdf) == [pytest.approx(SIZES_PT["A3"], abs=0.5)]
 
 
+def text_sizes(pdf: Path) -> list[tuple[str, float, float]]:
+    """(text, size in pt as printed, height above the bottom edge) of every run of text on the first page."""
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
+            runs.append((text, size * scale, tm[5] * cm[3] + cm[5]))
+
+    pypdf.PdfReader(pdf).pages[0].extract_text(visitor_text=visit)
+    return runs
+
+
+@pytest.mark.parametrize("size", ["A4", "A3"])
+def test_a_bilingual_sheets_english_is_never_below_the_smallest_type(project, tmp_path, size):
+    from generator.poster_fit import PAPERS
+
+    pdf = printed(project, tmp_path, FIXTURE_POLICY, "attendance", "bilingual", size)
+    # The rules' English, not the header's or the footer's small print (the policy's facts, read up close).
+    rules = squeezed("".join(expected_pieces(fixture_data(), ["attendance"], "en")))
+    english = [(t, s) for t, s, y in text_sizes(pdf) if re.search("[A-Za-z]{3}", t) and squeezed(t) in rules]
+    assert english
+    assert min(s for _, s in english) >= PAPERS[size].min_type_pt - 0.05, sorted(english, key=lambda r: r[1])[:3]
+
+
 # Fingerprint -------------------------------------------------------------------------------------------------
 
 
