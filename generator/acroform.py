@@ -32,9 +32,9 @@ def settle(pdf: bytes) -> bytes:
     # An incremental update: WeasyPrint's compressed objects stay as they are (a rewrite would grow the file by a
     # tenth) and only the changed fields are appended.
     writer = pypdf.PdfWriter(io.BytesIO(pdf), incremental=True)
-    if "/AcroForm" not in writer._root_object:
+    if "/AcroForm" not in writer.root_object:
         return pdf
-    form = writer._root_object["/AcroForm"].get_object()
+    form = writer.root_object["/AcroForm"].get_object()
     resources = form.setdefault(NameObject("/DR"), DictionaryObject()).get_object()
     fonts = resources.setdefault(NameObject("/Font"), DictionaryObject()).get_object()
     if TICK_FONT not in fonts:
