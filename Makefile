@@ -3,7 +3,7 @@
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
-SYSTEM_PACKAGES := fonts-noto-cjk fonts-droid-fallback libharfbuzz-subset0 chromium poppler-utils zbar-tools
+SYSTEM_PACKAGES := fonts-noto-cjk fonts-droid-fallback libharfbuzz-subset0 chromium poppler-utils zbar-tools mupdf-tools
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: build test bench setup system python check clean
@@ -17,7 +17,7 @@ test: setup
 setup: system python
 
 # System pieces: CJK fonts for posters and checklists, HarfBuzz subsetting (fast PDFs), Debian's Chromium for the
-# browser tests, poppler and zbar to inspect PDFs. Installed only when one is missing.
+# browser tests, poppler, MuPDF and zbar to inspect PDFs. Installed only when one is missing.
 system:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

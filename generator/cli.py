@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from generator import __version__, languages
+from generator import __version__, config, languages
 from generator.config import ConfigError
 from generator.findings import summary, to_github, to_json
 from generator.project import Project, ProjectNotFound, find_project
@@ -112,6 +112,7 @@ def cmd_poster(args) -> int:
     handbook, _, broken = load(project)
     if _unknown_languages("poster", args.lang or [], choices(handbook)):
         return USAGE
+    config.load(project).require_real_site_url()  # a ConfigError: main() prints it and fails
     for path in broken:
         print(f"rulebook poster: skipped {_relative(project, path)}: it does not load (run `rulebook check`)", file=sys.stderr)
     try:
@@ -234,6 +235,10 @@ def cmd_build(args) -> int:
 
     project = _project(args)  # the rulebook plugin checks the handbook and stops the build on errors
     out = Path(args.out) if args.out else project.root / "site"
+    placeholder = config.load(project).placeholder_warning() if args.strict else None
+    if placeholder:
+        print(f"rulebook build: {placeholder}. Nothing was built (--strict)", file=sys.stderr)
+        return FAILED
     log_to_console(logging.INFO if args.verbose else logging.WARNING)
     try:
         seconds = build(project, out)
@@ -312,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="build the handbook site", description="Check the handbook, then build the website (mkdocs with the rulebook plugin) into DIR. The new site replaces the old one only once it is complete; a handbook with errors is reported as by `rulebook check` and nothing is built.")
     p.add_argument("--out", metavar="DIR", help="output folder (default: site/ in the project)")
     p.add_argument("-v", "--verbose", action="store_true", help="show mkdocs' progress messages")
+    p.add_argument("--strict", action="store_true", help="refuse to build what must not be published: posters whose QR codes would open a placeholder site_url")
     p.set_defaults(run=cmd_build)
 
     p = sub.add_parser("serve", help="preview the site, reloading on every change", description="Serve the handbook site locally; saving a policy, a hand-written page or a site template rebuilds it and reloads the browser.")

@@ -21,6 +21,10 @@ NO_SITE_URL = (f"{SITE_FILE} has no site_url, so the posters carry no QR code; a
                f"`site_url: https://<where the handbook is published>/` to {SITE_FILE} to print one")
 
 
+# Hosts reserved for examples (RFC 2606, RFC 6761): a QR code to one of them opens nothing.
+PLACEHOLDER_DOMAINS = ("example.com", "example.net", "example.org", "example", "invalid")
+
+
 class ConfigError(Exception):
     """The configuration cannot be read, or says something impossible; the message names the file and key."""
 
@@ -37,6 +41,26 @@ class SiteConfig:
     site_url: str | None  # where the handbook is published: the base of the posters' QR codes
     site_name: str | None
     path: Path
+
+    @property
+    def placeholder(self) -> bool:
+        """Whether site_url is an example address, such as the https://handbook.example.com/ a new project starts with."""
+        host = (urlsplit(self.site_url).hostname or "").rstrip(".").lower() if self.site_url else ""
+        return any(host == domain or host.endswith("." + domain) for domain in PLACEHOLDER_DOMAINS)
+
+    def placeholder_warning(self) -> str | None:
+        """What to tell whoever builds or prints with an example site_url; None when the address is a real one."""
+        if not self.placeholder:
+            return None
+        return (f"{self.path.name}: site_url is the placeholder {self.site_url}, so every poster's QR code opens a page "
+                f"that does not exist. Set the key `site_url` in {self.path.name} to the address where your intranet "
+                "serves the handbook, then build again")
+
+    def require_real_site_url(self) -> None:
+        """Raise ConfigError when site_url is a placeholder: posters printed with it would carry dead QR codes."""
+        warning = self.placeholder_warning()
+        if warning:
+            raise ConfigError(f"{warning}. No poster was printed.")
 
 
 def load(project: Project) -> SiteConfig:

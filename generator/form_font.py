@@ -1,5 +1,5 @@
-"""Builds the font of PDF form fields: Droid Sans Fallback (CJK, small enough to embed whole) with the Latin letters,
-digits and punctuation it lacks drawn in from Noto Sans CJK, so that a date typed into a field shows too.
+"""Builds the font of PDF form fields: Droid Sans Fallback (CJK, small enough to embed whole) with what it lacks drawn
+in from Noto Sans CJK (Latin letters, digits, punctuation, signs such as ℃ № ✓, Extension B characters of names).
 """
 
 from __future__ import annotations
@@ -18,6 +18,11 @@ FORM_FONT = "Rulebook Form"
 
 # What people type into a form besides Chinese: ASCII, Latin-1 (café, ±, °), dashes, quotes, the euro sign.
 LATIN = (*range(0x20, 0x7F), *range(0xA0, 0x100), 0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2026, 0x20AC)
+# What offices write besides words: degrees Celsius, numero, ticks and crosses, circled numbers, boxes.
+SIGNS = (0x2103, 0x2116, 0x2713, 0x2714, 0x2717, 0x2718, *range(0x2460, 0x2474), 0x25A1, 0x25A0, 0x25CB, 0x25CF, 0x2610, 0x2611, 0x2612)
+# CJK Extension B: characters of real names (𠮷, the HKSCS ones) that Droid Sans Fallback lacks; Noto Sans CJK has
+# about two thousand of them.
+EXTENSION_B = range(0x20000, 0x2A6E0)
 
 
 def _face(family: str) -> TTFont:
@@ -37,7 +42,7 @@ def _face(family: str) -> TTFont:
 
 @lru_cache(maxsize=1)
 def form_font() -> bytes:
-    """The merged TrueType font (about 4 MB): built once per process, in about a second."""
+    """The merged TrueType font (about 5 MB): built once per process, in a few seconds."""
     latin_family = next((f for f in LATIN_FONTS if f in font_files()), LATIN_FONTS[0])
     require_fonts(FIELD_FONT, latin_family)
     base, latin = _face(FIELD_FONT), _face(latin_family)
@@ -46,7 +51,7 @@ def form_font() -> bytes:
     glyf, hmtx, maxp = base["glyf"], base["hmtx"], base["maxp"]
     order = list(base.getGlyphOrder())
     taken, added = set(order), {}
-    for code in LATIN:
+    for code in (*LATIN, *SIGNS, *EXTENSION_B):
         if code in have or code not in source:
             continue
         pen = TTGlyphPen(None)
@@ -68,9 +73,18 @@ def form_font() -> bytes:
     base.setGlyphOrder(order)
     glyf.glyphOrder = order
     maxp.numGlyphs = len(order)
+    bmp = {code: name for code, name in added.items() if code <= 0xFFFF}
     for table in base["cmap"].tables:
         if table.isUnicode():
-            table.cmap.update(added)
+            table.cmap.update(added if table.format in (12, 13) else bmp)
+    if any(code > 0xFFFF for code in added) and not any(t.format == 12 for t in base["cmap"].tables):
+        # Characters beyond the first plane (Extension B) need a format 12 table: format 4 holds 16-bit codes only.
+        from fontTools.ttLib.tables._c_m_a_p import cmap_format_12
+
+        full = cmap_format_12(12)
+        full.platformID, full.platEncID, full.language = 3, 10, 0
+        full.cmap = {**base.getBestCmap(), **added}
+        base["cmap"].tables.append(full)
     # Vertical metrics would need an entry per new glyph; form fields are written horizontally.
     for tag in ("vhea", "vmtx"):
         if tag in base:

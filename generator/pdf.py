@@ -19,6 +19,7 @@ from urllib.request import url2pathname
 import jinja2
 import weasyprint
 
+from generator import acroform
 from generator import fonts as installed
 from generator.fonts import FIELD_FONT
 from generator.form_font import FORM_FONT, form_font
@@ -212,6 +213,8 @@ class PrintJob:
         if stray:
             raise PrintError(f"{self.name}: some characters were set in {', '.join(sorted(stray))} because "
                              f"{' and '.join(self.fonts)} lacks them; replace them in {self.fix_in}")
+        if self.forms:
+            pdf = acroform.settle(pdf)
         return Printed(pdf, len(document.pages), used, list(dict.fromkeys(self.warnings)))
 
     def print(self, template: str, **values) -> Printed:

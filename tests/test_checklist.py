@@ -243,6 +243,132 @@ def test_pypdf_fills_chinese_into_a_field_and_ticks_a_box(real, tmp_path):
     assert "陳大文" in subprocess.run(["pdftotext", str(filled), "-"], capture_output=True, text=True, check=True).stdout
 
 
+# Filled in and printed: every reader must show the ticks and the words ------------------------------------------
+
+DPI = 72
+TYPED = {"note": "陳大文已於2026-12-31完成，見檔案 HR-2026-017", "": "陳大文"}
+
+
+def fill(source: Path, target: Path, *, regenerate: bool) -> tuple[set[str], set[str]]:
+    """Every text field filled with Chinese, every other box ticked, as an office filling forms with pypdf would
+    (regenerate: pypdf's default, which asks readers to redraw the fields). Returns (ticked, left empty) names."""
+    writer = pypdf.PdfWriter(clone_from=source)
+    values, ticked, empty = {}, set(), set()
+    for i, ref in enumerate(writer._root_object["/AcroForm"]["/Fields"]):
+        field = ref.get_object()
+        name = str(field["/T"])
+        if field["/FT"] == "/Btn":
+            on = next(state for state in field["/AP"]["/N"] if state != "/Off")
+            (ticked if i % 2 else empty).add(name)
+            values[name] = on if i % 2 else "/Off"
+        else:
+            values[name] = TYPED["note" if name.endswith(":note") else ""]
+    writer.update_page_form_field_values(None, values, auto_regenerate=regenerate)
+    writer.write(target)
+    return ticked, empty
+
+
+def widgets(path: Path) -> list[tuple[int, str, str, tuple[float, float, float, float], float]]:
+    """(page, name, field type, rectangle, page height) of every widget."""
+    out = []
+    for number, page in enumerate(pypdf.PdfReader(path).pages):
+        for ref in page.get("/Annots", []):
+            widget = ref.get_object()
+            x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
+            out.append((number, str(widget["/T"]), str(widget["/FT"]), (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)),
+                        float(page.mediabox.top)))
+    return out
+
+
+def poppler(path: Path, folder: Path) -> list:
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-gray", "-r", str(DPI), str(path), str(folder / "poppler")], check=True, capture_output=True)
+    return [Image.open(p) for p in sorted(folder.glob("poppler-*.pgm"))]
+
+
+def mupdf(path: Path, folder: Path) -> list:
+    from PIL import Image
+
+    subprocess.run(["mutool", "draw", "-q", "-r", str(DPI), "-c", "gray", "-o", str(folder / "mupdf-%d.png"), str(path)],
+                   check=True, capture_output=True)
+    return [Image.open(p) for p in sorted(folder.glob("mupdf-*.png"), key=lambda p: int(p.stem.split("-")[1]))]
+
+
+def pdfium(path: Path, folder: Path) -> list:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    document.init_forms()  # without it PDFium draws no form field at all
+    return [document[i].render(scale=DPI / 72, may_draw_forms=True).to_pil() for i in range(len(document))]
+
+
+def ink(image, rect: tuple[float, float, float, float], height: float, inset: float) -> float:
+    """The share of dark pixels inside rect (PDF points, origin bottom left), shrunk by inset on each side."""
+    x1, y1, x2, y2 = rect
+    dx, dy = (x2 - x1) * inset, (y2 - y1) * inset
+    box = tuple(round(v * DPI / 72) for v in (x1 + dx, height - y2 + dy, x2 - dx, height - y1 - dy))
+    pixels = image.convert("L").crop(box).tobytes()
+    return sum(1 for v in pixels if v < 128) / len(pixels)
+
+
+# pypdf by default asks readers to redraw every field (/NeedAppearances true): what poppler then drew empty.
+@pytest.mark.parametrize("reader, regenerate", [(poppler, True), (mupdf, True), (pdfium, True), (poppler, False)],
+                         ids=["poppler", "mupdf", "pdfium", "poppler-kept-appearances"])
+def test_filled_forms_show_their_ticks_and_chinese_words_in_every_reader(real, tmp_path, reader, regenerate):
+    project, out, _ = real
+    for pid, cl in all_checklists(raw_policies(project)):
+        folder = tmp_path / pid / cl["id"]
+        folder.mkdir(parents=True)
+        filled = folder / "filled.pdf"
+        ticked, empty = fill(out / pid / f"{cl['id']}.pdf", filled, regenerate=regenerate)
+        pages = reader(filled, folder)
+        for number, name, kind, rect, height in widgets(filled):
+            where = f"{reader.__name__}: {pid}/{cl['id']} {name}"
+            if kind == "/Btn":
+                # The middle of the box: its border is printed on the page, the tick crosses the centre.
+                centre = ink(pages[number], rect, height, 0.25)
+                assert (centre > 0.1) if name in ticked else (centre < 0.02), f"{where}: {centre:.0%} dark"
+            else:
+                # Where the first characters go: the first line at the left, inside the border (an empty field has no ink).
+                x1, y1, x2, y2 = rect
+                start = ink(pages[number], (x1, max(y1, y2 - 20), min(x2, x1 + 40), y2), height, 0.12)
+                assert start > 0.04, f"{where}: the typed words do not show ({start:.1%} dark)"
+        if reader is poppler:
+            assert "陳大文" in subprocess.run(["pdftotext", str(filled), "-"], capture_output=True, text=True, check=True).stdout
+
+
+
+@pytest.fixture(scope="session")
+def traditional(real, tmp_path_factory):
+    """Every real checklist in Traditional Chinese alone: shorter rows, where a sign-off once stood alone on a page."""
+    project, _, _ = real
+    out = tmp_path_factory.mktemp("traditional")
+    handbook, _, _ = load(Project(project))
+    write_checklists(handbook, out, Project(project), lang="zh-Hant", formats=["pdf"])
+    return out / "checklists"
+
+
+@pytest.mark.parametrize("which", ["bilingual", "zh-Hant"])
+def test_signatures_share_their_page_with_an_item_and_every_later_page_names_the_form(real, traditional, which):
+    project, bilingual, _ = real
+    folder = bilingual if which == "bilingual" else traditional
+    for pid, cl in all_checklists(raw_policies(project)):
+        path = folder / pid / f"{cl['id']}.pdf"
+        reader = pypdf.PdfReader(path)
+        for number, page in enumerate(reader.pages):
+            names = [str(a.get_object()["/T"]) for a in page.get("/Annots", [])]
+            kinds = {str(a.get_object()["/FT"]) for a in page.get("/Annots", [])}
+            if any(":field:" in n and any(f["id"] == n.rsplit(":", 1)[1] and f["type"] == "signature"
+                                          for f in cl.get("fields", [])) for n in names) or \
+                    any(n.endswith(":field:signature") for n in names):
+                assert "/Btn" in kinds, f"{path.name} ({which}) page {number + 1}: signatures without an item above them"
+            if number:
+                text = squash(subprocess.run(["pdftotext", "-layout", "-f", str(number + 1), "-l", str(number + 1), str(path), "-"],
+                                             capture_output=True, text=True, check=True).stdout)
+                assert squash(cl["title"]["zh"]) in text and f"{pid}/{cl['id']}" in text, f"{path.name} ({which}) page {number + 1}"
+                assert "記錄編號" in text
+
 def test_the_form_font_has_what_people_type_chinese_digits_and_latin(real):
     from fontTools.ttLib import TTFont
 
@@ -253,7 +379,8 @@ def test_the_form_font_has_what_people_type_chinese_digits_and_latin(real):
     descriptor = form["/DescendantFonts"][0].get_object()["/FontDescriptor"]
     font = TTFont(io.BytesIO(descriptor["/FontFile2"].get_data()))
     cmap = font.getBestCmap()
-    typed = "陳大文 李小明 2026-12-31 Chan Tai-man, café 50% (OK) 驗收通過；备注"
+    # 𠮷 (Extension B) is in real names; ℃, № and ✓ are what offices write besides words.
+    typed = "陳大文 李小明 2026-12-31 Chan Tai-man, café 50% (OK) 驗收通過；备注 吉田𠮷 22℃ №17 ✓"
     assert not [c for c in typed if ord(c) not in cmap]
     assert len(cmap) > 20000, "embedded whole, so any name can be typed later"
 

@@ -36,7 +36,7 @@ LANGS = languages.default().codes
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "posters" / "project"
 FIXTURE_POLICY = "fixture-wall-rules"
-SITE = "https://handbook.example.com/"  # the fixture's mkdocs.yml says so
+SITE = "https://handbook.corp.internal/"  # the fixture's mkdocs.yml says so: an intranet address, not a placeholder
 
 # ISO 216 in PostScript points (1 mm = 72 / 25.4 pt).
 SIZES_PT = {"A4": (595.28, 841.89), "A3": (841.89, 1190.55), "A2": (1190.55, 1683.78)}
@@ -297,6 +297,31 @@ def test_bilingual_sheet_prints_both_languages(project, tmp_path):
     assert page_sizes(pdf) == [pytest.approx(SIZES_PT["A3"], abs=0.5)]
 
 
+def text_sizes(pdf: Path) -> list[tuple[str, float, float]]:
+    """(text, size in pt as printed, height above the bottom edge) of every run of text on the first page."""
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
+            runs.append((text, size * scale, tm[5] * cm[3] + cm[5]))
+
+    pypdf.PdfReader(pdf).pages[0].extract_text(visitor_text=visit)
+    return runs
+
+
+@pytest.mark.parametrize("size", ["A4", "A3"])
+def test_a_bilingual_sheets_english_is_never_below_the_smallest_type(project, tmp_path, size):
+    from generator.poster_fit import PAPERS
+
+    pdf = printed(project, tmp_path, FIXTURE_POLICY, "attendance", "bilingual", size)
+    # The rules' English, not the header's or the footer's small print (the policy's facts, read up close).
+    rules = squeezed("".join(expected_pieces(fixture_data(), ["attendance"], "en")))
+    english = [(t, s) for t, s, y in text_sizes(pdf) if re.search("[A-Za-z]{3}", t) and squeezed(t) in rules]
+    assert english
+    assert min(s for _, s in english) >= PAPERS[size].min_type_pt - 0.05, sorted(english, key=lambda r: r[1])[:3]
+
+
 # Fingerprint -------------------------------------------------------------------------------------------------
 
 
@@ -506,6 +531,28 @@ def test_a_site_url_that_is_not_http_is_refused(tmp_path):
     project = poster_project(tmp_path, mkdocs="site_name: X\nsite_url: file:///srv/handbook/\n")
     with pytest.raises(ConfigError, match="not an http"):
         config.load(project)
+
+
+@pytest.mark.parametrize("url, placeholder", [
+    ("https://handbook.example.com/", True), ("http://EXAMPLE.org/rules/", True), ("https://example.net", True),
+    ("https://rules.example/", True), ("https://handbook.corp.internal/", False), ("https://notexample.com/", False),
+    ("https://example.com.cn/", False),
+])
+def test_an_example_site_url_is_known_for_a_placeholder(tmp_path, url, placeholder):
+    project = poster_project(tmp_path, mkdocs=f"site_name: X\nsite_url: {url}\n")
+    settings = config.load(project)
+    assert settings.placeholder is placeholder
+    assert (settings.placeholder_warning() is not None) is placeholder
+
+
+def test_the_poster_command_refuses_a_placeholder_site_url_and_says_what_to_change(tmp_path, capsys):
+    project = poster_project(tmp_path, mkdocs="site_name: X\nsite_url: https://handbook.example.com/\n")
+    out = tmp_path / "out"
+    assert main(["-C", str(project.root), "poster", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "mkdocs.yml" in err and "`site_url`" in err and "https://handbook.example.com/" in err
+    assert "Traceback" not in err
+    assert not out.exists()
 
 
 # Command line ------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import pypdf
 import pytest
 import yaml
 
@@ -119,3 +120,14 @@ def test_real_poster_fits_every_sheet_size(out, policy_id, poster_id, size):
     for lang in ("zh-Hant", "en"):
         pdf = printed(out, policy_id, poster_id, lang, size)
         assert page_sizes(pdf) == [pytest.approx(SIZES_PT[size], abs=0.5)]
+
+
+@pytest.mark.parametrize("lang", ["zh-Hant", "en"])
+def test_every_poster_has_a_pdf_title_of_its_own_naming_its_policy(out, lang):
+    titles = {}
+    for policy_id, poster_id in POSTERS:
+        title = pypdf.PdfReader(printed(out, policy_id, poster_id, lang)).metadata.title
+        policy = policy_data(policy_id)["title"]["zh" if lang != "en" else "en"]
+        assert policy in title, (policy_id, poster_id, title)
+        titles.setdefault(title, []).append(f"{policy_id}/{poster_id}")
+    assert not {t: p for t, p in titles.items() if len(p) > 1}, "posters share a PDF title"

@@ -49,6 +49,23 @@ def test_build_writes_the_site_and_replaces_it_only_when_a_new_one_is_complete(p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "project"]
 
 
+def test_a_placeholder_site_url_is_a_loud_warning_and_strict_builds_refuse_it(project, tmp_path):
+    assert "site_url: https://handbook.example.com/" in (project.root / "mkdocs.yml").read_text(encoding="utf-8")
+    out = tmp_path / "out"
+
+    def build(*options):
+        return subprocess.run([sys.executable, "-m", "generator", "-C", str(project.root), "build", "--out", str(out), *options],
+                              capture_output=True, text=True, cwd=ROOT)
+
+    strict = build("--strict")
+    assert strict.returncode == 1 and not out.exists()
+    assert "mkdocs.yml" in strict.stderr and "`site_url`" in strict.stderr and "Traceback" not in strict.stderr
+    built = build()
+    assert built.returncode == 0 and (out / "index.html").exists()
+    warning = [line for line in built.stderr.splitlines() if "placeholder" in line]
+    assert warning and "WARNING" in warning[0] and "mkdocs.yml" in warning[0] and "`site_url`" in warning[0]
+
+
 def test_a_handbook_with_errors_is_reported_like_check_and_nothing_is_built(project, tmp_path, capsys):
     policy = project.policies / "mini-finance-rules.yaml"
     text = policy.read_text(encoding="utf-8")

@@ -172,6 +172,38 @@ def test_printable_files_are_linked_only_when_the_build_writes_them(handbook):
     ]
 
 
+def test_every_poster_download_and_the_clause_its_qr_code_opens_show_the_check_code_printed_on_the_sheet(handbook, tmp_path):
+    import re
+    import subprocess
+
+    import yaml
+
+    from conftest import make_project
+    from generator.poster import print_poster
+
+    project = Project(make_project(tmp_path / "project", policies=FIXTURE / "policies", templates=True))
+    handbook, _, _ = load(project)
+    policy = handbook.policies["mini-wall-rules"]
+    raw = yaml.safe_load(policy.path.read_text(encoding="utf-8"))
+    poster = raw["posters"][0]
+    # What each sheet itself prints after its "check code" label, read back from the PDF.
+    printed = {}
+    for lang in handbook.languages.codes:
+        sheet = tmp_path / f"{lang}.pdf"
+        sheet.write_bytes(print_poster(handbook, policy, policy.posters[0], project, lang).pdf)
+        text = subprocess.run(["pdftotext", str(sheet), "-"], capture_output=True, text=True, check=True).stdout
+        printed[lang] = re.findall(r"(?:校驗碼|校验码|Check code)\s*([0-9a-f]{8})", text)[-1]
+    assert len(set(printed.values())) == len(printed)  # each language's words give their own code
+    for lang in handbook.languages.codes:
+        _, html = render(handbook, in_language(handbook, "policies/mini-wall-rules/", lang), Downloads(posters=True))
+        shown = [words(c) for c in html.query_all(".rb-print .rb-check-code code")]
+        assert shown == [printed[code] for code in handbook.languages.codes]
+        at_clause = clause(html, poster["clauses"][0]).query_all(".rb-poster-check code")
+        assert [words(c) for c in at_clause] == [printed[lang]]
+    _, html = render(handbook, "en/policies/mini-wall-rules/")
+    assert not list(html.query_all(".rb-check-code, .rb-poster-check"))  # no poster printed, no code to compare
+
+
 def test_policy_text_never_becomes_markup(handbook):
     policy = handbook.policies["mini-finance-rules"]
     policy.title = Text({"zh": '<img src=x onerror="alert(1)">', "en": "<script>alert(2)</script>"})

@@ -71,6 +71,8 @@ class HandbookSite:
             self.localisers = config.localisers(project, handbook)
         except (config.ConfigError, OSError, ValueError, yaml.YAMLError) as exc:
             raise SiteError(str(exc)) from exc
+        if self.settings.placeholder_warning():
+            log.warning(self.settings.placeholder_warning())
         missing = self.localisers.missing_words()
         if missing:
             raise SiteError(f"templates/words.yaml has no words for {', '.join(missing[:10])}"

@@ -104,6 +104,8 @@ class SiteRenderer:
             undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         )
         self.readers = {code: Reader(handbook, localiser) for code, localiser in localisers.items()}
+        self.localisers = localisers
+        self._check_codes: dict[tuple[str, str, str], str] = {}
 
     # Pages
 
@@ -436,16 +438,30 @@ class SiteRenderer:
             out.append((note.clause, r.clause_name(clause, full=True) if clause else note.clause))
         return out
 
-    def _posters(self, policy: m.Policy, r: Reader) -> list[tuple[str, list]]:
-        posters: list[tuple[str, list]] = []
-        if policy.status != "in-force":  # drafts and retired policies print nothing
+    def _posters(self, policy: m.Policy, r: Reader) -> list[tuple[str, list, str, str]]:
+        """(title, files, clause its QR code opens, check code of the sheet in r's language) per poster; each file is
+        (language name, path, language code, the sheet's check code), so a reader can compare it with the wall.
+        Drafts and retired policies print nothing."""
+        posters: list[tuple[str, list, str, str]] = []
+        if not self.downloads.posters or policy.status != "in-force":
             return posters
         for poster in policy.posters:
             title = r.text(poster.title, policy.script) if poster.title else r.policy_title(policy)
-            files = [(lang.name, paths.poster_file(policy.id, poster.id, lang.code), lang.code) for lang in self.registry]
-            if self.downloads.posters:
-                posters.append((title, files))
+            files = [(lang.name, paths.poster_file(policy.id, poster.id, lang.code), lang.code,
+                      self._check_code(policy, poster, lang.code)) for lang in self.registry]
+            posters.append((title, files, poster.clauses[0], self._check_code(policy, poster, r.lang)))
         return posters
+
+    def _check_code(self, policy: m.Policy, poster: m.Poster, lang: str) -> str:
+        """The check code the poster prints, computed from its words without printing it (the poster renderer's
+        own fingerprint, so the site and the wall cannot disagree)."""
+        from generator.poster import poster_content  # the site needs it only when posters are printed too
+
+        key = (policy.id, poster.id, lang)
+        if key not in self._check_codes:
+            content = poster_content(self.handbook, policy, poster, lang, None, self.localisers)
+            self._check_codes[key] = content.fingerprint
+        return self._check_codes[key]
 
     def _checklists(self, policy: m.Policy, r: Reader) -> list[tuple[str, str, list]]:
         out: list[tuple[str, str, list]] = []

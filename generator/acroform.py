@@ -1,0 +1,124 @@
+"""Settles the form fields WeasyPrint writes so that every reader shows the same thing: ticks and typed text appear in
+poppler (Evince, Okular, pdftoppm), PDFium (Chrome) and MuPDF, whether the form is filled in a viewer or with pypdf.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pypdf
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    TextStringObject,
+)
+
+# ZapfDingbats is one of the 14 fonts every reader has: a checkbox's /DA must name a font (poppler draws nothing
+# without a Tf), and /MK /CA "4" is its check mark, what a reader draws when it makes the box's appearance itself.
+TICK_FONT = "/ZaDb"
+TICK_CHARACTER = "4"
+MULTILINE = 1 << 12  # /Ff bit 13 (ISO 32000-1, table 228)
+
+
+def settle(pdf: bytes) -> bytes:
+    """The PDF with every checkbox given a font, a caption and an appearance for both states, multiline text fields
+    set to shrink their type to fit, and /NeedAppearances false, so readers draw the appearances the file carries.
+
+    Why false: with it true poppler throws away the boxes' appearances and, lacking a usable /DA, draws none.
+    """
+    # An incremental update: WeasyPrint's compressed objects stay as they are (a rewrite would grow the file by a
+    # tenth) and only the changed fields are appended.
+    writer = pypdf.PdfWriter(io.BytesIO(pdf), incremental=True)
+    if "/AcroForm" not in writer.root_object:
+        return pdf
+    form = writer.root_object["/AcroForm"].get_object()
+    resources = form.setdefault(NameObject("/DR"), DictionaryObject()).get_object()
+    fonts = resources.setdefault(NameObject("/Font"), DictionaryObject()).get_object()
+    if TICK_FONT not in fonts:
+        fonts[NameObject(TICK_FONT)] = writer._add_object(DictionaryObject({
+            NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/ZapfDingbats"),
+        }))
+    form[NameObject("/NeedAppearances")] = pypdf.generic.BooleanObject(False)
+    for page in writer.pages:
+        for ref in page.get("/Annots", []):
+            widget = ref.get_object()
+            if widget.get("/Subtype") != "/Widget":
+                continue
+            _upright(widget)
+            kind = widget.get("/FT")
+            if kind == "/Btn":
+                _checkbox(writer, widget)
+            elif kind == "/Tx":
+                _text(widget)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _upright(widget: DictionaryObject) -> None:
+    """WeasyPrint writes /Rect top before bottom; some readers then place the appearance off the box."""
+    x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
+    widget[NameObject("/Rect")] = ArrayObject(FloatObject(round(v, 4)) for v in (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)))
+
+
+def _da(widget: DictionaryObject) -> tuple[str, float, str]:
+    """(font name, size, colour operators) of a /DA; WeasyPrint's also sets a graphics state, which /DA may not."""
+    words = str(widget.get("/DA", "")).split()
+    font, size = TICK_FONT, 0.0
+    for i, word in enumerate(words):
+        if word == "Tf" and i >= 2:
+            font, size = words[i - 2], float(words[i - 1])
+    colour = next((" ".join(words[i - 3:i + 1]) for i, w in enumerate(words) if w == "rg" and i >= 3), "0 g")
+    return font, size, colour
+
+
+def _checkbox(writer: pypdf.PdfWriter, widget: DictionaryObject) -> None:
+    x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
+    width, height = x2 - x1, y2 - y1
+    widget[NameObject("/DA")] = TextStringObject(f"{TICK_FONT} 0 Tf 0 g")
+    look = widget.setdefault(NameObject("/MK"), DictionaryObject()).get_object()
+    look[NameObject("/CA")] = TextStringObject(TICK_CHARACTER)
+    normal = widget.setdefault(NameObject("/AP"), DictionaryObject()).get_object() \
+        .setdefault(NameObject("/N"), DictionaryObject()).get_object()
+    if "/Off" not in normal:
+        normal[NameObject("/Off")] = writer._add_object(_form_xobject(b"", width, height))
+    on = [name for name in normal if name != "/Off"]
+    if not on:
+        normal[NameObject("/Yes")] = writer._add_object(_tick(width, height))
+    if widget.get("/AS") not in normal:
+        widget[NameObject("/AS")] = NameObject("/Off")
+
+
+def _tick(width: float, height: float) -> DecodedStreamObject:
+    size = min(width, height) * 0.8
+    body = (f"q 0 g BT {TICK_FONT} {size:.2f} Tf {(width - size * 0.85) / 2:.2f} {(height - size * 0.7) / 2:.2f} Td "
+            f"({TICK_CHARACTER}) Tj ET Q").encode()
+    stream = _form_xobject(body, width, height)
+    stream[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject({
+        NameObject(TICK_FONT): DictionaryObject({
+            NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/ZapfDingbats"),
+        })})})
+    return stream
+
+
+def _form_xobject(body: bytes, width: float, height: float) -> DecodedStreamObject:
+    stream = DecodedStreamObject()
+    stream.set_data(body)
+    stream.update({
+        NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+        NameObject("/BBox"): ArrayObject(FloatObject(round(v, 4)) for v in (0, 0, width, height)),
+    })
+    return stream
+
+
+def _text(widget: DictionaryObject) -> None:
+    font, size, colour = _da(widget)
+    if int(widget.get("/Ff", 0)) & MULTILINE:
+        size = 0  # auto: the reader shrinks the type until the note fits the box
+    widget[NameObject("/DA")] = TextStringObject(f"{font} {size:g} Tf {colour}")
+
