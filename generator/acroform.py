@@ -38,10 +38,15 @@ def settle(pdf: bytes) -> bytes:
     resources = form.setdefault(NameObject("/DR"), DictionaryObject()).get_object()
     fonts = resources.setdefault(NameObject("/Font"), DictionaryObject()).get_object()
     if TICK_FONT not in fonts:
-        fonts[NameObject(TICK_FONT)] = writer._add_object(DictionaryObject({
-            NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/ZapfDingbats"),
-        }))
+        fonts[NameObject(TICK_FONT)] = writer._add_object(
+            DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/Font"),
+                    NameObject("/Subtype"): NameObject("/Type1"),
+                    NameObject("/BaseFont"): NameObject("/ZapfDingbats"),
+                }
+            )
+        )
     form[NameObject("/NeedAppearances")] = pypdf.generic.BooleanObject(False)
     for page in writer.pages:
         for ref in page.get("/Annots", []):
@@ -62,7 +67,9 @@ def settle(pdf: bytes) -> bytes:
 def _upright(widget: DictionaryObject) -> None:
     """WeasyPrint writes /Rect top before bottom; some readers then place the appearance off the box."""
     x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
-    widget[NameObject("/Rect")] = ArrayObject(FloatObject(round(v, 4)) for v in (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)))
+    widget[NameObject("/Rect")] = ArrayObject(
+        FloatObject(round(v, 4)) for v in (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
+    )
 
 
 def _da(widget: DictionaryObject) -> tuple[str, float, str]:
@@ -72,7 +79,7 @@ def _da(widget: DictionaryObject) -> tuple[str, float, str]:
     for i, word in enumerate(words):
         if word == "Tf" and i >= 2:
             font, size = words[i - 2], float(words[i - 1])
-    colour = next((" ".join(words[i - 3:i + 1]) for i, w in enumerate(words) if w == "rg" and i >= 3), "0 g")
+    colour = next((" ".join(words[i - 3 : i + 1]) for i, w in enumerate(words) if w == "rg" and i >= 3), "0 g")
     return font, size, colour
 
 
@@ -82,8 +89,12 @@ def _checkbox(writer: pypdf.PdfWriter, widget: DictionaryObject) -> None:
     widget[NameObject("/DA")] = TextStringObject(f"{TICK_FONT} 0 Tf 0 g")
     look = widget.setdefault(NameObject("/MK"), DictionaryObject()).get_object()
     look[NameObject("/CA")] = TextStringObject(TICK_CHARACTER)
-    normal = widget.setdefault(NameObject("/AP"), DictionaryObject()).get_object() \
-        .setdefault(NameObject("/N"), DictionaryObject()).get_object()
+    normal = (
+        widget.setdefault(NameObject("/AP"), DictionaryObject())
+        .get_object()
+        .setdefault(NameObject("/N"), DictionaryObject())
+        .get_object()
+    )
     if "/Off" not in normal:
         normal[NameObject("/Off")] = writer._add_object(_form_xobject(b"", width, height))
     on = [name for name in normal if name != "/Off"]
@@ -95,24 +106,39 @@ def _checkbox(writer: pypdf.PdfWriter, widget: DictionaryObject) -> None:
 
 def _tick(width: float, height: float) -> DecodedStreamObject:
     size = min(width, height) * 0.8
-    body = (f"q 0 g BT {TICK_FONT} {size:.2f} Tf {(width - size * 0.85) / 2:.2f} {(height - size * 0.7) / 2:.2f} Td "
-            f"({TICK_CHARACTER}) Tj ET Q").encode()
+    body = (
+        f"q 0 g BT {TICK_FONT} {size:.2f} Tf {(width - size * 0.85) / 2:.2f} {(height - size * 0.7) / 2:.2f} Td "
+        f"({TICK_CHARACTER}) Tj ET Q"
+    ).encode()
     stream = _form_xobject(body, width, height)
-    stream[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject({
-        NameObject(TICK_FONT): DictionaryObject({
-            NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/ZapfDingbats"),
-        })})})
+    stream[NameObject("/Resources")] = DictionaryObject(
+        {
+            NameObject("/Font"): DictionaryObject(
+                {
+                    NameObject(TICK_FONT): DictionaryObject(
+                        {
+                            NameObject("/Type"): NameObject("/Font"),
+                            NameObject("/Subtype"): NameObject("/Type1"),
+                            NameObject("/BaseFont"): NameObject("/ZapfDingbats"),
+                        }
+                    )
+                }
+            )
+        }
+    )
     return stream
 
 
 def _form_xobject(body: bytes, width: float, height: float) -> DecodedStreamObject:
     stream = DecodedStreamObject()
     stream.set_data(body)
-    stream.update({
-        NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
-        NameObject("/BBox"): ArrayObject(FloatObject(round(v, 4)) for v in (0, 0, width, height)),
-    })
+    stream.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(FloatObject(round(v, 4)) for v in (0, 0, width, height)),
+        }
+    )
     return stream
 
 
@@ -121,4 +147,3 @@ def _text(widget: DictionaryObject) -> None:
     if int(widget.get("/Ff", 0)) & MULTILINE:
         size = 0  # auto: the reader shrinks the type until the note fits the box
     widget[NameObject("/DA")] = TextStringObject(f"{font} {size:g} Tf {colour}")
-

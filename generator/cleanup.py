@@ -23,7 +23,9 @@ PINYIN = re.compile(rf"(?<=[{CJK}])\([{TONED}]{{1,6}}\)|\([a-z]{{0,5}}[āáǎà�
 NOISE_LINES = [
     re.compile(r".*_第\d+[頁页]$"),  # page list
     re.compile(r"^已[閱阅]讀?.*[頁页].*未[讀读].*$"),  # "read 5 pages, 3 left"
-    re.compile(r"^(付費下載|付费下载|下載本文檔|下载本文档|文檔簡介|文档简介|最新文檔|最新文档|評論|评论|提交評論|提交评论|\d+/\d+)$"),
+    re.compile(
+        r"^(付費下載|付费下载|下載本文檔|下载本文档|文檔簡介|文档简介|最新文檔|最新文档|評論|评论|提交評論|提交评论|\d+/\d+)$"
+    ),
     re.compile(r"^(版權說明|版权说明)[:：].*$"),
     re.compile(r"^(回复|回覆|共\d+条回复.*|已被采纳为最佳回答|\d+[年月天]前\s*\d+条评论|站长微信|分享本页|返回顶部)$"),
 ] + [rx for _, rx in patterns.BOILERPLATE_LINES]
@@ -34,7 +36,9 @@ PAGE_MARKER = re.compile(r"^PAGE(?=\S)")
 # character, up to the next punctuation. A "?" right before a chapter number (一、) is a stray title mark, not mojibake.
 # The importer cannot repair these; a person must.
 # A "?" after a question particle (嗎?下面) is a question mark, not mojibake.
-GARBLED = re.compile(rf"(?<=[{CJK}])(?<![嗎吗呢麼么嘛])\?+(?![一二三四五六七八九十]+、)[^，。；、：,.:\s]*|[\ue000-\uf8ff][^，。；、：,.:\s]*")
+GARBLED = re.compile(
+    rf"(?<=[{CJK}])(?<![嗎吗呢麼么嘛])\?+(?![一二三四五六七八九十]+、)[^，。；、：,.:\s]*|[\ue000-\uf8ff][^，。；、：,.:\s]*"
+)
 # [X] is a blank; a bracketed number ([2008] in 劳社部发[2008]3号) is part of a document number.
 BLANK = re.compile(r"\[(?!\d+\])([^\[\]\n]{1,60})\]")
 BLANK_MARK = "[＿＿]"  # how a blank written as underscores or spaces reads once found; becomes a parameter
@@ -82,7 +86,7 @@ def strip_noise_lines(raw: str) -> tuple[list[tuple[int, str]], list[tuple[int, 
         stripped = line.strip()
         bare = stripped.lstrip("•·● ").strip()
         if FOOTER.match(stripped):
-            removed += [(j, "site footer", rest.strip()) for j, rest in enumerate(lines[i - 1:], i) if rest.strip()]
+            removed += [(j, "site footer", rest.strip()) for j, rest in enumerate(lines[i - 1 :], i) if rest.strip()]
             break
         if any(rx.match(bare) for rx in NOISE_LINES):
             removed.append((i, _reason(bare), stripped))
@@ -116,10 +120,17 @@ def unwrap(lines: list[str]) -> str:
     for line in lines:
         previous = out[-1] if out else ""
         numbered = patterns.NUMBERED_LINE.match(line)
-        if numbered and line[numbered.end():].lstrip(" \u3000").startswith(patterns.REFERENCE_AFTER):
+        if numbered and line[numbered.end() :].lstrip(" \u3000").startswith(patterns.REFERENCE_AFTER):
             numbered = None  # 第四十条第一项… continues a sentence: a reference, not a heading
-        wrapped = previous and line and not numbered and (
-            previous[-1] in "，、,（(《“" or (wrap and len(previous) >= 0.9 * wrap and re.match(rf"[{CJK}0-9A-Za-z；;：]", previous[-1])))
+        wrapped = (
+            previous
+            and line
+            and not numbered
+            and (
+                previous[-1] in "，、,（(《“"
+                or (wrap and len(previous) >= 0.9 * wrap and re.match(rf"[{CJK}0-9A-Za-z；;：]", previous[-1]))
+            )
+        )
         if wrapped:
             out[-1] += line
         else:
@@ -133,6 +144,7 @@ def remove_pinyin(text: str) -> tuple[str, int]:
 
 def normalise_punctuation(text: str) -> str:
     """Full-width punctuation in Chinese text; half-width kept inside numbers (9:00, 1,000) and English."""
+
     def full(m: re.Match) -> str:
         return HALF_TO_FULL[m.group(0)]
 
@@ -155,11 +167,35 @@ def detect_script(text: str) -> str:
 # show them; a character valid in the document's own script is never changed otherwise (雇主, 公布, 未准 stay).
 LEFTOVER_WORDS = {
     "zh-Hant": {
-        "關系": "關係", "重復": "重複", "答復": "答覆", "回復": "回覆", "復試": "複試", "沖突": "衝突",
-        "規范": "規範", "范圍": "範圍", "范本": "範本", "范例": "範例", "示范": "示範", "防范": "防範", "范疇": "範疇",
-        "模范": "模範", "典范": "典範", "以后": "以後", "之后": "之後", "然后": "然後", "最后": "最後", "前后": "前後",
-        "后果": "後果", "后續": "後續", "這里": "這裡", "那里": "那裡", "什么": "什麼", "怎么": "怎麼", "那么": "那麼",
-        "這么": "這麼", "干部": "幹部",
+        "關系": "關係",
+        "重復": "重複",
+        "答復": "答覆",
+        "回復": "回覆",
+        "復試": "複試",
+        "沖突": "衝突",
+        "規范": "規範",
+        "范圍": "範圍",
+        "范本": "範本",
+        "范例": "範例",
+        "示范": "示範",
+        "防范": "防範",
+        "范疇": "範疇",
+        "模范": "模範",
+        "典范": "典範",
+        "以后": "以後",
+        "之后": "之後",
+        "然后": "然後",
+        "最后": "最後",
+        "前后": "前後",
+        "后果": "後果",
+        "后續": "後續",
+        "這里": "這裡",
+        "那里": "那裡",
+        "什么": "什麼",
+        "怎么": "怎麼",
+        "那么": "那麼",
+        "這么": "這麼",
+        "干部": "幹部",
     },
     "zh-Hans": {},
 }
@@ -198,7 +234,11 @@ def to_script_tracked(text: str, script: str) -> tuple[str, list[tuple[int, str,
         lines = text.split("\n")
         out, changes, at = [], [], 0
         for line in lines:
-            fixed, found = to_script_tracked(line, script) if "\n" not in line and len(convert(line, other, script)) == len(line) else (line, [])
+            fixed, found = (
+                to_script_tracked(line, script)
+                if "\n" not in line and len(convert(line, other, script)) == len(line)
+                else (line, [])
+            )
             out.append(fixed)
             changes += [(at + o, a, b) for o, a, b in found]
             at += len(line) + 1
@@ -224,7 +264,7 @@ def _outside_garbled(text: str, fix) -> str:
     """Apply fix to everything but the garbled spans, which stay exactly as the source showed them."""
     out, last = [], 0
     for m in GARBLED.finditer(text):
-        out += [fix(text[last:m.start()]), m.group(0)]
+        out += [fix(text[last : m.start()]), m.group(0)]
         last = m.end()
     return "".join(out + [fix(text[last:])])
 
@@ -256,7 +296,10 @@ def _closing(lines: list[str]) -> list[str]:
 
 def find_blanks(text: str) -> str:
     """Blanks written as underscores (＿＿天) or as a space before a unit (上午 時至 時), marked as BLANK_MARK."""
-    return "\n".join(patterns.SPACE_BLANK.sub(BLANK_MARK, patterns.UNDERSCORE_BLANK.sub(BLANK_MARK, line)) for line in text.split("\n"))
+    return "\n".join(
+        patterns.SPACE_BLANK.sub(BLANK_MARK, patterns.UNDERSCORE_BLANK.sub(BLANK_MARK, line))
+        for line in text.split("\n")
+    )
 
 
 def clean(raw: str, script: str | None = None) -> CleanText:
@@ -270,9 +313,15 @@ def clean(raw: str, script: str | None = None) -> CleanText:
     text, changes = _script_outside_garbled(text, script)
     # Whole words are never mojibake, so they are fixed even where a garbled run reaches into them (意的答復).
     fixed = fix_leftover_words(text, script)
-    changes += [(i, a, b) for i, (a, b) in enumerate(zip(text, fixed, strict=False)) if a != b and not any(i == c[0] for c in changes)]
+    changes += [
+        (i, a, b)
+        for i, (a, b) in enumerate(zip(text, fixed, strict=False))
+        if a != b and not any(i == c[0] for c in changes)
+    ]
     text = find_blanks(fixed)
-    result = CleanText(text=text, script=script, noise_lines=[line for _, _, line in removed], pinyin_removed=pinyin, detected=detected)
+    result = CleanText(
+        text=text, script=script, noise_lines=[line for _, _, line in removed], pinyin_removed=pinyin, detected=detected
+    )
     result.removed = removed
     result.changed = sorted(changes)
     result.garbled = [(m.start(), m.group(0)) for m in GARBLED.finditer(text)]

@@ -48,7 +48,9 @@ def render(handbook: Handbook) -> str:
         if names:
             lines.append(f"{pattern} {' '.join(names)}")
         else:
-            lines.append(f"# {pattern}: neither {policy.owner} (owner) nor {policy.approver} (approver) names reviewers")
+            lines.append(
+                f"# {pattern}: neither {policy.owner} (owner) nor {policy.approver} (approver) names reviewers"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -66,7 +68,11 @@ def stale(handbook: Handbook, roles_path: Path | None) -> Finding | None:
     if not path.is_file():
         if not routed(handbook) or roles_path is None:
             return None
-        return finding((roles_path, 1, 1), "W130", "roles name reviewers but there is no CODEOWNERS file, so pull requests reach nobody")
+        return finding(
+            (roles_path, 1, 1),
+            "W130",
+            "roles name reviewers but there is no CODEOWNERS file, so pull requests reach nobody",
+        )
     try:
         current = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -75,5 +81,11 @@ def stale(handbook: Handbook, roles_path: Path | None) -> Finding | None:
     if current == wanted:
         return None
     have, want = current.splitlines(), wanted.splitlines()
-    line = next((i for i, (a, b) in enumerate(zip(have, want, strict=False), start=1) if a != b), min(len(have), len(want)) + 1)
-    return finding((path, line, 1), "W130", f"CODEOWNERS does not match the reviewers the roles name (first difference at line {line})")
+    line = next(
+        (i for i, (a, b) in enumerate(zip(have, want, strict=False), start=1) if a != b), min(len(have), len(want)) + 1
+    )
+    return finding(
+        (path, line, 1),
+        "W130",
+        f"CODEOWNERS does not match the reviewers the roles name (first difference at line {line})",
+    )

@@ -17,8 +17,10 @@ from generator.model import Handbook
 from generator.project import Project
 
 SITE_FILE = "mkdocs.yml"
-NO_SITE_URL = (f"{SITE_FILE} has no site_url, so the posters carry no QR code; add "
-               f"`site_url: https://<where the handbook is published>/` to {SITE_FILE} to print one")
+NO_SITE_URL = (
+    f"{SITE_FILE} has no site_url, so the posters carry no QR code; add "
+    f"`site_url: https://<where the handbook is published>/` to {SITE_FILE} to print one"
+)
 
 
 # Hosts reserved for examples (RFC 2606, RFC 6761): a QR code to one of them opens nothing.
@@ -52,9 +54,11 @@ class SiteConfig:
         """What to tell whoever builds or prints with an example site_url; None when the address is a real one."""
         if not self.placeholder:
             return None
-        return (f"{self.path.name}: site_url is the placeholder {self.site_url}, so every poster's QR code opens a page "
-                f"that does not exist. Set the key `site_url` in {self.path.name} to the address where your intranet "
-                "serves the handbook, then build again")
+        return (
+            f"{self.path.name}: site_url is the placeholder {self.site_url}, so every poster's QR code opens a page "
+            f"that does not exist. Set the key `site_url` in {self.path.name} to the address where your intranet "
+            "serves the handbook, then build again"
+        )
 
     def require_real_site_url(self) -> None:
         """Raise ConfigError when site_url is a placeholder: posters printed with it would carry dead QR codes."""
@@ -74,8 +78,10 @@ def load(project: Project) -> SiteConfig:
     data = data if isinstance(data, dict) else {}
     url = data.get("site_url") or None
     if url is not None and urlsplit(str(url)).scheme not in ("http", "https"):
-        raise ConfigError(f"{project.relative(path)}: site_url '{url}' is not an http(s) address; "
-                          "set it to where the handbook is published, e.g. https://handbook.example.com/")
+        raise ConfigError(
+            f"{project.relative(path)}: site_url '{url}' is not an http(s) address; "
+            "set it to where the handbook is published, e.g. https://handbook.example.com/"
+        )
     name = data.get("site_name")
     return SiteConfig(str(url) if url else None, str(name) if name else None, path)
 

@@ -174,7 +174,9 @@ def resolve_range(project: Project, base: str, head: str | None) -> tuple[str, s
     try:
         merge_base = _git(project, "merge-base", base_commit, tip).strip()
     except RevisionError:
-        raise RevisionError(f"'{base}' and {head or 'HEAD'} share no history: there is no merge base to compare from") from None
+        raise RevisionError(
+            f"'{base}' and {head or 'HEAD'} share no history: there is no merge base to compare from"
+        ) from None
     name = base if merge_base == base_commit else f"{base} (merge base {merge_base[:10]})"
     return merge_base, head, name
 
@@ -184,7 +186,9 @@ def _files(project: Project, revision: str | None) -> dict[str, tuple[str, str |
     root = project.policies
     if revision is WORKING_TREE:
         paths = sorted(p for p in root.glob("*.yaml") if p.is_file())
-        paths += [root / "handbook" / f"{n}.yaml" for n in HANDBOOK_FILES if (root / "handbook" / f"{n}.yaml").is_file()]
+        paths += [
+            root / "handbook" / f"{n}.yaml" for n in HANDBOOK_FILES if (root / "handbook" / f"{n}.yaml").is_file()
+        ]
         return {p.relative_to(root).as_posix(): (str(p), read_text(p)[0]) for p in paths}
     folder = PurePosixPath(root.relative_to(project.root).as_posix())
     entries: dict[str, tuple[str, str, str]] = {}
@@ -343,7 +347,9 @@ def compare_clause(old: Clause, new: Clause) -> ClauseChange | None:
     return change if (change.texts or change.fields or change.renumbered or change.moved) else None
 
 
-def _collapse_renumbering(new: Policy, old_clauses: dict[str, Clause], changes: dict[str, ClauseChange]) -> list[Renumbering]:
+def _collapse_renumbering(
+    new: Policy, old_clauses: dict[str, Clause], changes: dict[str, ClauseChange]
+) -> list[Renumbering]:
     """Takes the clauses that were only renumbered out of changes, as runs of siblings shifted by the same amount.
 
     A clause whose own number stayed while an ancestor's changed (2.1 → 3.1) is covered by the ancestor's line.
@@ -365,10 +371,14 @@ def _collapse_renumbering(new: Policy, old_clauses: dict[str, Clause], changes: 
             if current and (shift is None or shift != current[-1][1]):
                 first, last = current[0][0], current[-1][0]
                 old_first, old_last = _label(old_clauses[first.id]), _label(old_clauses[last.id])
-                runs.append(Renumbering(
-                    _named(first.parent), old_first if first is last else f"{old_first}–{old_last}",
-                    _label(first) if first is last else f"{_label(first)}–{_label(last)}", [c.id for c, _ in current],
-                ))
+                runs.append(
+                    Renumbering(
+                        _named(first.parent),
+                        old_first if first is last else f"{old_first}–{old_last}",
+                        _label(first) if first is last else f"{_label(first)}–{_label(last)}",
+                        [c.id for c, _ in current],
+                    )
+                )
                 for c, _ in current:
                     del changes[c.id]
                 current = []
@@ -436,7 +446,9 @@ def _definitions(old: Policy, new: Policy) -> list[str]:
     old_notes = {(n.clause, n.restored): n for n in old.editorial_notes}
     new_notes = {(n.clause, n.restored): n for n in new.editorial_notes}
     for key in [k for k in new_notes if k not in old_notes]:
-        notes.append(f"editorial note added on clause '{key[0]}': restored '{key[1]}' (source showed '{new_notes[key].original}')")
+        notes.append(
+            f"editorial note added on clause '{key[0]}': restored '{key[1]}' (source showed '{new_notes[key].original}')"
+        )
     for key in [k for k in old_notes if k not in new_notes]:
         notes.append(f"editorial note removed from clause '{key[0]}' (it restored '{key[1]}')")
     for key in [k for k in new_notes if k in old_notes and _fields_changed(old_notes[k], new_notes[k])]:
@@ -444,7 +456,10 @@ def _definitions(old: Policy, new: Policy) -> list[str]:
     retired = [i for i in new.retired_ids if i not in old.retired_ids]
     if retired:
         notes.append("retired ids added: " + ", ".join(retired))
-    for kind, a, b in (("poster", _by_id(old.posters), _by_id(new.posters)), ("checklist", _by_id(old.checklists), _by_id(new.checklists))):
+    for kind, a, b in (
+        ("poster", _by_id(old.posters), _by_id(new.posters)),
+        ("checklist", _by_id(old.checklists), _by_id(new.checklists)),
+    ):
         for ident in [*a, *(i for i in b if i not in a)]:
             if ident not in b:
                 notes.append(f"{kind} '{ident}' removed")
@@ -457,7 +472,19 @@ def _definitions(old: Policy, new: Policy) -> list[str]:
     return notes
 
 
-METADATA = ("title", "type", "script", "version", "effective", "owner", "approver", "review_interval_months", "review_next", "source", "truncated")
+METADATA = (
+    "title",
+    "type",
+    "script",
+    "version",
+    "effective",
+    "owner",
+    "approver",
+    "review_interval_months",
+    "review_next",
+    "source",
+    "truncated",
+)
 
 
 def compare_policy(old: Policy | None, new: Policy | None) -> PolicyChange | None:
@@ -466,7 +493,9 @@ def compare_policy(old: Policy | None, new: Policy | None) -> PolicyChange | Non
         if policy is None:
             return None  # absent at both sides: nothing changed
         status = "added" if old is None else "removed"
-        change = PolicyChange(policy.id, status, policy.title.zh, old.version if old else "", new.version if new else "")
+        change = PolicyChange(
+            policy.id, status, policy.title.zh, old.version if old else "", new.version if new else ""
+        )
         change.clauses = [_whole(c, status) for c in policy.walk()]
         return change
     change = PolicyChange(new.id, "changed", new.title.zh, old.version, new.version)
@@ -497,7 +526,9 @@ def compare_policy(old: Policy | None, new: Policy | None) -> PolicyChange | Non
         change.problems.append(f"the text changed but the version is still {new.version}: raise it")
     for clause in removed:
         if clause.id not in new.retired_ids:
-            change.problems.append(f"clause '{clause.id}' was removed: list its id under retired_ids so it is never reused")
+            change.problems.append(
+                f"clause '{clause.id}' was removed: list its id under retired_ids so it is never reused"
+            )
     return change
 
 
@@ -514,10 +545,22 @@ def _stale_translations(changes: list[PolicyChange]) -> list[Consequence]:
                 continue
             parts = _untouched_translations(clause.texts)
             for part in sorted(parts):
-                out.append(Consequence("stale-translation", policy.id, f"clause '{clause.id}' ({clause.new_label}): the Chinese {part} changed but the translation did not; update the translation"))
+                out.append(
+                    Consequence(
+                        "stale-translation",
+                        policy.id,
+                        f"clause '{clause.id}' ({clause.new_label}): the Chinese {part} changed but the translation did not; update the translation",
+                    )
+                )
         for parameter in policy.parameters:
             if _untouched_translations(parameter.texts):
-                out.append(Consequence("stale-translation", policy.id, f"parameter '{parameter.id}': the Chinese value changed but the translation did not; update the translation"))
+                out.append(
+                    Consequence(
+                        "stale-translation",
+                        policy.id,
+                        f"parameter '{parameter.id}': the Chinese value changed but the translation did not; update the translation",
+                    )
+                )
     return out
 
 
@@ -539,9 +582,19 @@ def _broken_references(old: dict[str, Policy], new: dict[str, Policy], skipped: 
                 if target_id in skipped:
                     continue  # the target does not load at one side: nothing can be said about it
                 was, now = old.get(target_id), new.get(target_id)
-                if was is not None and was.clause(clause_id) is not None and (now is None or now.clause(clause_id) is None):
+                if (
+                    was is not None
+                    and was.clause(clause_id) is not None
+                    and (now is None or now.clause(clause_id) is None)
+                ):
                     gone = f"policy '{target_id}'" if now is None else f"clause '{clause_id}' of {target_id}"
-                    out.append(Consequence("broken-reference", policy.id, f"clause '{clause.id}' ({_label(clause)}) refers to '{ref}', but {gone} was removed"))
+                    out.append(
+                        Consequence(
+                            "broken-reference",
+                            policy.id,
+                            f"clause '{clause.id}' ({_label(clause)}) refers to '{ref}', but {gone} was removed",
+                        )
+                    )
     return out
 
 
@@ -587,7 +640,13 @@ def _printed(old: dict[str, Policy], new: dict[str, Policy], changes: list[Polic
             was = _by_id(before.posters).get(poster.id)
             if touched or (was is not None and _fields_changed(was, poster)):
                 why = f"clauses {', '.join(touched)} changed" if touched else "its definition changed"
-                out.append(Consequence("reprint-poster", pid, f"poster '{poster.id}' ({poster.title.zh if poster.title else policy.title.zh}): {why}; print it again"))
+                out.append(
+                    Consequence(
+                        "reprint-poster",
+                        pid,
+                        f"poster '{poster.id}' ({poster.title.zh if poster.title else policy.title.zh}): {why}; print it again",
+                    )
+                )
         for checklist in policy.checklists:
             touched = []
             for item in checklist.items:
@@ -597,7 +656,13 @@ def _printed(old: dict[str, Policy], new: dict[str, Policy], changes: list[Polic
             was = _by_id(before.checklists).get(checklist.id)
             if touched or (was is not None and _fields_changed(was, checklist)):
                 why = f"items {', '.join(touched)} changed" if touched else "its definition changed"
-                out.append(Consequence("reprint-checklist", pid, f"checklist '{checklist.id}' ({checklist.title.zh}): {why}; print it again"))
+                out.append(
+                    Consequence(
+                        "reprint-checklist",
+                        pid,
+                        f"checklist '{checklist.id}' ({checklist.title.zh}): {why}; print it again",
+                    )
+                )
     return out
 
 
@@ -611,7 +676,11 @@ def _affected(file: str, entry: dict, policies: dict[str, Policy]) -> list[str]:
         if file == "roles":
             rid = entry["id"]
             out += [f"{policy.id} ({name})" for name in ("owner", "approver") if getattr(policy, name) == rid]
-            out += [f"{policy.id}#{c.id}" for c in policy.walk() if rid in c.applies_to or any(k.role == rid for k in c.checks)]
+            out += [
+                f"{policy.id}#{c.id}"
+                for c in policy.walk()
+                if rid in c.applies_to or any(k.role == rid for k in c.checks)
+            ]
         elif file == "glossary":
             term = entry["zh"]
             out += [f"{policy.id}#{c.id}" for c in policy.walk() if any(term in t.zh for t in (c.title, c.text) if t)]
@@ -686,7 +755,8 @@ def compare(project: Project, base: str, head: str | None = WORKING_TREE) -> Com
     unreadable += [Unreadable(path, head or "working tree") for path in new.unreadable.values()]
     comparison = Comparison(base_name, head or "working tree", changes, unreadable, compare_handbook(old, new))
     comparison.consequences = (
-        _stale_translations(changes) + _broken_references(old.policies, new.policies, skipped)
+        _stale_translations(changes)
+        + _broken_references(old.policies, new.policies, skipped)
         + _printed(old.policies, new.policies, changes)
     )
     return comparison

@@ -18,13 +18,26 @@ _BREAK = re.compile(r"\s*[\r\n\u2028\u2029\x0b\x0c\x85]\s*")
 def one_line(text: str) -> str:
     return _BREAK.sub(" ", text)
 
+
 # code: (severity, name, default hint). Errors fail `rulebook check`; warnings only with --strict.
 CODES: dict[str, tuple[str, str, str]] = {
     "E001": ("error", "unreadable-file", "Save the file as UTF-8 text."),
-    "E002": ("error", "yaml-syntax", "Check indentation and quoting near this line; a text with ': ' or '#' needs quotes."),
+    "E002": (
+        "error",
+        "yaml-syntax",
+        "Check indentation and quoting near this line; a text with ': ' or '#' needs quotes.",
+    ),
     "E003": ("error", "duplicate-key", "A key may appear once per mapping; merge the two entries."),
-    "E004": ("error", "unsafe-file", "The build reads only regular files inside the project: replace the link or special file with a regular file."),
-    "E005": ("error", "input-limit", "Keep files small and plainly written: write values out instead of aliases, and nest less deeply."),
+    "E004": (
+        "error",
+        "unsafe-file",
+        "The build reads only regular files inside the project: replace the link or special file with a regular file.",
+    ),
+    "E005": (
+        "error",
+        "input-limit",
+        "Keep files small and plainly written: write values out instead of aliases, and nest less deeply.",
+    ),
     "E010": ("error", "schema", ""),
     "E011": ("error", "missing-field", ""),
     "E012": ("error", "unknown-key", ""),
@@ -32,37 +45,81 @@ CODES: dict[str, tuple[str, str, str]] = {
     "E021": ("error", "duplicate-id", "Ids are permanent anchors: give one of them a new id."),
     "E022": ("error", "reused-id", "This id was retired; links to it must never show other text. Choose a new id."),
     "E023": ("error", "language-registry", "Name only languages declared in policies/handbook/languages.yaml."),
-    "E030": ("error", "dangling-ref", "Point the reference at an existing clause, or declare the document in policies/handbook/external.yaml and use external:<id>."),
+    "E030": (
+        "error",
+        "dangling-ref",
+        "Point the reference at an existing clause, or declare the document in policies/handbook/external.yaml and use external:<id>.",
+    ),
     "E031": ("error", "unknown-external", "Declare the document in policies/handbook/external.yaml."),
     "E032": ("error", "unknown-role", "Add the role to policies/handbook/roles.yaml or fix the id."),
     "E033": ("error", "unknown-topic", "Use a topic id from policies/handbook/requirements.yaml."),
-    "E040": ("error", "missing-required-clause", "Add a clause with this kind (see policies/handbook/requirements.yaml)."),
+    "E040": (
+        "error",
+        "missing-required-clause",
+        "Add a clause with this kind (see policies/handbook/requirements.yaml).",
+    ),
     "E041": ("error", "uncovered-topic", "Tag a clause that deals with this topic with `topics: [<id>]`."),
     "E050": ("error", "missing-translation", "Fill in the translation next to the Chinese (en: for English)."),
-    "E051": ("error", "numbering", "Numbers run 1, 2, 3... within each level; renumber the siblings (ids stay as they are)."),
+    "E051": (
+        "error",
+        "numbering",
+        "Numbers run 1, 2, 3... within each level; renumber the siblings (ids stay as they are).",
+    ),
     "E060": ("error", "undefined-parameter", "Define the parameter under `parameters:` or fix the name in braces."),
     "E061": ("error", "parameter-mismatch", "Use the same {parameters} in the Chinese and the English text."),
-    "E070": ("error", "editorial-note", "An editorial note must name an existing clause whose Chinese text contains the restored words."),
+    "E070": (
+        "error",
+        "editorial-note",
+        "An editorial note must name an existing clause whose Chinese text contains the restored words.",
+    ),
     "E080": ("error", "bad-selection", "Name clauses and checks that exist in the policy."),
-    "E090": ("error", "unprintable-character", "Replace the character (an emoji, say), or leave the text off the poster or checklist: their font cannot print it."),
-    "E110": ("error", "history-order", "List the history oldest first: each version higher and no earlier than the one before."),
+    "E090": (
+        "error",
+        "unprintable-character",
+        "Replace the character (an emoji, say), or leave the text off the poster or checklist: their font cannot print it.",
+    ),
+    "E110": (
+        "error",
+        "history-order",
+        "List the history oldest first: each version higher and no earlier than the one before.",
+    ),
     "E111": ("error", "history-current", "The last history entry is the policy's version, with its effective date."),
     "E112": ("error", "unknown-amendment-version", "Name a version listed under history:."),
     "E113": ("error", "unmarked-value", "Mark the filled-in blank with `changed: VERSION`."),
     "E100": ("error", "version-not-raised", "Raise version and add a history entry for it."),
     "E101": ("error", "removed-not-retired", "Add the removed clause's id to retired_ids."),
-    "E102": ("error", "retired-id-revived", "A retired id stays retired: choose a new id and keep the old one under retired_ids."),
+    "E102": (
+        "error",
+        "retired-id-revived",
+        "A retired id stays retired: choose a new id and keep the old one under retired_ids.",
+    ),
     "E103": ("error", "policy-deleted", "Keep the policy file with `status: retired` so that its links still resolve."),
     "E104": ("error", "history-rewritten", "Released history stays as it was; add a new version instead."),
     "E105": ("error", "unmarked-amendment", "Mark the amended clause with `changed: VERSION`."),
     "W101": ("warning", "unfilled-parameter", "The company fills this blank in by giving the parameter a value."),
     "W102": ("warning", "unused-parameter", "Remove the parameter or use it in a text as {id}."),
     "W110": ("warning", "review-overdue", "Review the policy and set a new review date or version."),
-    "W150": ("warning", "stale-translation", "Update the translation, then record the review with `rulebook translated FILE:LINE`."),
-    "W140": ("warning", "draft", "Release the policy: remove `status: draft`, set the version and add its history entry."),
+    "W150": (
+        "warning",
+        "stale-translation",
+        "Update the translation, then record the review with `rulebook translated FILE:LINE`.",
+    ),
+    "W140": (
+        "warning",
+        "draft",
+        "Release the policy: remove `status: draft`, set the version and add its history entry.",
+    ),
     "W141": ("warning", "draft-translation", "Fill in the translation before the draft is released."),
-    "W142": ("warning", "draft-structure", "Give a clause this kind before the draft is released (see policies/handbook/requirements.yaml)."),
-    "W120": ("warning", "glossary-term", "Use the glossary's English term (policies/handbook/glossary.yaml) or add an accepted form."),
+    "W142": (
+        "warning",
+        "draft-structure",
+        "Give a clause this kind before the draft is released (see policies/handbook/requirements.yaml).",
+    ),
+    "W120": (
+        "warning",
+        "glossary-term",
+        "Use the glossary's English term (policies/handbook/glossary.yaml) or add an accepted form.",
+    ),
     "W130": ("warning", "codeowners-stale", "Run `rulebook codeowners` and commit the file it writes."),
 }
 
@@ -117,7 +174,9 @@ def summary(findings: list[Finding]) -> str:
 
 
 def to_json(findings: list[Finding]) -> str:
-    return json.dumps({"findings": [f.to_dict() for f in findings], "summary": summary(findings)}, ensure_ascii=False, indent=2)
+    return json.dumps(
+        {"findings": [f.to_dict() for f in findings], "summary": summary(findings)}, ensure_ascii=False, indent=2
+    )
 
 
 def _escape(text: str, property: bool = False) -> str:

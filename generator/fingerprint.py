@@ -62,7 +62,9 @@ def _text_nodes(node: yaml.Node, keys: set[str]) -> Iterator[yaml.MappingNode]:
             yield from _text_nodes(value, keys)
 
 
-def mark_reviewed(path: Path, registry: Registry, line: int | None = None, langs: list[str] | None = None) -> list[Marked]:
+def mark_reviewed(
+    path: Path, registry: Registry, line: int | None = None, langs: list[str] | None = None
+) -> list[Marked]:
     """Record in the file at path that each written translation (of the text at line, or of every text) was reviewed
     against the Chinese it now stands beside. Returns what was marked; the file is rewritten only if that is anything."""
     original = path.read_text(encoding="utf-8")
@@ -141,4 +143,6 @@ def _same_but_marks(before: str, after: str, path: Path) -> None:
     except yaml.YAMLError:
         same = False
     if not same:
-        raise MarkError(f"{path}: could not add the fingerprints without changing other data; add {REVIEWED_SUFFIX} by hand")
+        raise MarkError(
+            f"{path}: could not add the fingerprints without changing other data; add {REVIEWED_SUFFIX} by hand"
+        )

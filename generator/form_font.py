@@ -19,7 +19,22 @@ FORM_FONT = "Rulebook Form"
 # What people type into a form besides Chinese: ASCII, Latin-1 (café, ±, °), dashes, quotes, the euro sign.
 LATIN = (*range(0x20, 0x7F), *range(0xA0, 0x100), 0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2026, 0x20AC)
 # What offices write besides words: degrees Celsius, numero, ticks and crosses, circled numbers, boxes.
-SIGNS = (0x2103, 0x2116, 0x2713, 0x2714, 0x2717, 0x2718, *range(0x2460, 0x2474), 0x25A1, 0x25A0, 0x25CB, 0x25CF, 0x2610, 0x2611, 0x2612)
+SIGNS = (
+    0x2103,
+    0x2116,
+    0x2713,
+    0x2714,
+    0x2717,
+    0x2718,
+    *range(0x2460, 0x2474),
+    0x25A1,
+    0x25A0,
+    0x25CB,
+    0x25CF,
+    0x2610,
+    0x2611,
+    0x2612,
+)
 # CJK Extension B: characters of real names (𠮷, the HKSCS ones) that Droid Sans Fallback lacks; Noto Sans CJK has
 # about two thousand of them.
 EXTENSION_B = range(0x20000, 0x2A6E0)
@@ -56,7 +71,9 @@ def form_font() -> bytes:
             continue
         pen = TTGlyphPen(None)
         # Noto's outlines are cubic (CFF); TrueType needs quadratic ones, in the smaller font's units.
-        drawn[source[code]].draw(TransformPen(Cu2QuPen(pen, max_err=0.5, reverse_direction=True), (scale, 0, 0, scale, 0, 0)))
+        drawn[source[code]].draw(
+            TransformPen(Cu2QuPen(pen, max_err=0.5, reverse_direction=True), (scale, 0, 0, scale, 0, 0))
+        )
         glyph_name = f"uni{code:04X}"
         while glyph_name in taken:
             glyph_name += ".latin"
@@ -98,4 +115,3 @@ def form_font() -> bytes:
     out = io.BytesIO()
     base.save(out)
     return out.getvalue()
-

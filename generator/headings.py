@@ -24,9 +24,14 @@ from generator.scripts import convert
 OPENERS: dict[str, str] = {
     **dict.fromkeys(
         "根據 負責 全面負責 通過 按照 對 對於 由 為 為了 將 在 經 針對 明確 開展 運用 採取 考察 遵守 加強 梳理 尋找 統籌 "
-        "選擇 利用 包括 鼓勵 旨在".split(), "prep"),
+        "選擇 利用 包括 鼓勵 旨在".split(),
+        "prep",
+    ),
     **dict.fromkeys("積極 定期 及時 詳細 嚴格 全面 合理 充分 認真".split(), "adverb"),
-    **dict.fromkeys("本制度 本辦法 本規定 本細則 本規則 公司 各部門 運營中心 運營部門 運營經理 人力資源部門 上級主管 項目".split(), "subject"),
+    **dict.fromkeys(
+        "本制度 本辦法 本規定 本細則 本規則 公司 各部門 運營中心 運營部門 運營經理 人力資源部門 上級主管 項目".split(),
+        "subject",
+    ),
     **dict.fromkeys("制定 建立 評估 設計 規範 協調 收集 受理 組織".split(), "heading"),
 }
 
@@ -56,7 +61,9 @@ class Heading:
 def _openers(script: str) -> tuple[dict[str, str], tuple[str, ...]]:
     if script == "zh-Hant":
         return OPENERS, tuple(BOUND_WORDS)
-    return {convert(w, "zh-Hant", script): kind for w, kind in OPENERS.items()}, tuple(convert(w, "zh-Hant", script) for w in BOUND_WORDS)
+    return {convert(w, "zh-Hant", script): kind for w, kind in OPENERS.items()}, tuple(
+        convert(w, "zh-Hant", script) for w in BOUND_WORDS
+    )
 
 
 def join_lines(text: str) -> str:
@@ -78,14 +85,29 @@ def explicit(run: str, has_children: bool, script: str, colons: bool = True) -> 
     first, _, rest = run.partition("\n")
     title = first.strip().rstrip("：:")
     # A heading on a line of its own; a line that breaks off after punctuation (…不得遲到、) is a wrapped sentence.
-    if rest.strip() and title and len(title) <= LINE_TITLE_LONGEST and title[-1] not in SENTENCE_PUNCTUATION and not re.search("[，。；,;]", title):
+    if (
+        rest.strip()
+        and title
+        and len(title) <= LINE_TITLE_LONGEST
+        and title[-1] not in SENTENCE_PUNCTUATION
+        and not re.search("[，。；,;]", title)
+    ):
         return Heading(title, join_lines(rest))
     colon = run.find("：") if colons else -1
     # 遲到、早退處理：… is a heading; 包括：… or a colon that ends the run (an introduction to a list) is not.
-    if 2 <= colon <= COLON_TITLE_LONGEST and run[colon + 1:].strip() and not any(ch in COLON_TITLE_STOPS for ch in run[:colon]):
+    if (
+        2 <= colon <= COLON_TITLE_LONGEST
+        and run[colon + 1 :].strip()
+        and not any(ch in COLON_TITLE_STOPS for ch in run[:colon])
+    ):
         if run[:colon] not in _openers(script)[0]:
-            return Heading(run[:colon], join_lines(run[colon + 1:]))
-    if has_children and "\n" not in run and len(run) <= LINE_TITLE_LONGEST and not any(ch in SENTENCE_PUNCTUATION for ch in run):
+            return Heading(run[:colon], join_lines(run[colon + 1 :]))
+    if (
+        has_children
+        and "\n" not in run
+        and len(run) <= LINE_TITLE_LONGEST
+        and not any(ch in SENTENCE_PUNCTUATION for ch in run)
+    ):
         return Heading(run, None)
     return None
 
@@ -107,7 +129,9 @@ def _candidates(segment: str, script: str) -> list[_Candidate]:
             found.append(_Candidate(pos, pos + len(word), kind))
         else:
             # The heading restated as the sentence's subject: 考核周期考核周期分為… / 客戶服務數據分析分析…
-            if pos >= 2 and (segment.startswith(segment[:2], pos) or (pos >= 3 and segment[pos - 2:pos] == segment[pos:pos + 2])):
+            if pos >= 2 and (
+                segment.startswith(segment[:2], pos) or (pos >= 3 and segment[pos - 2 : pos] == segment[pos : pos + 2])
+            ):
                 found.append(_Candidate(pos, pos + 2, "repeat"))
     return found
 
@@ -137,7 +161,7 @@ def opener_split(run: str, script: str) -> Heading | None:
             continue
         # 資源協調與整合|協調…: a heading verb joined by 與 to what follows is inside the heading. (和 joins verbs in
         # text: 銷售渠道管理|建立和優化銷售渠道.)
-        coordinated = segment[best.end:best.end + 1] in ("與", "及")
+        coordinated = segment[best.end : best.end + 1] in ("與", "及")
         if c.kind == "heading" and (c.pos == best.end or coordinated):
             best = c
         elif c.kind in ("prep", "adverb"):
@@ -147,7 +171,7 @@ def opener_split(run: str, script: str) -> Heading | None:
             break  # a subject after a heading verb is its object: 財務管理與預算|制定公司財務管理制度
     if best is None or best.pos > TITLE_LONGEST:
         return None
-    return Heading(run[:best.pos], join_lines(run[best.pos:]))
+    return Heading(run[: best.pos], join_lines(run[best.pos :]))
 
 
 def _opener_at(segment: str, pos: int, script: str) -> str | None:

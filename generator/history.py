@@ -20,20 +20,40 @@ def history_order(hb: Handbook, today: date) -> Iterator[Finding]:
     for p in hb.policies.values():
         for before, entry in zip(p.history, p.history[1:], strict=False):
             if version_key(entry.version) <= version_key(before.version):
-                yield finding(p.pos(entry.at + ("version",)), "E110", f"version {entry.version} follows {before.version} in the history; versions must rise")
+                yield finding(
+                    p.pos(entry.at + ("version",)),
+                    "E110",
+                    f"version {entry.version} follows {before.version} in the history; versions must rise",
+                )
             if entry.effective < before.effective:
-                yield finding(p.pos(entry.at + ("effective",)), "E110", f"version {entry.version} takes effect on {entry.effective.isoformat()}, before version {before.version} ({before.effective.isoformat()})")
+                yield finding(
+                    p.pos(entry.at + ("effective",)),
+                    "E110",
+                    f"version {entry.version} takes effect on {entry.effective.isoformat()}, before version {before.version} ({before.effective.isoformat()})",
+                )
         if not p.history:
             continue
         last = p.history[-1]
         if p.release(p.version) is None:
-            yield finding(p.pos(("version",)), "E111", f"version {p.version} has no entry in the history",
-                          f"Add `- {{version: {p.version}, effective: {p.effective.isoformat()}, summary: {{zh: …, en: …}}}}` at the end of history:.")
+            yield finding(
+                p.pos(("version",)),
+                "E111",
+                f"version {p.version} has no entry in the history",
+                f"Add `- {{version: {p.version}, effective: {p.effective.isoformat()}, summary: {{zh: …, en: …}}}}` at the end of history:.",
+            )
         elif last.version != p.version:
-            yield finding(p.pos(last.at + ("version",)), "E111", f"the history goes on to {last.version}, past the policy's version {p.version}")
+            yield finding(
+                p.pos(last.at + ("version",)),
+                "E111",
+                f"the history goes on to {last.version}, past the policy's version {p.version}",
+            )
         elif last.effective != p.effective:
-            yield finding(p.pos(last.at + ("effective",)), "E111", f"version {p.version} takes effect on {p.effective.isoformat()}, but its history entry says {last.effective.isoformat()}",
-                          "Give the policy's effective: and its history entry the same date.")
+            yield finding(
+                p.pos(last.at + ("effective",)),
+                "E111",
+                f"version {p.version} takes effect on {p.effective.isoformat()}, but its history entry says {last.effective.isoformat()}",
+                "Give the policy's effective: and its history entry the same date.",
+            )
 
 
 def amendment_markers(hb: Handbook, today: date) -> Iterator[Finding]:
@@ -43,14 +63,22 @@ def amendment_markers(hb: Handbook, today: date) -> Iterator[Finding]:
         if not p.history:
             continue
         known = {h.version for h in p.history}
-        marked = [(c.changed, c.at) for c in p.walk() if c.changed] + [(x.changed, x.at) for x in p.parameters if x.changed]
+        marked = [(c.changed, c.at) for c in p.walk() if c.changed] + [
+            (x.changed, x.at) for x in p.parameters if x.changed
+        ]
         for version, at in marked:
             if version not in known:
-                yield finding(p.pos(at + ("changed",)), "E112", f"changed: {version} names a version the history does not have")
+                yield finding(
+                    p.pos(at + ("changed",)), "E112", f"changed: {version} names a version the history does not have"
+                )
         for param in p.parameters:
             if param.value is not None and not param.changed:
-                yield finding(p.pos(param.at + ("value",)), "E113", f"blank '{param.id}' is filled in, but not marked with the version that filled it",
-                              f"Add `changed: {p.version}` to the parameter and say so in the history entry of {p.version}.")
+                yield finding(
+                    p.pos(param.at + ("value",)),
+                    "E113",
+                    f"blank '{param.id}' is filled in, but not marked with the version that filled it",
+                    f"Add `changed: {p.version}` to the parameter and say so in the history entry of {p.version}.",
+                )
 
 
 def stale_translations(hb: Handbook, today: date) -> Iterator[Finding]:
@@ -58,14 +86,22 @@ def stale_translations(hb: Handbook, today: date) -> Iterator[Finding]:
         for at, text in _texts(p.data, hb.languages):
             for key in hb.languages.translations:
                 if stale(text, key):
-                    yield finding(p.pos(at + (key,)), "W150", f"the Chinese changed since this {key} translation was reviewed ('{_short(text[SOURCE])}')",
-                                  f"Bring the translation up to date, then run `rulebook translated {p.path.name}:{p.pos(at)[1]}` to record the review.")
+                    yield finding(
+                        p.pos(at + (key,)),
+                        "W150",
+                        f"the Chinese changed since this {key} translation was reviewed ('{_short(text[SOURCE])}')",
+                        f"Bring the translation up to date, then run `rulebook translated {p.path.name}:{p.pos(at)[1]}` to record the review.",
+                    )
 
 
 def drafts(hb: Handbook, today: date) -> Iterator[Finding]:
     for p in hb.policies.values():
         if p.draft:
-            yield finding(p.pos(("status",)), "W140", f"policy '{p.id}' is a draft: the site shows it as not in force, and it prints no posters or checklists")
+            yield finding(
+                p.pos(("status",)),
+                "W140",
+                f"policy '{p.id}' is a draft: the site shows it as not in force, and it prints no posters or checklists",
+            )
 
 
 def _texts(data, registry: Registry, at: tuple = ()) -> Iterator[tuple[tuple, dict]]:
@@ -120,27 +156,46 @@ def declared_changes(old: Policy, new: Policy) -> Iterator[Finding]:
         yield finding(new.pos(("version",)), "E100", f"version {new.version} is lower than the base's {old.version}")
     elif released and old_content != new_content and new.version == old.version:
         changed = ", ".join(k for k in CONTENT if old_content[k] != new_content[k])
-        yield finding(new.pos(("version",)), "E100", f"the policy's content changed ({changed}) but its version is still {new.version}",
-                      "Raise version (1.0.0 → 1.0.1 for a correction, 1.1.0 for an amendment) and add a history entry for it.")
+        yield finding(
+            new.pos(("version",)),
+            "E100",
+            f"the policy's content changed ({changed}) but its version is still {new.version}",
+            "Raise version (1.0.0 → 1.0.1 for a correction, 1.1.0 for an amendment) and add a history entry for it.",
+        )
     new_clauses = {c.id: c for c in new.walk()}
     retired = set(new.retired_ids)
     for clause in old.walk():
         if clause.id not in new_clauses and clause.id not in retired:
-            yield finding(new.pos(("retired_ids",) if new.retired_ids else ("clauses",), key=True), "E101",
-                          f"clause '{clause.id}' was removed but its id is not under retired_ids",
-                          "Add the id to retired_ids so that it is never reused and its old links can say it was retired.")
+            yield finding(
+                new.pos(("retired_ids",) if new.retired_ids else ("clauses",), key=True),
+                "E101",
+                f"clause '{clause.id}' was removed but its id is not under retired_ids",
+                "Add the id to retired_ids so that it is never reused and its old links can say it was retired.",
+            )
     for ident in old.retired_ids:
         if ident in new_clauses:
-            yield finding(new.pos(new_clauses[ident].at + ("id",)), "E102", f"clause id '{ident}' was retired in the base; it may never name a clause again", "Choose a new id.")
+            yield finding(
+                new.pos(new_clauses[ident].at + ("id",)),
+                "E102",
+                f"clause id '{ident}' was retired in the base; it may never name a clause again",
+                "Choose a new id.",
+            )
         elif ident not in retired:
-            yield finding(new.pos(("retired_ids",), key=True) if new.retired_ids else new.pos(("id",)), "E102",
-                          f"retired id '{ident}' was taken off retired_ids; a retired id stays retired for good")
+            yield finding(
+                new.pos(("retired_ids",), key=True) if new.retired_ids else new.pos(("id",)),
+                "E102",
+                f"retired id '{ident}' was taken off retired_ids; a retired id stays retired for good",
+            )
     for entry in old.history:
         kept = new.release(entry.version)
         if kept is None or kept.effective != entry.effective:
             where = kept.at + ("effective",) if kept else ("history",)
-            yield finding(new.pos(where), "E104", f"the history entry of version {entry.version} (effective {entry.effective.isoformat()}) was removed or its date changed",
-                          "Released history stays as it was; add a new version instead.")
+            yield finding(
+                new.pos(where),
+                "E104",
+                f"the history entry of version {entry.version} (effective {entry.effective.isoformat()}) was removed or its date changed",
+                "Released history stays as it was; add a new version instead.",
+            )
     if not released or new.version == old.version:
         return
     old_clauses = {c.id: c for c in old.walk()}
@@ -149,14 +204,22 @@ def declared_changes(old: Policy, new: Policy) -> Iterator[Finding]:
         moved = before is not None and _parent(before) != _parent(clause)
         if (before is None or moved or _chinese(before) != _chinese(clause)) and clause.changed != new.version:
             what = "is new" if before is None else "moved" if moved else "has new Chinese"
-            yield finding(new.pos(clause.at + ("id",)), "E105", f"clause '{clause.id}' {what} in {new.version} but is not marked as amended",
-                          f"Add `changed: {new.version}` to the clause: it is no longer the imported text.")
+            yield finding(
+                new.pos(clause.at + ("id",)),
+                "E105",
+                f"clause '{clause.id}' {what} in {new.version} but is not marked as amended",
+                f"Add `changed: {new.version}` to the clause: it is no longer the imported text.",
+            )
     old_params = {x.id: x for x in old.parameters}
     for param in new.parameters:
         filled = old_params.get(param.id)
         if param.value is not None and (filled is None or filled.value != param.value) and param.changed != new.version:
-            yield finding(new.pos(param.at + ("value",)), "E105", f"blank '{param.id}' was filled in or changed in {new.version} but is not marked",
-                          f"Add `changed: {new.version}` to the parameter.")
+            yield finding(
+                new.pos(param.at + ("value",)),
+                "E105",
+                f"blank '{param.id}' was filled in or changed in {new.version} but is not marked",
+                f"Add `changed: {new.version}` to the parameter.",
+            )
 
 
 def changes_since(hb: Handbook, base: dict[str, Policy], policies_folder: Path, revision: str) -> list[Finding]:
@@ -165,10 +228,14 @@ def changes_since(hb: Handbook, base: dict[str, Policy], policies_folder: Path, 
     for policy_id, old in sorted(base.items()):
         new = hb.policies.get(policy_id)
         if new is None:
-            out.append(finding((policies_folder / f"{policy_id}.yaml", 1, 1), "E103",
-                               f"policy '{policy_id}' (version {old.version} in {revision}) was deleted",
-                               "Keep the file with `status: retired`, a new version and a history entry, so that links to it still resolve."))
+            out.append(
+                finding(
+                    (policies_folder / f"{policy_id}.yaml", 1, 1),
+                    "E103",
+                    f"policy '{policy_id}' (version {old.version} in {revision}) was deleted",
+                    "Keep the file with `status: retired`, a new version and a history entry, so that links to it still resolve.",
+                )
+            )
             continue
         out.extend(declared_changes(old, new))
     return out
-

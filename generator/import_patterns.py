@@ -28,9 +28,23 @@ class Numbering:
 # Tried in this order at every position, so longer forms come first (1.1 before 1., （1） before 1)).
 NUMBERING = [
     Numbering("law-chapter", rf"第[ \u3000]*(?P<n>[{CN}]{{1,5}}|\d{{1,3}})[ \u3000]*章", 10, "law-chapter", law=True),
-    Numbering("law-section", rf"第[ \u3000]*(?P<n>[{CN}]{{1,5}}|\d{{1,3}})[ \u3000]*[節节]", 20, "law-section", law=True),
-    Numbering("article", rf"第[ \u3000]*(?P<n>[{CN}]{{1,6}})[ \u3000]*[條条](?:之(?P<sub>[{CN}]{{1,3}}))?", 30, "article", law=True),
-    Numbering("article-arabic", r"第[ \u3000]*(?P<n>\d{1,3})(?:[ \u3000]*[-－][ \u3000]*(?P<sub>\d{1,2}))?[ \u3000]*[條条]", 30, "article-arabic", law=True),
+    Numbering(
+        "law-section", rf"第[ \u3000]*(?P<n>[{CN}]{{1,5}}|\d{{1,3}})[ \u3000]*[節节]", 20, "law-section", law=True
+    ),
+    Numbering(
+        "article",
+        rf"第[ \u3000]*(?P<n>[{CN}]{{1,6}})[ \u3000]*[條条](?:之(?P<sub>[{CN}]{{1,3}}))?",
+        30,
+        "article",
+        law=True,
+    ),
+    Numbering(
+        "article-arabic",
+        r"第[ \u3000]*(?P<n>\d{1,3})(?:[ \u3000]*[-－][ \u3000]*(?P<sub>\d{1,2}))?[ \u3000]*[條条]",
+        30,
+        "article-arabic",
+        law=True,
+    ),
     Numbering("chapter", rf"(?<![{CN}])(?P<n>[{CN}]{{1,3}})、", 40, "chapter"),
     Numbering("section", rf"[（(](?P<n>[{CN}]{{1,3}})[）)]", 50, "section"),
     Numbering("decimal", r"(?<![\d.．A-Za-z\[])(?P<n>\d{1,2}(?:[.．]\d{1,2}){1,3})(?![\d.．%％:：])", 60, "decimal"),
@@ -43,15 +57,21 @@ NUMBERING = [
 BY_KIND = {n.kind: n for n in NUMBERING}
 
 # A line that starts with a number is never the continuation of a wrapped line.
-NUMBERED_LINE = re.compile(rf"^(第[ \u3000]*[{CN}\d]+[ \u3000]*[章節节條条]|[（(][{CN}\d]+[）)]|[{CN}]+、|\d+[.、．)）]|[①-⑳])")
+NUMBERED_LINE = re.compile(
+    rf"^(第[ \u3000]*[{CN}\d]+[ \u3000]*[章節节條条]|[（(][{CN}\d]+[）)]|[{CN}]+、|\d+[.、．)）]|[①-⑳])"
+)
 
 # Kinds that a source may put above any other (a 迟到 1、… b 早退 1、…): a kind first seen directly under one of
 # these nests inside it, whatever its default depth.
 FLEXIBLE = {"letter", "item-paren", "circled", "sub", "chapter"}
 
 # 第十七條規定… 本法第三十九條和第四十條: a law marker followed or preceded by these words is a reference, not a heading.
-REFERENCE_AFTER = tuple("規定 规定 之規定 之规定 第 款 項 项 所定 所稱 所称 至第 、 和第 及第 或第 與第 与第 準用 准用".split())
-REFERENCE_BEFORE = tuple("本法 本條例 本条例 本規則 本规则 本辦法 本办法 本規定 本规定 本制度 依 依照 按照 根據 根据 前 見 见 和 及 或 、 至 與 与 同".split())
+REFERENCE_AFTER = tuple(
+    "規定 规定 之規定 之规定 第 款 項 项 所定 所稱 所称 至第 、 和第 及第 或第 與第 与第 準用 准用".split()
+)
+REFERENCE_BEFORE = tuple(
+    "本法 本條例 本条例 本規則 本规则 本辦法 本办法 本規定 本规定 本制度 依 依照 按照 根據 根据 前 見 见 和 及 或 、 至 與 与 同".split()
+)
 
 # Whole lines a web page adds around a document, matched on the stripped line. Every removed line is reported.
 BOILERPLATE_LINES = [
@@ -59,8 +79,16 @@ BOILERPLATE_LINES = [
     ("page header", re.compile(r"^\d{4}-\d{1,2}-\d{1,2}\s+(作者|來源|来源)[:：].*$")),
     ("editor's filler", re.compile(r"^.*(小編|小编).{0,20}(整理|收集|分享|推薦|推荐).*$")),
     ("copyright notice", re.compile(r"^(凡標注|凡标注|凡註明|凡注明).*(版權|版权).*$")),
-    ("related links", re.compile(r"^(相關新聞|相关新闻|頻道精選|频道精选|相關閱讀|相关阅读|推薦閱讀|推荐阅读|熱門推薦|热门推荐|上一篇|下一篇)[:：]?.*$")),
-    ("download banner", re.compile(r"^(下載後可任意編輯|下载后可任意编辑|精選優質文檔-傾情為你奉上|精选优质文档-倾情为你奉上)$")),
+    (
+        "related links",
+        re.compile(
+            r"^(相關新聞|相关新闻|頻道精選|频道精选|相關閱讀|相关阅读|推薦閱讀|推荐阅读|熱門推薦|热门推荐|上一篇|下一篇)[:：]?.*$"
+        ),
+    ),
+    (
+        "download banner",
+        re.compile(r"^(下載後可任意編輯|下载后可任意编辑|精選優質文檔-傾情為你奉上|精选优质文档-倾情为你奉上)$"),
+    ),
 ]
 # Text a page stamps into the document itself (a watermark in the middle of a sentence). Every removal is reported.
 BOILERPLATE_INLINE = [
@@ -75,7 +103,9 @@ BLANK_UNITS = "時时分秒天日元月年週周%％"
 SPACE_BLANK = re.compile(rf"(?<=[{CJK}])(?<![條条章節节款項项號号])[ \u3000]+(?=[{BLANK_UNITS}])")
 
 # The closing block of a signed document: who issued it, then the date.
-DATE_LINE = re.compile(rf"^([{CN}〇○零]{{4}}|\d{{4}})\s*年\s*([{CN}]{{1,2}}|\d{{1,2}})\s*月\s*([{CN}]{{1,3}}|\d{{1,2}})\s*日$|^\d{{4}}[-./]\d{{1,2}}[-./]\d{{1,2}}$")
+DATE_LINE = re.compile(
+    rf"^([{CN}〇○零]{{4}}|\d{{4}})\s*年\s*([{CN}]{{1,2}}|\d{{1,2}})\s*月\s*([{CN}]{{1,3}}|\d{{1,2}})\s*日$|^\d{{4}}[-./]\d{{1,2}}[-./]\d{{1,2}}$"
+)
 SIGNATURE_LONGEST = 30  # characters of an issuer's line (勞動和社會保障部, 某某有限公司人力資源部)
 
 # A table row: three or more cells separated by tabs, bars or three or more spaces.

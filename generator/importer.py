@@ -29,16 +29,28 @@ class ImportFailed(Exception):
 NUMERAL = "一二三四五六七八九十"
 
 STRONG_BEFORE = "\n。！？；：!?;:"
-LEVEL_NAMES = {1: ("chapter", "chapters"), 2: ("section", "sections"), 3: ("item", "items"), 4: ("sub-item", "sub-items")}
+LEVEL_NAMES = {
+    1: ("chapter", "chapters"),
+    2: ("section", "sections"),
+    3: ("item", "items"),
+    4: ("sub-item", "sub-items"),
+}
 LAW_KINDS = {"law-chapter", "law-section", "article", "article-arabic"}
 LIST_KINDS = {"chapter", "section", "item", "sub", "item-paren", "letter", "circled"}
 # How the report names each kind of numbered clause, singular and plural.
 KIND_NAMES = {
-    "law-chapter": ("chapter (第X章)", "chapters (第X章)"), "law-section": ("section (第X節)", "sections (第X節)"),
-    "article": ("article (第X條)", "articles (第X條)"), "article-arabic": ("article (第 N 條)", "articles (第 N 條)"),
-    "chapter": ("一、 item", "一、 items"), "section": ("（一） item", "（一） items"), "item": ("1. item", "1. items"),
-    "decimal": ("1.1 item", "1.1 items"), "sub": ("(1) item", "(1) items"), "item-paren": ("1) item", "1) items"),
-    "letter": ("a. item", "a. items"), "circled": ("① item", "① items"),
+    "law-chapter": ("chapter (第X章)", "chapters (第X章)"),
+    "law-section": ("section (第X節)", "sections (第X節)"),
+    "article": ("article (第X條)", "articles (第X條)"),
+    "article-arabic": ("article (第 N 條)", "articles (第 N 條)"),
+    "chapter": ("一、 item", "一、 items"),
+    "section": ("（一） item", "（一） items"),
+    "item": ("1. item", "1. items"),
+    "decimal": ("1.1 item", "1.1 items"),
+    "sub": ("(1) item", "(1) items"),
+    "item-paren": ("1) item", "1) items"),
+    "letter": ("a. item", "a. items"),
+    "circled": ("① item", "① items"),
 }
 # A label that opens an unnumbered sub-item inside an item's text: …提升等。內部培訓：定期組織… (seed 002 四（二）1.).
 LABEL = re.compile(rf"(?:^|(?<=[。；]))([{CJK}]{{2,8}})：")
@@ -46,10 +58,15 @@ LABEL = re.compile(rf"(?:^|(?<=[。；]))([{CJK}]{{2,8}})：")
 # Titles that say what kind a clause is, compared in Simplified script. Only unambiguous ones: a wrong kind is worse
 # than none, and `rulebook check` asks for the missing ones.
 KIND_BY_TITLE = {
-    "目的": "purpose", "目的与依据": "purpose",
-    "适用范围": "scope", "范围": "scope",
-    "基本原则": "principle", "原则": "principle",
-    "定义": "definition", "术语和定义": "definition", "术语定义": "definition",
+    "目的": "purpose",
+    "目的与依据": "purpose",
+    "适用范围": "scope",
+    "范围": "scope",
+    "基本原则": "principle",
+    "原则": "principle",
+    "定义": "definition",
+    "术语和定义": "definition",
+    "术语定义": "definition",
 }
 
 # A Q&A page: the accepted answer starts after this line and ends at its comment counter or the next answer.
@@ -66,7 +83,12 @@ class _Placeholders(TypedDict):
     interval_months: int
 
 
-PLACEHOLDERS: _Placeholders = {"version": "0.1.0", "owner": "operations-department", "approver": "management", "interval_months": 12}
+PLACEHOLDERS: _Placeholders = {
+    "version": "0.1.0",
+    "owner": "operations-department",
+    "approver": "management",
+    "interval_months": 12,
+}
 TRUNCATION_NOTE = {
     "zh": "本文件匯入自不完整的來源副本：原文在句子中間中斷，其後的內容缺失。",
     "en": "Imported from an incomplete copy of the source: it breaks off mid-sentence and the rest is missing.",
@@ -130,8 +152,16 @@ class ImportResult:
 # A regulation of several hundred pages is well under a megabyte of text; anything far larger is not one.
 LARGEST_SOURCE = 5 * 1024 * 1024
 ENCODINGS = ("utf_8", "gb18030", "big5", "cp950", "utf_16", "utf_16_le", "utf_16_be")
-ENCODING_NAMES = {"utf_8": "UTF-8", "gb18030": "GB18030", "big5": "Big5", "cp950": "Big5 (cp950)", "utf_16": "UTF-16",
-                  "utf_16_le": "UTF-16", "utf_16_be": "UTF-16", "utf-8-sig": "UTF-8 with BOM"}
+ENCODING_NAMES = {
+    "utf_8": "UTF-8",
+    "gb18030": "GB18030",
+    "big5": "Big5",
+    "cp950": "Big5 (cp950)",
+    "utf_16": "UTF-16",
+    "utf_16_le": "UTF-16",
+    "utf_16_be": "UTF-16",
+    "utf-8-sig": "UTF-8 with BOM",
+}
 
 
 def read_source(path: Path) -> str:
@@ -154,10 +184,18 @@ def read_source_with_encoding(path: Path) -> tuple[str, str]:
     if stat.S_ISDIR(info.st_mode):
         raise ImportFailed(f"{path} is a folder; name a text file")
     if not stat.S_ISREG(info.st_mode):
-        what = "a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "not a regular file"
+        what = (
+            "a named pipe (FIFO)"
+            if stat.S_ISFIFO(info.st_mode)
+            else "a device"
+            if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+            else "not a regular file"
+        )
         raise ImportFailed(f"{path} is {what}; save the document to a file and import that")
     if info.st_size > LARGEST_SOURCE:
-        raise ImportFailed(f"{path} is {info.st_size / 1024 / 1024:.1f} MB, more than the {LARGEST_SOURCE // 1024 // 1024} MB a regulation's text can be; import the regulation itself, not a collection or a binary file")
+        raise ImportFailed(
+            f"{path} is {info.st_size / 1024 / 1024:.1f} MB, more than the {LARGEST_SOURCE // 1024 // 1024} MB a regulation's text can be; import the regulation itself, not a collection or a binary file"
+        )
     try:
         with open(path, "rb") as f:
             raw = f.read(LARGEST_SOURCE + 1)
@@ -178,7 +216,9 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
         try:
             return raw.decode("utf-16"), "utf_16"
         except UnicodeDecodeError:
-            raise ImportFailed(f"{path} starts like UTF-16 text but is not; export the document as plain text (UTF-8) first") from None
+            raise ImportFailed(
+                f"{path} starts like UTF-16 text but is not; export the document as plain text (UTF-8) first"
+            ) from None
     try:
         return raw.decode("utf-8-sig"), "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf_8"
     except UnicodeDecodeError:
@@ -195,7 +235,8 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
         if b"\0" in raw:
             raise ImportFailed(f"{path} is a binary file, not text; export the document as plain text (UTF-8) first")
         raise ImportFailed(
-            f"{path} is not text in UTF-8, GB18030, Big5 or UTF-16; convert it to UTF-8 first, e.g. iconv -f ENCODING -t UTF-8")
+            f"{path} is not text in UTF-8, GB18030, Big5 or UTF-16; convert it to UTF-8 first, e.g. iconv -f ENCODING -t UTF-8"
+        )
     return text, encoding
 
 
@@ -207,6 +248,7 @@ def _plausible(text: str) -> bool:
 def _common_chinese(raw: bytes) -> tuple[str, str]:
     """The GB18030 or Big5 reading of raw whose Chinese characters are more often common ones (GB 2312, Big5 level
     1): a wrong decoding turns text into rare characters. ("", "") when neither decodes."""
+
     def common(ch: str, encoding: str) -> bool:
         try:
             code = ch.encode("gb2312" if encoding == "gb18030" else "big5")
@@ -261,7 +303,9 @@ def _tolerant(snippet: str, written_for: dict[str, set[str]] | None = None) -> r
     parts = []
     for ch in snippet:
         if re.match(f"[{CJK}]", ch):
-            variants = {ch, convert(ch, "zh-Hant", "zh-Hans"), convert(ch, "zh-Hans", "zh-Hant")} | (written_for or {}).get(ch, set())
+            variants = {ch, convert(ch, "zh-Hant", "zh-Hans"), convert(ch, "zh-Hans", "zh-Hant")} | (
+                written_for or {}
+            ).get(ch, set())
             parts.append("(?:" + "|".join(map(re.escape, sorted(variants))) + ")")
         elif ch in "，,":
             parts.append("[，,]")
@@ -283,7 +327,14 @@ def _tolerant(snippet: str, written_for: dict[str, set[str]] | None = None) -> r
 class SourceMap:
     """Finds where a piece of the cleaned text came from in the raw file, as (line, column), both 1-based."""
 
-    def __init__(self, raw: str, cleaned: str, first_line: int = 0, last_line: int | None = None, skip: AbstractSet[int] = frozenset()):
+    def __init__(
+        self,
+        raw: str,
+        cleaned: str,
+        first_line: int = 0,
+        last_line: int | None = None,
+        skip: AbstractSet[int] = frozenset(),
+    ):
         self.raw = raw.replace("\r\n", "\n").replace("\r", "\n")
         self.cleaned = cleaned
         self.written_for: dict[str, set[str]] = {}
@@ -294,7 +345,8 @@ class SourceMap:
         last = len(lines) - 1 if last_line is None else last_line
         footer = next((i for i, line in enumerate(lines) if FOOTER.match(line.strip())), len(lines))
         self.usable = {
-            i for i in range(first_line, min(last, footer - 1) + 1)
+            i
+            for i in range(first_line, min(last, footer - 1) + 1)
             if i not in skip and not any(rx.match(lines[i].strip().lstrip("•·● ").strip()) for rx in NOISE_LINES)
         }
 
@@ -303,7 +355,7 @@ class SourceMap:
         return i + 1, offset - self.line_starts[i] + 1
 
     def locate(self, offset: int, length: int = 8) -> tuple[int | None, int | None]:
-        snippet = self.cleaned[offset: offset + max(length, 8)].split("\n")[0] or self.cleaned[offset: offset + 1]
+        snippet = self.cleaned[offset : offset + max(length, 8)].split("\n")[0] or self.cleaned[offset : offset + 1]
         pattern = _tolerant(snippet, self.written_for)
         nth = sum(1 for m in pattern.finditer(self.cleaned) if m.start() < offset)
         hits = [m.start() for m in pattern.finditer(self.raw) if self._line_col(m.start())[0] - 1 in self.usable]
@@ -371,9 +423,11 @@ def _markers(text: str) -> list[_Marker]:
 
 def _reference(text: str, marker: _Marker) -> bool:
     """Whether a 第X條 marker is a reference inside a sentence (依第十七條規定, 本法第三十九條和…)."""
-    after = text[marker.end: marker.end + 3].lstrip(" \u3000")
-    before = text[max(0, marker.start - 3): marker.start]
-    return after.startswith(patterns.REFERENCE_AFTER) or (not _is_strong(text, marker.start) and before.endswith(patterns.REFERENCE_BEFORE))
+    after = text[marker.end : marker.end + 3].lstrip(" \u3000")
+    before = text[max(0, marker.start - 3) : marker.start]
+    return after.startswith(patterns.REFERENCE_AFTER) or (
+        not _is_strong(text, marker.start) and before.endswith(patterns.REFERENCE_BEFORE)
+    )
 
 
 def _number(node: Node) -> int:
@@ -409,7 +463,13 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
             if _reference(text, marker):
                 if strong:  # a line that starts like a heading but reads as a reference: say what was assumed
                     line, col = sources.locate(marker.start, marker.end - marker.start + 6)
-                    warnings.append(Problem(line, col, f"'{text[marker.start:marker.end + 4].strip()}…' starts a line but reads as a reference to another article; kept in the text of the clause before. If it is a heading, split it there"))
+                    warnings.append(
+                        Problem(
+                            line,
+                            col,
+                            f"'{text[marker.start : marker.end + 4].strip()}…' starts a line but reads as a reference to another article; kept in the text of the clause before. If it is a heading, split it there",
+                        )
+                    )
                 continue
             # A document numbers its articles one way: 第 1 條 or 第一條, and the other form is a reference.
             other = "article" if kind == "article-arabic" else "article-arabic" if kind == "article" else None
@@ -418,10 +478,16 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
         if kind == "decimal":
             parent = next((node for node in reversed(stack) if node.path == marker.prefix), None)
             if parent is None:
-                if strong and len(text) > marker.end and re.match(f"[{CJK}]", text[marker.end:].lstrip()[:1] or "x"):
+                if strong and len(text) > marker.end and re.match(f"[{CJK}]", text[marker.end :].lstrip()[:1] or "x"):
                     line, col = sources.locate(marker.start, marker.end - marker.start + 6)
                     shown = ".".join(map(str, marker.prefix + (n,)))
-                    warnings.append(Problem(line, col, f"{shown} has no {'.'.join(map(str, marker.prefix))} to belong to; kept in the text of the clause before. Number it by hand if it is a clause"))
+                    warnings.append(
+                        Problem(
+                            line,
+                            col,
+                            f"{shown} has no {'.'.join(map(str, marker.prefix))} to belong to; kept in the text of the clause before. Number it by hand if it is a clause",
+                        )
+                    )
                 continue
             rank = parent.rank + 1
             siblings = [c for c in parent.children if c.kind == "decimal"]
@@ -432,9 +498,23 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
             top = stack[-1]
             if same is not None:
                 rank = same.rank  # siblings share their depth, wherever the first of them was put
-            elif top is not root and top.kind in patterns.FLEXIBLE and not top.children and n == 1 and rank <= top.rank and not numbering.law and kind in seen:
+            elif (
+                top is not root
+                and top.kind in patterns.FLEXIBLE
+                and not top.children
+                and n == 1
+                and rank <= top.rank
+                and not numbering.law
+                and kind in seen
+            ):
                 rank = top.rank + 1  # a new list right under a flexible marker (b 早退 1、…) nests in it
-            if kind not in seen and stack[-1] is not root and stack[-1].kind in patterns.FLEXIBLE and rank <= stack[-1].rank and not numbering.law:
+            if (
+                kind not in seen
+                and stack[-1] is not root
+                and stack[-1].kind in patterns.FLEXIBLE
+                and rank <= stack[-1].rank
+                and not numbering.law
+            ):
                 # First seen directly under a flexible kind: the source nests it there (a 迟到 1、… b 早退 1、…).
                 shift = stack[-1].rank + 1 - rank
                 for other_kind, numbered in ranks.items():
@@ -442,7 +522,13 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
                         ranks[other_kind] = numbered + shift
                 rank = ranks[kind] = stack[-1].rank + 1
                 line, col = sources.locate(marker.start, marker.end - marker.start + 6)
-                warnings.append(Problem(line, col, f"{format_label(numbering.style, n)} items follow {format_label(patterns.BY_KIND[stack[-1].kind].style, _number(stack[-1]))} and are taken as its parts, here and below; move them up a level if they are not"))
+                warnings.append(
+                    Problem(
+                        line,
+                        col,
+                        f"{format_label(numbering.style, n)} items follow {format_label(patterns.BY_KIND[stack[-1].kind].style, _number(stack[-1]))} and are taken as its parts, here and below; move them up a level if they are not",
+                    )
+                )
             if kind in ("article", "article-arabic"):
                 expected = last_article[0] + 1 if last_article else 1
             else:
@@ -454,16 +540,32 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
                     expected = _number(same) + 1
         inserted = marker.inserted
         restart = False
-        if kind in ("article", "article-arabic") and inserted and last_article and n == last_article[0] and inserted == (last_article[1] or 0) + 1:
+        if (
+            kind in ("article", "article-arabic")
+            and inserted
+            and last_article
+            and n == last_article[0]
+            and inserted == (last_article[1] or 0) + 1
+        ):
             ok = True  # 第 9-1 條 after 第 9 條
         elif n == expected:
-            ok = strong or (not numbering.law and _plausible_weak(text, marker, kind)) or (numbering.law and not _reference(text, marker))
+            ok = (
+                strong
+                or (not numbering.law and _plausible_weak(text, marker, kind))
+                or (numbering.law and not _reference(text, marker))
+            )
             if kind == "letter" and not strong and n == 1:
                 ok = False  # a lone "a" inside a sentence is a word, not a list
         elif strong and numbering.law and kind not in seen and n > expected and not inserted:
             ok = True  # an excerpt of a law starts where the excerpt starts
             line, col = sources.locate(marker.start, marker.end - marker.start + 6)
-            warnings.append(Problem(line, col, f"the numbering starts at {format_label(numbering.style, n)}, not at {format_label(numbering.style, 1)}: an excerpt? Kept as numbered in the source; say in the policy which part of the law it holds"))
+            warnings.append(
+                Problem(
+                    line,
+                    col,
+                    f"the numbering starts at {format_label(numbering.style, n)}, not at {format_label(numbering.style, 1)}: an excerpt? Kept as numbered in the source; say in the policy which part of the law it holds",
+                )
+            )
         elif strong and n == 1 and kind in LIST_KINDS and _after_paragraph(text, stack, kind, marker.start):
             ok = restart = True  # a second list in the same article, after a paragraph of its own
         elif strong and expected - 1 <= n <= expected + 2 and not (kind == "letter"):
@@ -473,7 +575,9 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
             if n < expected:
                 message = f"{shown} appears twice; kept as numbered in the source. Renumber it, or merge the two"
             else:
-                missing = ", ".join(format_label(numbering.style if kind != "decimal" else "item", k) for k in range(expected, n))
+                missing = ", ".join(
+                    format_label(numbering.style if kind != "decimal" else "item", k) for k in range(expected, n)
+                )
                 message = f"{shown} follows {format_label(numbering.style if kind != 'decimal' else 'item', expected - 1) if expected > 1 else 'nothing'} ({missing} missing); kept as numbered in the source. Check the source for a lost clause"
             warnings.append(Problem(line, col, message))
         else:
@@ -487,9 +591,20 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
         else:
             while stack[-1].rank >= rank:
                 stack.pop()
-        node = Node(rank=rank, number=n, start=marker.start, end=marker.end, parent=stack[-1], kind=kind, inserted=inserted, restart=restart)
+        node = Node(
+            rank=rank,
+            number=n,
+            start=marker.start,
+            end=marker.end,
+            parent=stack[-1],
+            kind=kind,
+            inserted=inserted,
+            restart=restart,
+        )
         # The numbers a decimal child repeats: 3.1 belongs under 三、 or 3., 3.1.2 under 3.1.
-        node.path = marker.prefix + (n,) if kind in ("decimal", "item", "chapter", "section", "law-chapter", "article") else ()
+        node.path = (
+            marker.prefix + (n,) if kind in ("decimal", "item", "chapter", "section", "law-chapter", "article") else ()
+        )
         if kind in ("article", "article-arabic"):
             last_article = (n, inserted)
         stack[-1].children.append(node)
@@ -497,10 +612,10 @@ def find_structure(text: str, sources: SourceMap) -> tuple[Node, list[Problem]]:
         nodes.append(node)
     for node, following in zip(nodes, nodes[1:] + [None], strict=False):  # with no nodes, [None] is the longer
         node.stop = following.start if following else len(text)
-        node.run = text[node.end:node.stop]
+        node.run = text[node.end : node.stop]
     root.end = 0
     root.stop = nodes[0].start if nodes else len(text)
-    root.run = text[:root.stop]
+    root.run = text[: root.stop]
     return root, warnings
 
 
@@ -510,18 +625,18 @@ def _after_paragraph(text: str, stack: list[Node], kind: str, at: int) -> bool:
     same = next((node for node in reversed(stack) if node.kind == kind), None)
     if same is None or same.children:
         return False
-    lines = [line for line in text[same.end:at].split("\n") if line.strip()]
+    lines = [line for line in text[same.end : at].split("\n") if line.strip()]
     return len(lines) >= 2 and lines[0].rstrip()[-1:] in "。；;.!?！？"
 
 
 def _plausible_weak(text: str, m: _Marker, kind: str) -> bool:
     """Whether a marker that does not follow a sentence end still reads as one (總則（一）目的, 基本原則1.…)."""
     before = text[m.start - 1] if m.start else ""
-    after = text[m.end: m.end + 1]
+    after = text[m.end : m.end + 1]
     if kind == "chapter":
         return before not in "、" + NUMERAL and after not in "、" + NUMERAL and not after.isdigit()
     if kind == "letter":
-        return bool(re.match(f"[{CJK}]", text[m.end:].lstrip(" \u3000")[:1]))
+        return bool(re.match(f"[{CJK}]", text[m.end :].lstrip(" \u3000")[:1]))
     return True
 
 
@@ -591,11 +706,16 @@ def label_sub_items(node: Node) -> None:
     labels = list(LABEL.finditer(node.text))
     if len(labels) < 2:
         return
-    parts = [(m.group(1), node.text[m.end(): following.start() if following else len(node.text)]) for m, following in zip(labels, labels[1:] + [None], strict=True)]
+    parts = [
+        (m.group(1), node.text[m.end() : following.start() if following else len(node.text)])
+        for m, following in zip(labels, labels[1:] + [None], strict=True)
+    ]
     node.text = node.text[: labels[0].start()].strip() or None
     offset = node.start + len(node.run) - len(node.run.lstrip())
     for title, text in parts:
-        node.children.append(Node(rank=node.rank + 1, number=None, start=offset, parent=node, title=title, text=text.strip() or None))
+        node.children.append(
+            Node(rank=node.rank + 1, number=None, start=offset, parent=node, title=title, text=text.strip() or None)
+        )
 
 
 def walk(node: Node):
@@ -613,7 +733,9 @@ def assign_ids(node: Node, prefix: str = "c") -> None:
             child.id = f"{prefix}{numbered}" if node.rank == 0 else f"{prefix}-{numbered}"
         else:
             letters += 1
-            child.id = ("intro" if letters == 1 else f"intro-{letters}") if node.rank == 0 else f"{prefix}-{chr(96 + letters)}"
+            child.id = (
+                ("intro" if letters == 1 else f"intro-{letters}") if node.rank == 0 else f"{prefix}-{chr(96 + letters)}"
+            )
         assign_ids(child, child.id)
 
 
@@ -708,13 +830,17 @@ def import_text(
     lines = raw.split("\n")
     if qa:
         question, first, last = qa
-        body = "\n".join(lines[first: last + 1])
+        body = "\n".join(lines[first : last + 1])
         cleaned = clean(body, script)
-        sources = SourceMap(raw, cleaned.text, first, last, {first + line - 1 for line, why, _ in cleaned.removed if why != "watermark"})
+        sources = SourceMap(
+            raw, cleaned.text, first, last, {first + line - 1 for line, why, _ in cleaned.removed if why != "watermark"}
+        )
         guidance = True
     else:
         cleaned = clean(raw, script)
-        sources = SourceMap(raw, cleaned.text, skip={line - 1 for line, why, _ in cleaned.removed if why != "watermark"})
+        sources = SourceMap(
+            raw, cleaned.text, skip={line - 1 for line, why, _ in cleaned.removed if why != "watermark"}
+        )
     for _, was, written in cleaned.changed:
         sources.written_for.setdefault(written, set()).add(was)
     text = cleaned.text
@@ -726,7 +852,13 @@ def import_text(
         closing_at = text.rstrip().rfind(cleaned.closing[0])
     root, warnings = find_structure(text[:closing_at], sources)
     if not root.children:
-        warnings.append(Problem(None, None, "no numbering (第一條, 一、 （一） 1. 1.1 (1) a. ①) found: the whole text is one clause; split it by hand if the source has parts"))
+        warnings.append(
+            Problem(
+                None,
+                None,
+                "no numbering (第一條, 一、 （一） 1. 1.1 (1) a. ①) found: the whole text is one clause; split it by hand if the source has parts",
+            )
+        )
     _trailing_paragraphs(root)
 
     # The text before the first clause: the document's title, or a Q&A answer's introduction.
@@ -744,7 +876,9 @@ def import_text(
     if intro.strip():
         root.children.insert(0, Node(rank=1, number=None, start=0, parent=root, text=intro.strip(), run=intro))
     if cleaned.closing:
-        root.children.append(Node(rank=1, number=None, start=closing_at, parent=root, kind="closing", run="\n".join(cleaned.closing)))
+        root.children.append(
+            Node(rank=1, number=None, start=closing_at, parent=root, kind="closing", run="\n".join(cleaned.closing))
+        )
     if not root.children:
         raise ImportFailed(f"{source_name} has a title but no text to import")
 
@@ -783,22 +917,40 @@ def import_text(
         "owner": owner,
         "approver": approver,
         "review": {"interval_months": PLACEHOLDERS["interval_months"]},
-        "provenance": {"source": provenance_source or source_name, "source_title": source_title or title, "truncated": cleaned.truncated},
+        "provenance": {
+            "source": provenance_source or source_name,
+            "source_title": source_title or title,
+            "truncated": cleaned.truncated,
+        },
     }
     if cleaned.truncated:
-        data["provenance"]["note"] = _text(convert(TRUNCATION_NOTE["zh"], "zh-Hant", cleaned.script), TRUNCATION_NOTE["en"])
+        data["provenance"]["note"] = _text(
+            convert(TRUNCATION_NOTE["zh"], "zh-Hant", cleaned.script), TRUNCATION_NOTE["en"]
+        )
     if blanks:
         data["parameters"] = [{"id": pid, "label": _text(label), "value": None} for pid, label in blanks]
     data["clauses"] = [_clause(child, kinds) for child in root.children]
     return ImportResult(
-        data=data, source=source_name, script=cleaned.script, counts=counts, cleaned=cleaned, garbled=garbled,
-        warnings=warnings, blanks=blanks, qa_lines=(qa[1] + 1, qa[2] + 1) if qa else None, source_title=source_title,
-        left_out_lines=sum(1 for i, line in enumerate(lines) if line.strip() and not (qa[1] <= i <= qa[2])) if qa else 0,
+        data=data,
+        source=source_name,
+        script=cleaned.script,
+        counts=counts,
+        cleaned=cleaned,
+        garbled=garbled,
+        warnings=warnings,
+        blanks=blanks,
+        qa_lines=(qa[1] + 1, qa[2] + 1) if qa else None,
+        source_title=source_title,
+        left_out_lines=sum(1 for i, line in enumerate(lines) if line.strip() and not (qa[1] <= i <= qa[2]))
+        if qa
+        else 0,
         kinds=list(dict.fromkeys(kinds)),
-        numbered=_numbered(root), inserted=sum(1 for n in walk(root) if n.inserted),
+        numbered=_numbered(root),
+        inserted=sum(1 for n in walk(root) if n.inserted),
         paragraphs=sum(1 for n in walk(root) if n.kind == "paragraph"),
         changed=list(cleaned.changed),
-        tables=_tables(raw), sources=sources,
+        tables=_tables(raw),
+        sources=sources,
     )
 
 
@@ -870,15 +1022,26 @@ def report(result: ImportResult, output: str) -> str:
     out.append(f"  document   {d['title']['zh']} ({d['type']}, {result.script}, read as {read_as})")
     out.append(f"  structure  {_structure(result)}")
     if result.qa_lines:
-        out.append(f"  Q&A page   imported the accepted answer (lines {result.qa_lines[0]}-{result.qa_lines[1]}); {result.left_out_lines} other lines (question, other answers, page furniture) left out")
-    out.append(f"  cleaned    {c.pinyin_removed} pinyin annotation{'s' * (c.pinyin_removed != 1)} removed, {len(c.noise_lines)} noise line{'s' * (len(c.noise_lines) != 1)} removed (page lists, banners, footer, web boilerplate)")
+        out.append(
+            f"  Q&A page   imported the accepted answer (lines {result.qa_lines[0]}-{result.qa_lines[1]}); {result.left_out_lines} other lines (question, other answers, page furniture) left out"
+        )
+    out.append(
+        f"  cleaned    {c.pinyin_removed} pinyin annotation{'s' * (c.pinyin_removed != 1)} removed, {len(c.noise_lines)} noise line{'s' * (len(c.noise_lines) != 1)} removed (page lists, banners, footer, web boilerplate)"
+    )
     converted = c.detected != result.script  # asked for the other script: the whole document is converted
     if converted:
-        out.append(f"  script     converted from {c.detected} to {result.script} as asked ({len(result.changed)} characters)")
+        out.append(
+            f"  script     converted from {c.detected} to {result.script} as asked ({len(result.changed)} characters)"
+        )
     else:
-        out.append(f"  script     {len(result.changed)} character{'s' * (len(result.changed) != 1)} changed to {result.script}" + (" (listed below)" if result.changed else "; the source's own spelling is kept"))
+        out.append(
+            f"  script     {len(result.changed)} character{'s' * (len(result.changed) != 1)} changed to {result.script}"
+            + (" (listed below)" if result.changed else "; the source's own spelling is kept")
+        )
     if result.blanks:
-        out.append(f"  blanks     {len(result.blanks)} → parameters {result.blanks[0][0]} … {result.blanks[-1][0]} (values left empty)")
+        out.append(
+            f"  blanks     {len(result.blanks)} → parameters {result.blanks[0][0]} … {result.blanks[-1][0]} (values left empty)"
+        )
     else:
         out.append("  blanks     none")
     if c.closing:
@@ -888,21 +1051,40 @@ def report(result: ImportResult, output: str) -> str:
         out.append(f"  truncated  yes: the source ends mid-sentence (…{tail}); recorded in provenance")
     else:
         out.append("  truncated  no")
-    out.append(f"  kinds      {', '.join(result.kinds) + ' (from titles)' if result.kinds else 'none recognised from titles'}")
+    out.append(
+        f"  kinds      {', '.join(result.kinds) + ' (from titles)' if result.kinds else 'none recognised from titles'}"
+    )
 
     todo: list[tuple[str, list[str]]] = []
     problems = sorted(((w.line or 0, w.col or 0, w.message) for w in result.warnings))
     if problems:
-        todo.append(("Check the numbering where the importer was unsure; it kept what the source says:",
-                     [f"{at(line, col)}: {message}" for line, col, message in problems]))
+        todo.append(
+            (
+                "Check the numbering where the importer was unsure; it kept what the source says:",
+                [f"{at(line, col)}: {message}" for line, col, message in problems],
+            )
+        )
     if result.garbled:
-        todo.append((f"Repair the {len(result.garbled)} garbled span{'s' * (len(result.garbled) != 1)} by hand and record each repair under editorial_notes:",
-                     [f"{at(line, col)}: '{_excerpt(span)}' in clause {cid}" for line, col, span, cid in sorted(result.garbled, key=lambda g: (g[0] or 0, g[1] or 0))]))
+        todo.append(
+            (
+                f"Repair the {len(result.garbled)} garbled span{'s' * (len(result.garbled) != 1)} by hand and record each repair under editorial_notes:",
+                [
+                    f"{at(line, col)}: '{_excerpt(span)}' in clause {cid}"
+                    for line, col, span, cid in sorted(result.garbled, key=lambda g: (g[0] or 0, g[1] or 0))
+                ],
+            )
+        )
     if c.removed:
-        todo.append(("Make sure no removed line belonged to the regulation (restore it in the policy if one did):",
-                     [f"{src}:{first}{'-' + str(last) if last != first else ''}: {why}: {_excerpt(text, 40)}"
-                      + (f" (and {count - 1} more line{'s' * (count != 2)})" if count > 1 else "")
-                      for first, last, why, text, count in _runs(c.removed)]))
+        todo.append(
+            (
+                "Make sure no removed line belonged to the regulation (restore it in the policy if one did):",
+                [
+                    f"{src}:{first}{'-' + str(last) if last != first else ''}: {why}: {_excerpt(text, 40)}"
+                    + (f" (and {count - 1} more line{'s' * (count != 2)})" if count > 1 else "")
+                    for first, last, why, text, count in _runs(c.removed)
+                ],
+            )
+        )
     if result.changed and not converted:
         pairs: dict[tuple[str, str], list[int]] = {}
         for offset, a, b in result.changed:
@@ -913,24 +1095,67 @@ def report(result: ImportResult, output: str) -> str:
             shown = [f"{line}:{col}" for line, col in where if line] or ["position not found"]
             more = f" and {len(offsets) - SHOWN_POSITIONS} more" if len(offsets) > SHOWN_POSITIONS else ""
             details.append(f"{a} → {b} ({len(offsets)}×) at {src}:{', '.join(shown)}{more}")
-        todo.append((f"Check the characters changed to {result.script}, leftovers of the other script (words valid in {result.script}, such as 雇主 or 公布, are never changed):", details))
+        todo.append(
+            (
+                f"Check the characters changed to {result.script}, leftovers of the other script (words valid in {result.script}, such as 雇主 or 公布, are never changed):",
+                details,
+            )
+        )
     if result.tables:
-        todo.append(("Convert the tables by hand: their rows were kept as lines of text:",
-                     [f"{src}:{first}-{last}: {last - first + 1} rows" for first, last in result.tables]))
+        todo.append(
+            (
+                "Convert the tables by hand: their rows were kept as lines of text:",
+                [f"{src}:{first}-{last}: {last - first + 1} rows" for first, last in result.tables],
+            )
+        )
     if result.blanks:
-        todo.append(("Give the blank parameters meaningful ids (in the text too) and, where the company has decided, values:",
-                     [f"{pid}: {_excerpt(label, 24)}" for pid, label in result.blanks]))
+        todo.append(
+            (
+                "Give the blank parameters meaningful ids (in the text too) and, where the company has decided, values:",
+                [f"{pid}: {_excerpt(label, 24)}" for pid, label in result.blanks],
+            )
+        )
     if d["provenance"]["truncated"]:
-        todo.append((f"The source breaks off mid-sentence (…{c.text.rstrip()[-12:]}): find the complete document and import it again, or keep the note in provenance so readers know.", []))
+        todo.append(
+            (
+                f"The source breaks off mid-sentence (…{c.text.rstrip()[-12:]}): find the complete document and import it again, or keep the note in provenance so readers know.",
+                [],
+            )
+        )
     if not result.source_title:
-        todo.append((f"Give the policy its title: the source has no title line, so it is named after the file ('{d['title']['zh']}').", []))
+        todo.append(
+            (
+                f"Give the policy its title: the source has no title line, so it is named after the file ('{d['title']['zh']}').",
+                [],
+            )
+        )
     if d["type"] == "regulation":
         missing = [k for k in ("purpose", "scope", "principle") if k not in result.kinds]
         if missing:
-            todo.append((f"Set kind: {', '.join(missing)} on the clauses that state them (the handbook requires them of a regulation; no title said so), or add them.", []))
-    todo.append((f"Fill in the metadata: version {d['version']}, effective {d['effective']}, owner {d['owner']}, approver {d['approver']} and a {d['review']['interval_months']}-month review are placeholders.", []))
-    todo.append(("Rename the clause ids (c1, c1-2, …) to meaningful English ids before publishing; after that, ids never change.", []))
-    todo.append(("Check titles that ran into their text in the source, set kinds, applies_to and topics, then translate every en: ''.", []))
+            todo.append(
+                (
+                    f"Set kind: {', '.join(missing)} on the clauses that state them (the handbook requires them of a regulation; no title said so), or add them.",
+                    [],
+                )
+            )
+    todo.append(
+        (
+            f"Fill in the metadata: version {d['version']}, effective {d['effective']}, owner {d['owner']}, approver {d['approver']} and a {d['review']['interval_months']}-month review are placeholders.",
+            [],
+        )
+    )
+    todo.append(
+        (
+            "Rename the clause ids (c1, c1-2, …) to meaningful English ids before publishing; after that, ids never change.",
+            [],
+        )
+    )
+    todo.append(
+        (
+            "Check titles that ran into their text in the source, set kinds, applies_to and topics, then translate every en: ''.",
+            [],
+        )
+    )
     todo.append((f"Run: rulebook check {output}", []))
     out.append("\nto do:")
     for i, (step, details) in enumerate(todo, 1):
@@ -995,13 +1220,19 @@ def import_file(
 
     path = Path(path)
     if policy_id is not None and not policy_id.strip():
-        raise ImportFailed("--id is empty; give the policy an id such as attendance-rules, or leave --id out to make one from the file name")
+        raise ImportFailed(
+            "--id is empty; give the policy an id such as attendance-rules, or leave --id out to make one from the file name"
+        )
     raw, encoding = read_source_with_encoding(path)
     policy_id = policy_id or slug(path.name)
     if not policy_id:
-        raise ImportFailed(f"cannot make a policy id from the file name '{path.name}'; pass one with --id, e.g. --id attendance-rules")
+        raise ImportFailed(
+            f"cannot make a policy id from the file name '{path.name}'; pass one with --id, e.g. --id attendance-rules"
+        )
     if not POLICY_ID.match(policy_id) or len(policy_id) > 64:
-        raise ImportFailed(f"'{policy_id}' is not a valid policy id: use lower-case letters, digits and single hyphens, e.g. attendance-rules")
+        raise ImportFailed(
+            f"'{policy_id}' is not a valid policy id: use lower-case letters, digits and single hyphens, e.g. attendance-rules"
+        )
     if output is None:
         if project is None:
             raise ImportFailed("no project to write into; pass -o FILE or run inside a Rulebook project")
@@ -1010,14 +1241,22 @@ def import_file(
     if output.is_dir():
         output = output / f"{policy_id}.yaml"
     if output.exists() and not force:
-        raise ImportFailed(f"{_shown(output)} already exists; pass --force to replace it, or -o to write somewhere else")
+        raise ImportFailed(
+            f"{_shown(output)} already exists; pass --force to replace it, or -o to write somewhere else"
+        )
     # The policy records where its source lives in the project (sources/…), or just its name when it lives elsewhere.
     try:
         recorded = path.resolve().relative_to(project.root.resolve()).as_posix() if project else path.name
     except ValueError:
         recorded = path.name
     result = import_text(
-        raw, policy_id, _shown(path), script=script, guidance=guidance, today=today, roles=_project_roles(project),
+        raw,
+        policy_id,
+        _shown(path),
+        script=script,
+        guidance=guidance,
+        today=today,
+        roles=_project_roles(project),
         provenance_source=recorded,
     )
     result.encoding = encoding
@@ -1031,7 +1270,9 @@ def import_file(
     doc, problems = load_document(output, text)
     problems += validate(doc, "policy") if doc else []
     if problems:  # a bug here, not a problem of the input: say so rather than write a broken file
-        raise ImportFailed(f"the generated policy does not pass the schema ({problems[0].message}); nothing was written")
+        raise ImportFailed(
+            f"the generated policy does not pass the schema ({problems[0].message}); nothing was written"
+        )
     try:
         write_new(output, text, force=force)
     except FileExists:

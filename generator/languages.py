@@ -132,7 +132,9 @@ def problems(data: dict) -> list[tuple[tuple, str]]:
         if codes.index(entry["code"]) != i:
             out.append((("languages", i, "code"), f"language '{entry['code']}' is declared twice"))
         if entry.get("words_from") and entry["words_from"] not in codes:
-            out.append((("languages", i, "words_from"), f"words_from names '{entry['words_from']}', which is no language here"))
+            out.append(
+                (("languages", i, "words_from"), f"words_from names '{entry['words_from']}', which is no language here")
+            )
         for j, other in enumerate(entry.get("fallback", [])):
             if other not in codes:
                 out.append((("languages", i, "fallback", j), f"fallback names '{other}', which is no language here"))

@@ -32,18 +32,41 @@ def policy_files(paths: list[Path]) -> list[Path]:
 
 def _clause(data: dict, at: tuple, level: int, parent, policy: m.Policy) -> m.Clause:
     clause = m.Clause(
-        id=data["id"], number=data.get("number"), style=data.get("style"), kind=data.get("kind"), title=m.Text.of(data.get("title")),
-        text=m.Text.of(data.get("text")), applies_to=list(data.get("applies_to", [])), topics=list(data.get("topics", [])),
-        refs=list(data.get("refs", [])), checks=[], clauses=[], level=level, parent=parent, policy=policy, at=at,
+        id=data["id"],
+        number=data.get("number"),
+        style=data.get("style"),
+        kind=data.get("kind"),
+        title=m.Text.of(data.get("title")),
+        text=m.Text.of(data.get("text")),
+        applies_to=list(data.get("applies_to", [])),
+        topics=list(data.get("topics", [])),
+        refs=list(data.get("refs", [])),
+        checks=[],
+        clauses=[],
+        level=level,
+        parent=parent,
+        policy=policy,
+        at=at,
         inserted=data.get("inserted"),
         changed=data.get("changed"),
     )
     clause.checks = [
-        m.Check(c["id"], m.Text.required(c["do"]), c["role"], c["frequency"], m.Text.of(c.get("evidence")), clause, at + ("checks", i),
-                m.Addition(c["addition"]["owner"], m.Text.required(c["addition"]["reason"])) if "addition" in c else None)
+        m.Check(
+            c["id"],
+            m.Text.required(c["do"]),
+            c["role"],
+            c["frequency"],
+            m.Text.of(c.get("evidence")),
+            clause,
+            at + ("checks", i),
+            m.Addition(c["addition"]["owner"], m.Text.required(c["addition"]["reason"])) if "addition" in c else None,
+        )
         for i, c in enumerate(data.get("checks", []))
     ]
-    clause.clauses = [_clause(child, at + ("clauses", i), level + 1, clause, policy) for i, child in enumerate(data.get("clauses", []))]
+    clause.clauses = [
+        _clause(child, at + ("clauses", i), level + 1, clause, policy)
+        for i, child in enumerate(data.get("clauses", []))
+    ]
     return clause
 
 
@@ -51,34 +74,73 @@ def build_policy(doc: Document) -> m.Policy:
     d = doc.data
     prov, review = d["provenance"], d["review"]
     policy = m.Policy(
-        id=d["id"], type=d["type"], title=m.Text.required(d["title"]), script=d["script"], version=d["version"],
-        effective=date.fromisoformat(d["effective"]), owner=d["owner"], approver=d["approver"],
+        id=d["id"],
+        type=d["type"],
+        title=m.Text.required(d["title"]),
+        script=d["script"],
+        version=d["version"],
+        effective=date.fromisoformat(d["effective"]),
+        owner=d["owner"],
+        approver=d["approver"],
         review_interval_months=review.get("interval_months"),
         review_next=date.fromisoformat(review["next"]) if "next" in review else None,
-        source=prov["source"], source_title=prov.get("source_title"), truncated=prov["truncated"],
+        source=prov["source"],
+        source_title=prov.get("source_title"),
+        truncated=prov["truncated"],
         provenance_note=m.Text.of(prov.get("note")),
         parameters=[
-            m.Parameter(p["id"], m.Text.required(p["label"]), m.Text.of(p.get("value")), ("parameters", i), p.get("changed"),
-                        (p.get("source_label") or {}).get("shown"), m.Text.of((p.get("source_label") or {}).get("reason")))
+            m.Parameter(
+                p["id"],
+                m.Text.required(p["label"]),
+                m.Text.of(p.get("value")),
+                ("parameters", i),
+                p.get("changed"),
+                (p.get("source_label") or {}).get("shown"),
+                m.Text.of((p.get("source_label") or {}).get("reason")),
+            )
             for i, p in enumerate(d.get("parameters", []))
         ],
         editorial_notes=[
-            m.EditorialNote(n["clause"], n.get("original", ""), n.get("restored", ""), m.Text.required(n["reason"]), ("editorial_notes", i), n.get("kind", "repair"))
+            m.EditorialNote(
+                n["clause"],
+                n.get("original", ""),
+                n.get("restored", ""),
+                m.Text.required(n["reason"]),
+                ("editorial_notes", i),
+                n.get("kind", "repair"),
+            )
             for i, n in enumerate(d.get("editorial_notes", []))
         ],
         retired_ids=list(d.get("retired_ids", [])),
-        posters=[m.Poster(p["id"], m.Text.of(p.get("title")), list(p["clauses"]), ("posters", i)) for i, p in enumerate(d.get("posters", []))],
+        posters=[
+            m.Poster(p["id"], m.Text.of(p.get("title")), list(p["clauses"]), ("posters", i))
+            for i, p in enumerate(d.get("posters", []))
+        ],
         checklists=[
             m.Checklist(
-                c["id"], m.Text.required(c["title"]), m.Text.of(c.get("event")), c.get("role"), c.get("frequency"), list(c["items"]),
-                [m.ChecklistField(f["id"], m.Text.required(f["label"]), f.get("type", "text")) for f in c.get("fields", [])],
+                c["id"],
+                m.Text.required(c["title"]),
+                m.Text.of(c.get("event")),
+                c.get("role"),
+                c.get("frequency"),
+                list(c["items"]),
+                [
+                    m.ChecklistField(f["id"], m.Text.required(f["label"]), f.get("type", "text"))
+                    for f in c.get("fields", [])
+                ],
                 ("checklists", i),
             )
             for i, c in enumerate(d.get("checklists", []))
         ],
-        clauses=[], path=doc.path, smap=doc.source, data=d, status=d.get("status", "in-force"),
+        clauses=[],
+        path=doc.path,
+        smap=doc.source,
+        data=d,
+        status=d.get("status", "in-force"),
         history=[
-            m.HistoryEntry(h["version"], date.fromisoformat(h["effective"]), m.Text.required(h["summary"]), ("history", i))
+            m.HistoryEntry(
+                h["version"], date.fromisoformat(h["effective"]), m.Text.required(h["summary"]), ("history", i)
+            )
             for i, h in enumerate(d.get("history", []))
         ],
     )
@@ -86,8 +148,13 @@ def build_policy(doc: Document) -> m.Policy:
     return policy
 
 
-def load_valid(path: Path, schema: str, findings: list[Finding], text: str | None = None,
-               registry: languages.Registry | None = None) -> Document | None:
+def load_valid(
+    path: Path,
+    schema: str,
+    findings: list[Finding],
+    text: str | None = None,
+    registry: languages.Registry | None = None,
+) -> Document | None:
     """The document at path (or text, read from there) if it parses and fits its schema (its texts in the registry's
     languages); what is wrong goes to findings."""
     doc, problems = load_document(path, text)
@@ -95,7 +162,9 @@ def load_valid(path: Path, schema: str, findings: list[Finding], text: str | Non
     if doc is None:
         return None
     if not isinstance(doc.data, dict):
-        findings.append(finding(doc.source.at(), "E010", f"the file should hold a mapping of keys, not {type(doc.data).__name__}"))
+        findings.append(
+            finding(doc.source.at(), "E010", f"the file should hold a mapping of keys, not {type(doc.data).__name__}")
+        )
         return None
     problems = validate(doc, schema, registry)
     if not problems and schema == "policy":
@@ -115,12 +184,21 @@ def impossible_dates(doc: Document) -> list[Finding]:
         try:
             date.fromisoformat(value)
         except ValueError as exc:
-            out.append(finding(doc.source.at(at), "E010", f"{'.'.join(at)}: '{value}' is not a date of the calendar ({exc})"))
+            out.append(
+                finding(doc.source.at(at), "E010", f"{'.'.join(at)}: '{value}' is not a date of the calendar ({exc})")
+            )
     if not out and "next" not in doc.data["review"]:
         effective = date.fromisoformat(doc.data["effective"])
         months = effective.month - 1 + (doc.data["review"].get("interval_months") or 12)
         if effective.year + months // 12 > date.max.year:
-            out.append(finding(doc.source.at(("review",)), "E010", f"the next review would fall after the year {date.max.year}", "Set review.next to a date, or an earlier effective date."))
+            out.append(
+                finding(
+                    doc.source.at(("review",)),
+                    "E010",
+                    f"the next review would fall after the year {date.max.year}",
+                    "Set review.next to a date, or an earlier effective date.",
+                )
+            )
     return out
 
 
@@ -129,7 +207,9 @@ def _duplicate_ids(doc: Document, key: str | None) -> list[Finding]:
     out = []
     for i, entry in enumerate(doc.data.get(key, []) if key else []):
         if entry["id"] in seen:
-            out.append(finding(doc.source.at((key, i, "id")), "E021", f"id '{entry['id']}' is declared twice in this file"))
+            out.append(
+                finding(doc.source.at((key, i, "id")), "E021", f"id '{entry['id']}' is declared twice in this file")
+            )
         seen.add(entry["id"])
     return out
 
@@ -162,24 +242,47 @@ def load_handbook_data(project: Project, handbook: m.Handbook, findings: list[Fi
         findings += _duplicate_ids(doc, {"roles": "roles", "requirements": "topics", "external": "documents"}.get(name))
         if name == "roles":
             for i, r in enumerate(d["roles"]):
-                handbook.roles.setdefault(r["id"], m.Role(r["id"], r["kind"], m.Text.required(r["name"]), r.get("part_of"), ("roles", i),
-                                                          list(r.get("reviewers", [])), bool(r.get("everyone"))))
+                handbook.roles.setdefault(
+                    r["id"],
+                    m.Role(
+                        r["id"],
+                        r["kind"],
+                        m.Text.required(r["name"]),
+                        r.get("part_of"),
+                        ("roles", i),
+                        list(r.get("reviewers", [])),
+                        bool(r.get("everyone")),
+                    ),
+                )
         elif name == "glossary":
             handbook.terms = [
-                m.Term(t["zh"], t["en"], list(t.get("accept", [])), t.get("note"), ("terms", i), list(t.get("exclude", [])),
-                       list(t.get("search", [])))
+                m.Term(
+                    t["zh"],
+                    t["en"],
+                    list(t.get("accept", [])),
+                    t.get("note"),
+                    ("terms", i),
+                    list(t.get("exclude", [])),
+                    list(t.get("search", [])),
+                )
                 for i, t in enumerate(d["terms"])
             ]
         elif name == "requirements":
             handbook.required_clauses = [
-                m.RequiredClause(r["kind"], m.Text.required(r["name"]), list(r["policy_types"]), ("required_clauses", i))
+                m.RequiredClause(
+                    r["kind"], m.Text.required(r["name"]), list(r["policy_types"]), ("required_clauses", i)
+                )
                 for i, r in enumerate(d["required_clauses"])
             ]
             for i, t in enumerate(d["topics"]):
-                handbook.topics.setdefault(t["id"], m.Topic(t["id"], m.Text.required(t["name"]), t.get("source"), ("topics", i)))
+                handbook.topics.setdefault(
+                    t["id"], m.Topic(t["id"], m.Text.required(t["name"]), t.get("source"), ("topics", i))
+                )
         elif name == "external":
             for i, e in enumerate(d["documents"]):
-                handbook.external.setdefault(e["id"], m.ExternalDocument(e["id"], m.Text.required(e["name"]), e.get("url"), ("documents", i)))
+                handbook.external.setdefault(
+                    e["id"], m.ExternalDocument(e["id"], m.Text.required(e["name"]), e.get("url"), ("documents", i))
+                )
 
 
 def load(project: Project, paths: list[Path] | None = None) -> tuple[m.Handbook, list[Finding], list[Path]]:
@@ -199,7 +302,9 @@ def load(project: Project, paths: list[Path] | None = None) -> tuple[m.Handbook,
         policy = build_policy(doc)
         if policy.id in handbook.policies:
             first = handbook.policies[policy.id].path
-            findings.append(finding(policy.pos(("id",)), "E021", f"policy id '{policy.id}' is already used by {first.name}"))
+            findings.append(
+                finding(policy.pos(("id",)), "E021", f"policy id '{policy.id}' is already used by {first.name}")
+            )
             continue
         handbook.policies[policy.id] = policy
     handbook.unloaded = {path.stem for path in broken}

@@ -104,7 +104,9 @@ class Localiser:
             raise MissingWords(f"no interface word '{key}' in templates/{CATALOGUE}")
         words = self._word(entry)
         if words is None:
-            raise MissingWords(f"templates/{CATALOGUE}: '{key}' has no words for {self.code} nor any language it falls back to")
+            raise MissingWords(
+                f"templates/{CATALOGUE}: '{key}' has no words for {self.code} nor any language it falls back to"
+            )
         return words.format(**values) if values else words
 
     def _word(self, entry: dict[str, str]) -> str | None:

@@ -25,7 +25,12 @@ class OutputRefused(Exception):
 
 
 def is_marked(folder: Path) -> bool:
-    return not folder.is_symlink() and folder.is_dir() and (folder / MARKER).is_file() and not (folder / MARKER).is_symlink()
+    return (
+        not folder.is_symlink()
+        and folder.is_dir()
+        and (folder / MARKER).is_file()
+        and not (folder / MARKER).is_symlink()
+    )
 
 
 def made_before_markers(folder: Path) -> bool:
@@ -46,7 +51,9 @@ def claim(folder: Path) -> None:
         if above.exists() and not above.is_dir():
             raise OutputRefused(f"{folder} is below {above}, which is a file, not a folder")
     if folder.is_symlink():
-        raise OutputRefused(f"{folder} is a symbolic link; the build writes into a real folder only, never through a link")
+        raise OutputRefused(
+            f"{folder} is a symbolic link; the build writes into a real folder only, never through a link"
+        )
     if folder.exists() and not folder.is_dir():
         raise OutputRefused(f"{folder} is a file, not a folder")
     if folder.is_dir() and any(folder.iterdir()) and not (is_marked(folder) or made_before_markers(folder)):
@@ -78,7 +85,7 @@ def remove_leftovers(target: Path) -> list[Path]:
     removed = []
     for kind in ("building", "old"):
         for path in target.parent.glob(f".{target.name}.{kind}-*"):
-            pid = path.name[len(f".{target.name}.{kind}-"):].split("-", 1)[0]
+            pid = path.name[len(f".{target.name}.{kind}-") :].split("-", 1)[0]
             if not pid.isdigit() or _alive(int(pid)) or path.is_symlink() or not path.is_dir():
                 continue
             if is_marked(path) or not any(path.iterdir()):
@@ -113,6 +120,7 @@ def replace(new: Path, target: Path) -> None:
 def stopped_by_signals() -> Iterator[None]:
     """Turn SIGTERM and SIGHUP into SystemExit while the block runs, so its clean-up runs as for Ctrl-C (only in the
     main thread, where Python can take signals)."""
+
     def stop(signum, frame):
         raise SystemExit(128 + signum)
 

@@ -15,10 +15,37 @@ import yaml
 from generator.schema import schema_path
 
 POLICY_KEYS = (
-    "id", "type", "title", "script", "version", "effective", "owner", "approver", "review", "provenance", "parameters",
-    "editorial_notes", "retired_ids", "posters", "checklists", "clauses",
+    "id",
+    "type",
+    "title",
+    "script",
+    "version",
+    "effective",
+    "owner",
+    "approver",
+    "review",
+    "provenance",
+    "parameters",
+    "editorial_notes",
+    "retired_ids",
+    "posters",
+    "checklists",
+    "clauses",
 )
-CLAUSE_KEYS = ("id", "number", "inserted", "style", "kind", "title", "text", "applies_to", "topics", "refs", "checks", "clauses")
+CLAUSE_KEYS = (
+    "id",
+    "number",
+    "inserted",
+    "style",
+    "kind",
+    "title",
+    "text",
+    "applies_to",
+    "topics",
+    "refs",
+    "checks",
+    "clauses",
+)
 TEXT_KEYS = ("zh", "en")
 FLOW_TEXT_LONGEST = 40  # a text mapping longer than this reads better over two lines
 
@@ -73,7 +100,13 @@ def _styled(value, key: str | None = None):
             mapping = _ordered(value, TEXT_KEYS)
             # Braces ({parameter}) would break a flow mapping's reading, so such texts are always block style.
             return _Flow(mapping) if short and "{" not in joined and "\n" not in joined else mapping
-        keys = POLICY_KEYS if "clauses" in value and "type" in value else CLAUSE_KEYS if "id" in value and key == "clauses" else ()
+        keys = (
+            POLICY_KEYS
+            if "clauses" in value and "type" in value
+            else CLAUSE_KEYS
+            if "id" in value and key == "clauses"
+            else ()
+        )
         ordered = _ordered(value, keys) if keys else value
         styled = {k: _styled(v, k) for k, v in ordered.items()}
         return _Flow(styled) if key == "review" else styled

@@ -45,7 +45,11 @@ class Paper:
 
 PAPERS = {
     p.name: p
-    for p in (Paper("A4", 210, 297, DESK_MIN_TYPE_PT), Paper("A3", 297, 420, WALL_MIN_TYPE_PT), Paper("A2", 420, 594, WALL_MIN_TYPE_PT))
+    for p in (
+        Paper("A4", 210, 297, DESK_MIN_TYPE_PT),
+        Paper("A3", 297, 420, WALL_MIN_TYPE_PT),
+        Paper("A2", 420, 594, WALL_MIN_TYPE_PT),
+    )
 }
 
 

@@ -27,7 +27,9 @@ def charset(family: str) -> frozenset[int] | None:
     if shutil.which("fc-match") is None:
         return None
     try:
-        done = subprocess.run(["fc-match", "-f", "%{family}\n%{charset}", family], capture_output=True, text=True, timeout=20)
+        done = subprocess.run(
+            ["fc-match", "-f", "%{family}\n%{charset}", family], capture_output=True, text=True, timeout=20
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     names, _, ranges = done.stdout.partition("\n")
@@ -57,7 +59,9 @@ def _printed_texts(hb: Handbook, policy: Policy):
         for clause_id in poster.clauses:
             clause = policy.clause(clause_id)
             for c in clause.walk() if clause else ():
-                yield from ((policy, c.at + (key,), text) for key, text in (("title", c.title), ("text", c.text)) if text)
+                yield from (
+                    (policy, c.at + (key,), text) for key, text in (("title", c.title), ("text", c.text)) if text
+                )
     for checklist in policy.checklists:
         yield policy, ("title",), policy.title
         yield policy, checklist.at + ("title",), checklist.title
@@ -85,12 +89,17 @@ def unprintable(hb: Handbook) -> list[Finding]:
             for lang in hb.languages:
                 family = hb.languages.font(lang, owner.script)
                 reads_source = lang.text == SOURCE
-                words = convert(text.zh, owner.script, lang.script or owner.script) if reads_source else text.get(lang.text)
+                words = (
+                    convert(text.zh, owner.script, lang.script or owner.script) if reads_source else text.get(lang.text)
+                )
                 missing = lacking(words, family)
                 key = SOURCE if reads_source else lang.text
                 if missing and (owner.path, at, key) not in out:
                     shown = ", ".join(f"{c} (U+{ord(c):04X})" for c in missing)
                     out[(owner.path, at, key)] = finding(
-                        owner.pos(at + (key,)), "E090", f"the {lang.name} poster and checklist font ({family}) has "
-                        f"no {shown}; the site build would stop when it prints this text")
+                        owner.pos(at + (key,)),
+                        "E090",
+                        f"the {lang.name} poster and checklist font ({family}) has "
+                        f"no {shown}; the site build would stop when it prints this text",
+                    )
     return list(out.values())

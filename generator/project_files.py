@@ -48,7 +48,9 @@ def unsafe_files(project: Project) -> list[Finding]:
         if folder.is_symlink():
             why = "a symbolic link" if no_links else _leaves(folder, root)
             if why:
-                out.append(finding((folder, 1, 1), "E004", f"{folder.name}/ is {why}; the build does not read through it"))
+                out.append(
+                    finding((folder, 1, 1), "E004", f"{folder.name}/ is {why}; the build does not read through it")
+                )
             continue
         if not folder.is_dir():
             continue
@@ -56,7 +58,13 @@ def unsafe_files(project: Project) -> list[Finding]:
             for name in sorted(dirs + files):
                 seen += 1
                 if seen > MAX_ENTRIES:
-                    out.append(finding((folder, 1, 1), "E005", f"{folder.name}/ holds more than {MAX_ENTRIES:,} files and folders; the build does not read that many"))
+                    out.append(
+                        finding(
+                            (folder, 1, 1),
+                            "E005",
+                            f"{folder.name}/ holds more than {MAX_ENTRIES:,} files and folders; the build does not read that many",
+                        )
+                    )
                     return out
                 path = Path(here) / name
                 try:
@@ -68,5 +76,11 @@ def unsafe_files(project: Project) -> list[Finding]:
                     if why:
                         out.append(finding((path, 1, 1), "E004", f"{name} is {why}; the build does not read it"))
                 elif not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-                    out.append(finding((path, 1, 1), "E004", f"{name} is not a regular file (a FIFO, device or socket); the build does not read it"))
+                    out.append(
+                        finding(
+                            (path, 1, 1),
+                            "E004",
+                            f"{name} is not a regular file (a FIFO, device or socket); the build does not read it",
+                        )
+                    )
     return out

@@ -52,7 +52,7 @@ def runs(old: str, new: str) -> list[Run]:
             if same[0] != "same" or before[0] != "change" or after[0] != "change":
                 continue
             if len(same[1]) <= min(max(len(before[1]), len(before[2])), max(len(after[1]), len(after[2]))):
-                blocks[i - 1:i + 2] = [["change", before[1] + same[1] + after[1], before[2] + same[2] + after[2]]]
+                blocks[i - 1 : i + 2] = [["change", before[1] + same[1] + after[1], before[2] + same[2] + after[2]]]
                 changed = True
                 break
     out: list[Run] = []

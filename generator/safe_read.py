@@ -62,4 +62,3 @@ def read_regular(path: Path, limit: int, *, follow_symlinks: bool = False) -> by
         return b"".join(chunks)
     finally:
         os.close(fd)
-

@@ -65,15 +65,20 @@ def convert(text: str, source: str, target: str) -> str:
     reviewed = direction(source, target)
     if reviewed.pattern is None:
         return converted
-    if len(converted) != len(text):  # OpenCC's tables map character for character; if one ever does not, convert around our words
+    if len(converted) != len(
+        text
+    ):  # OpenCC's tables map character for character; if one ever does not, convert around our words
         pieces, start = [], 0
         for match in reviewed.pattern.finditer(text):
-            pieces += [_converter(_CONFIG[(source, target)]).convert(text[start:match.start()]), reviewed.words[match.group()]]
+            pieces += [
+                _converter(_CONFIG[(source, target)]).convert(text[start : match.start()]),
+                reviewed.words[match.group()],
+            ]
             start = match.end()
         return "".join(pieces) + _converter(_CONFIG[(source, target)]).convert(text[start:])
     out = list(converted)
     for match in reviewed.pattern.finditer(text):
-        out[match.start():match.end()] = reviewed.words[match.group()]
+        out[match.start() : match.end()] = reviewed.words[match.group()]
     return "".join(out)
 
 
@@ -91,13 +96,13 @@ def unreviewed(text: str, source: str, target: str) -> Iterator[Unreviewed]:
     for i, char in enumerate(text):
         if char not in reviewed.ambiguous:
             continue
-        context = text[max(0, i - 4):i + 5]
+        context = text[max(0, i - 4) : i + 5]
         if i not in covered:
-            yield Unreviewed(i, char, context, converted[max(0, i - 4):i + 5], None)
+            yield Unreviewed(i, char, context, converted[max(0, i - 4) : i + 5], None)
             continue
         start, word = covered[i]
-        if converted[start:start + len(word)] != reviewed.words[word]:
-            yield Unreviewed(i, char, context, converted[start:start + len(word)], reviewed.words[word])
+        if converted[start : start + len(word)] != reviewed.words[word]:
+            yield Unreviewed(i, char, context, converted[start : start + len(word)], reviewed.words[word])
 
 
 # Our own interface words may change vocabulary with the script (列印 → 打印, 資訊 → 信息): converted by phrase with the

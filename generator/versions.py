@@ -43,7 +43,11 @@ def earlier_versions(project: Project, handbook: Handbook) -> dict[str, dict[str
             # Reading the id and version off the text first spares validating every file of every commit.
             key = {k: m[1] for k in ("id", "version") if (m := re.search(rf"^{k}:\s*['\"]?([^\s'\"#]+)", text, re.M))}
             current = handbook.policies.get(key.get("id", ""))
-            if len(key) < 2 or key["version"] in found.get(key["id"], {}) or (current and current.version == key["version"]):
+            if (
+                len(key) < 2
+                or key["version"] in found.get(key["id"], {})
+                or (current and current.version == key["version"])
+            ):
                 continue
             policy = _policy(text, Path(f"{commit[:10]}:{name}"))
             if policy is not None and policy.id == key["id"]:

@@ -105,17 +105,26 @@ def serve(project: Project, address: str | None, open_browser: bool = False) -> 
 
     # mkdocs.yml comes with every pull request, so its dev_addr is not taken: only -a opens the preview beyond this
     # machine. A mkdocs.yml that asks for another address is told so.
-    asked = re.search(r"^dev_addr:\s*['\"]?([^'\"\s#]+)", (project.root / SITE_FILE).read_text(encoding="utf-8", errors="replace"), re.M)
+    asked = re.search(
+        r"^dev_addr:\s*['\"]?([^'\"\s#]+)",
+        (project.root / SITE_FILE).read_text(encoding="utf-8", errors="replace"),
+        re.M,
+    )
     if address is None and asked and asked.group(1) != LOOPBACK:
-        logging.getLogger("mkdocs").warning(f"mkdocs.yml sets dev_addr: {asked.group(1)}; serving on {LOOPBACK} "
-                                            "(pass -a to serve on another address)")
+        logging.getLogger("mkdocs").warning(
+            f"mkdocs.yml sets dev_addr: {asked.group(1)}; serving on {LOOPBACK} (pass -a to serve on another address)"
+        )
     # mkdocs' preview keeps a browser's request waiting until a build succeeds: a broken policy would make the page
     # hang. Its builder is wrapped so that a failed build shows the errors instead.
     real_build = mkdocs_serve_module.build
     mkdocs_serve_module.build = functools.partial(build_or_show_errors, real_build, project)
     try:
-        mkdocs_serve_module.serve(config_file=str((project.root / SITE_FILE)), livereload=True, open_in_browser=open_browser,
-                                  dev_addr=address or LOOPBACK)
+        mkdocs_serve_module.serve(
+            config_file=str((project.root / SITE_FILE)),
+            livereload=True,
+            open_in_browser=open_browser,
+            dev_addr=address or LOOPBACK,
+        )
     finally:
         mkdocs_serve_module.build = real_build
 

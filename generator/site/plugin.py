@@ -59,8 +59,10 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
         theme = str(self.site.templates / "theme")
         if theme not in config.theme.dirs:
             config.theme.dirs.insert(0, theme)
-        for name, target in ((f"{HandbookSite.ASSETS}/rulebook.css", config.extra_css),
-                             (f"{HandbookSite.ASSETS}/rulebook.js", config.extra_javascript)):
+        for name, target in (
+            (f"{HandbookSite.ASSETS}/rulebook.css", config.extra_css),
+            (f"{HandbookSite.ASSETS}/rulebook.js", config.extra_javascript),
+        ):
             if name not in [str(x) for x in target]:
                 target.append(name)
         config.extra["rulebook"] = self.site.browser_settings()
@@ -69,7 +71,8 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
             search.prepare_jieba(self.site.cache)
             searcher.config.jieba_dict = searcher.config.jieba_dict or _str(search.dictionary(self.site.cache))
             searcher.config.jieba_dict_user = searcher.config.jieba_dict_user or _str(
-                search.user_dictionary(self.site.handbook, self.site.cache))
+                search.user_dictionary(self.site.handbook, self.site.cache)
+            )
             searcher.config.fields.setdefault(search.WORDS_FIELD, {"boost": 1.0})
         return config
 
@@ -154,8 +157,9 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
         if index_path.exists():
             made = self.site.search_index(json.loads(index_path.read_text(encoding="utf-8")))
             for name, index in made.items():
-                (Path(config.site_dir) / name).write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")),
-                                                          encoding="utf-8")
+                (Path(config.site_dir) / name).write_text(
+                    json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+                )
         try:
             self.site.print_files(Path(config.site_dir))
         except SiteError as exc:

@@ -157,7 +157,7 @@ class Reader:
             return words if len(words) <= SNIPPET else words[:SNIPPET].rstrip() + "…"
         if len(words) <= SNIPPET_WORDS:
             return words
-        return words[:SNIPPET_WORDS + 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        return words[: SNIPPET_WORDS + 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
     def clause_name(self, clause: m.Clause, full: bool = False) -> str:
         """How a link or a search result names a clause: its number and title (or, untitled, its first words)."""
@@ -179,7 +179,9 @@ class Reader:
         def words(run: str) -> str:
             return self.zh(run, policy.script) if source else run
 
-        restored = [n.restored for n in policy.editorial_notes if n.clause == clause_id and n.is_repair] if source else []
+        restored = (
+            [n.restored for n in policy.editorial_notes if n.clause == clause_id and n.is_repair] if source else []
+        )
         pattern = m.PARAMETER.pattern + "".join(f"|({re.escape(r)})" for r in restored)
         paragraphs = []
         for block in re.split(r"\n\s*\n", raw.strip()):
@@ -187,7 +189,7 @@ class Reader:
             at = 0
             for match in re.finditer(pattern, block):
                 if match.start() > at:
-                    out.append(Segment("text", words(block[at:match.start()])))
+                    out.append(Segment("text", words(block[at : match.start()])))
                 if match.group(1):
                     out.append(self._parameter(policy, match.group(1)))
                 else:
@@ -229,28 +231,43 @@ class Reader:
     def check(self, check: m.Check) -> CheckView:
         policy = check.clause.policy
         addition = check.addition
-        return CheckView(check.id, self.line(check.do, policy), self.role_link(check.role),
-                         self.t(f"frequency.{check.frequency}"), self.plain(check.evidence, policy),
-                         self.role_link(addition.owner) if addition else None, self.plain(addition.reason, policy) if addition else "")
+        return CheckView(
+            check.id,
+            self.line(check.do, policy),
+            self.role_link(check.role),
+            self.t(f"frequency.{check.frequency}"),
+            self.plain(check.evidence, policy),
+            self.role_link(addition.owner) if addition else None,
+            self.plain(addition.reason, policy) if addition else "",
+        )
 
     def clause(self, clause: m.Clause, deep: bool = True) -> ClauseView:
         """The clause as the page shows it; with deep, its sub-clauses too."""
         policy = clause.policy
         notes = [
             NoteView(n.original, self.zh(n.restored, policy.script), self.text(n.reason, policy.script), n.kind)
-            for n in policy.editorial_notes if n.clause == clause.id
+            for n in policy.editorial_notes
+            if n.clause == clause.id
         ]
         checks = [self.check(c) for c in clause.checks]
         untranslated = self.untranslated(clause.text, policy.script) or self.untranslated(clause.title, policy.script)
         return ClauseView(
-            id=clause.id, level=clause.level, label=self.label(clause), full_label=self.full_label(clause),
-            title=self.clause_title(clause), name=self.clause_name(clause),
+            id=clause.id,
+            level=clause.level,
+            label=self.label(clause),
+            full_label=self.full_label(clause),
+            title=self.clause_title(clause),
+            name=self.clause_name(clause),
             paragraphs=self.segments(clause.text, policy, clause.id),
-            refs=[self.reference(r, policy) for r in clause.refs], roles=[self.role_link(r) for r in clause.applies_to],
-            topics=[self.topic_link(t) for t in clause.topics], checks=checks, notes=notes,
+            refs=[self.reference(r, policy) for r in clause.refs],
+            roles=[self.role_link(r) for r in clause.applies_to],
+            topics=[self.topic_link(t) for t in clause.topics],
+            checks=checks,
+            notes=notes,
             children=[self.clause(c) for c in clause.clauses] if deep else [],
             lang=self.words.shown_in(clause.text or clause.title, policy.script) if untranslated else "",
-            changed=clause.changed or "", changed_on=self._effective(policy, clause.changed),
+            changed=clause.changed or "",
+            changed_on=self._effective(policy, clause.changed),
             stale=not untranslated and any(self.stale(t) for t in (clause.title, clause.text)),
         )
 

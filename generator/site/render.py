@@ -93,15 +93,25 @@ def ordered_policies(handbook: m.Handbook) -> list[m.Policy]:
 
 
 class SiteRenderer:
-    def __init__(self, handbook: m.Handbook, templates: Path, localisers: Localisers, downloads: Downloads = Downloads(),
-                 today: date | None = None, earlier: Mapping[str, Mapping[str, m.Policy]] | None = None):
+    def __init__(
+        self,
+        handbook: m.Handbook,
+        templates: Path,
+        localisers: Localisers,
+        downloads: Downloads = Downloads(),
+        today: date | None = None,
+        earlier: Mapping[str, Mapping[str, m.Policy]] | None = None,
+    ):
         self.handbook, self.downloads = handbook, downloads
         self.earlier = earlier or {}  # {policy id: {version: the policy at that version}}, from generator.versions
         self.today = today or date.today()
         self.registry = handbook.languages
         self.env = Environment(
-            loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(default=True, default_for_string=True),
-            undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+            loader=FileSystemLoader(str(templates)),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
         self.readers = {code: Reader(handbook, localiser) for code, localiser in localisers.items()}
         self.localisers = localisers
@@ -116,8 +126,11 @@ class SiteRenderer:
                 out.append(self.policy_page(policy, lang))
                 out.append(self.parallel_page(policy, lang))
                 out.append(self.history_page(policy, lang))
-                out += [self.version_page(policy, old, lang) for old in self.earlier.get(policy.id, {}).values()
-                        if policy.release(old.version) is not None]
+                out += [
+                    self.version_page(policy, old, lang)
+                    for old in self.earlier.get(policy.id, {}).values()
+                    if policy.release(old.version) is not None
+                ]
                 if policy.status == "in-force":
                     out += [self.checklist_page(policy, c, lang) for c in policy.checklists]
             out.append(self.roles_page(lang))
@@ -129,8 +142,13 @@ class SiteRenderer:
     def _render(self, template: str, path: str, lang: str, **context) -> str:
         reader = self.readers[lang]
         return self.env.get_template(template).render(
-            r=reader, t=reader.t, lang=lang, url=lambda target: paths.relative(path, target), paths=paths,
-            downloads=self.downloads, **context,
+            r=reader,
+            t=reader.t,
+            lang=lang,
+            url=lambda target: paths.relative(path, target),
+            paths=paths,
+            downloads=self.downloads,
+            **context,
         )
 
     def policy_page(self, policy: m.Policy, lang: str) -> SitePage:
@@ -138,11 +156,25 @@ class SiteRenderer:
         path = r.link(paths.policy(policy.id))
         clauses = [r.clause(c) for c in policy.clauses]
         retired = self._retired(policy, r)
-        body = self._render("policy.html", path, lang, policy=policy, meta=self._meta(policy, r), clauses=clauses,
-                            blanks=self._blanks(policy, r), notes=self._notes(policy, r),
-                            posters=self._posters(policy, r), checklists=self._checklists(policy, r),
-                            superseded=None, retired=retired)
-        headings = [Heading(c.level, c.id, r.clause_name(c)) for c in policy.walk() if c.level <= 2 and (c.number is not None or c.title)]
+        body = self._render(
+            "policy.html",
+            path,
+            lang,
+            policy=policy,
+            meta=self._meta(policy, r),
+            clauses=clauses,
+            blanks=self._blanks(policy, r),
+            notes=self._notes(policy, r),
+            posters=self._posters(policy, r),
+            checklists=self._checklists(policy, r),
+            superseded=None,
+            retired=retired,
+        )
+        headings = [
+            Heading(c.level, c.id, r.clause_name(c))
+            for c in policy.walk()
+            if c.level <= 2 and (c.number is not None or c.title)
+        ]
         entries = [self._search_entry(c, path, r) for c in policy.walk() if c.text is not None]
         anchors = {c.id for c in policy.walk()} | {ident for ident, _, _ in retired}
         return SitePage(path, lang, r.policy_title(policy), body, headings, anchors, True, entries)
@@ -153,11 +185,26 @@ class SiteRenderer:
         r = self.readers[lang]
         path = r.link(paths.version(policy.id, old.version))
         later = [h for h in policy.history if m.version_key(h.version) > m.version_key(old.version)]
-        superseded = {"version": old.version, "effective": r.date(old.effective), "by": later[0].version if later else policy.version,
-                      "current": r.link(paths.policy(policy.id))}
-        body = self._render("policy.html", path, lang, policy=old, meta=self._meta(old, r), clauses=[r.clause(c) for c in old.clauses],
-                            blanks=self._blanks(old, r), notes=self._notes(old, r), posters=[], checklists=[],
-                            superseded=superseded, retired=[])
+        superseded = {
+            "version": old.version,
+            "effective": r.date(old.effective),
+            "by": later[0].version if later else policy.version,
+            "current": r.link(paths.policy(policy.id)),
+        }
+        body = self._render(
+            "policy.html",
+            path,
+            lang,
+            policy=old,
+            meta=self._meta(old, r),
+            clauses=[r.clause(c) for c in old.clauses],
+            blanks=self._blanks(old, r),
+            notes=self._notes(old, r),
+            posters=[],
+            checklists=[],
+            superseded=superseded,
+            retired=[],
+        )
         title = f"{r.policy_title(old)} · {r.t('history.version', version=old.version)}"
         return SitePage(path, lang, title, body, [], {c.id for c in old.walk()}, searchable=False)
 
@@ -170,9 +217,14 @@ class SiteRenderer:
         for ident in policy.retired_ids:
             had = [v for v in versions if v in texts and texts[v].clause(ident) is not None]
             last = had[-1] if had else None
-            retired_in = next((h for h in policy.history if last and m.version_key(h.version) > m.version_key(last)), None)
-            notice = (r.t("clause.retired_in", version=retired_in.version, date=r.date(retired_in.effective)) if retired_in
-                      else r.t("clause.retired"))
+            retired_in = next(
+                (h for h in policy.history if last and m.version_key(h.version) > m.version_key(last)), None
+            )
+            notice = (
+                r.t("clause.retired_in", version=retired_in.version, date=r.date(retired_in.effective))
+                if retired_in
+                else r.t("clause.retired")
+            )
             link = r.link(paths.version(policy.id, last)) + f"#{ident}" if last else ""
             out.append((ident, notice, link))
         return out
@@ -189,8 +241,16 @@ class SiteRenderer:
         if not title:
             title = f"{sections[0] if sections else r.policy_title(clause.policy)} {r.label(clause)}".strip()
         chinese = " ".join(t.zh for t in (clause.title, clause.text) if t is not None)
-        return Entry(path, clause.id, r.lang, title, r.plain(clause.text, clause.policy), " ".join(sections), chinese,
-                     clause.policy.script)
+        return Entry(
+            path,
+            clause.id,
+            r.lang,
+            title,
+            r.plain(clause.text, clause.policy),
+            " ".join(sections),
+            chinese,
+            clause.policy.script,
+        )
 
     def parallel_page(self, policy: m.Policy, lang: str) -> SitePage:
         """The Chinese beside a translation: the reader's own language on its side, and on the other the policy's
@@ -217,12 +277,32 @@ class SiteRenderer:
             changes = None
             if before is not None and before.version in texts and entry.version in texts:
                 change = compare_policy(texts[before.version], texts[entry.version])
-                changes = [self._redline(c, texts[before.version], texts[entry.version], r) for c in (change.clauses if change else [])]
+                changes = [
+                    self._redline(c, texts[before.version], texts[entry.version], r)
+                    for c in (change.clauses if change else [])
+                ]
             current = entry.version == policy.version
-            page = paths.policy(policy.id) if current else paths.version(policy.id, entry.version) if entry.version in texts else ""
-            releases.append(ReleaseView(entry.version, r.date(entry.effective), entry.effective.isoformat(),
-                                        r.text(entry.summary, policy.script), current, changes, r.link(page) if page else ""))
-        body = self._render("history.html", path, lang, policy=policy, meta=self._meta(policy, r), releases=releases[::-1])
+            page = (
+                paths.policy(policy.id)
+                if current
+                else paths.version(policy.id, entry.version)
+                if entry.version in texts
+                else ""
+            )
+            releases.append(
+                ReleaseView(
+                    entry.version,
+                    r.date(entry.effective),
+                    entry.effective.isoformat(),
+                    r.text(entry.summary, policy.script),
+                    current,
+                    changes,
+                    r.link(page) if page else "",
+                )
+            )
+        body = self._render(
+            "history.html", path, lang, policy=policy, meta=self._meta(policy, r), releases=releases[::-1]
+        )
         title = f"{r.policy_title(policy)} · {r.t('history.title')}"
         return SitePage(path, lang, title, body, [], {f"v{e.version}" for e in policy.history}, searchable=False)
 
@@ -266,18 +346,34 @@ class SiteRenderer:
         made = self.downloads.checklist_page if self.downloads.checklists else None
         fragment = None
         if made is not None:
-            fragment = Markup(made(self.handbook, policy, checklist, lang, site_root=paths.relative(path, r.link(paths.HOME)),
-                                   files=paths.relative(path, paths.checklist_folder(policy.id))))
+            fragment = Markup(
+                made(
+                    self.handbook,
+                    policy,
+                    checklist,
+                    lang,
+                    site_root=paths.relative(path, r.link(paths.HOME)),
+                    files=paths.relative(path, paths.checklist_folder(policy.id)),
+                )
+            )
         items = []
         for item in checklist.items:
             check = self.handbook.resolve_check(item, policy)
             if check is not None:
                 items.append((r.check(check), check.clause))
-        body = self._render("checklist.html", path, lang, policy=policy, checklist=checklist, fragment=fragment,
-                            items=items, title=r.text(checklist.title, policy.script),
-                            event=r.text(checklist.event, policy.script),
-                            role=r.role_link(checklist.role) if checklist.role else None,
-                            fields=[(f, r.text(f.label, policy.script)) for f in checklist.fields])
+        body = self._render(
+            "checklist.html",
+            path,
+            lang,
+            policy=policy,
+            checklist=checklist,
+            fragment=fragment,
+            items=items,
+            title=r.text(checklist.title, policy.script),
+            event=r.text(checklist.event, policy.script),
+            role=r.role_link(checklist.role) if checklist.role else None,
+            fields=[(f, r.text(f.label, policy.script)) for f in checklist.fields],
+        )
         return SitePage(path, lang, r.text(checklist.title, policy.script), body, searchable=False)
 
     def roles_page(self, lang: str) -> SitePage:
@@ -293,7 +389,9 @@ class SiteRenderer:
             (kind, [role for role in roles.values() if role.kind == kind and role.part_of not in roles])
             for kind in ("department", "role", "group")
         ]
-        body = self._render("roles.html", path, lang, groups=[g for g in groups if g[1]], members=members, counts=counts)
+        body = self._render(
+            "roles.html", path, lang, groups=[g for g in groups if g[1]], members=members, counts=counts
+        )
         return SitePage(path, lang, r.t("roles.title"), body, searchable=False)
 
     def _applying(self, role_id: str) -> list[m.Clause]:
@@ -310,17 +408,29 @@ class SiteRenderer:
         sections = [(r.t("roles.direct", name=name), self._grouped(self._applying(role.id), r))]
         sections += [(r.t("roles.via", name=r.role_name(p.id)), self._grouped(self._applying(p.id), r)) for p in chain]
         # What binds every employee binds this role too (the everyone group's own page lists them as its own).
-        sections += [(r.t("roles.everyone", name=r.role_name(g.id)), self._grouped(self._applying(g.id), r))
-                     for g in self.handbook.roles.values() if g.everyone and g is not role and g not in chain]
-        checks = [
-            (c, p) for p in ordered_policies(self.handbook) for c in p.checks() if c.role == role.id
+        sections += [
+            (r.t("roles.everyone", name=r.role_name(g.id)), self._grouped(self._applying(g.id), r))
+            for g in self.handbook.roles.values()
+            if g.everyone and g is not role and g not in chain
         ]
+        checks = [(c, p) for p in ordered_policies(self.handbook) for c in p.checks() if c.role == role.id]
         check_views = [(r.check(c), c.clause, p) for c, p in checks]
         checklists = [(p, c) for p in ordered_policies(self.handbook) for c in p.checklists if c.role == role.id]
         owns = [p for p in ordered_policies(self.handbook) if p.owner == role.id]
         approves = [p for p in ordered_policies(self.handbook) if p.approver == role.id]
-        body = self._render("role.html", path, lang, role=role, name=name, chain=chain, sections=sections,
-                            checks=check_views, checklists=checklists, owns=owns, approves=approves)
+        body = self._render(
+            "role.html",
+            path,
+            lang,
+            role=role,
+            name=name,
+            chain=chain,
+            sections=sections,
+            checks=check_views,
+            checklists=checklists,
+            owns=owns,
+            approves=approves,
+        )
         return SitePage(path, lang, name, body, searchable=False)
 
     def _grouped(self, clauses: list[m.Clause], r: Reader) -> list[tuple[m.Policy, list]]:
@@ -349,8 +459,11 @@ class SiteRenderer:
         # What a policy owner acts on: each regulation's topics that no clause of it covers.
         gaps = [(p, [topic for topic, cells, _ in rows if not cells[i]]) for i, p in enumerate(regulations)]
         body = self._render("coverage.html", path, lang, regulations=regulations, rows=rows, kinds=kinds, gaps=gaps)
-        headings = [Heading(1, "topics", r.t("coverage.title")), Heading(1, "gaps", r.t("coverage.gaps")),
-                    Heading(1, "required-clauses", r.t("coverage.kinds"))]
+        headings = [
+            Heading(1, "topics", r.t("coverage.title")),
+            Heading(1, "gaps", r.t("coverage.gaps")),
+            Heading(1, "required-clauses", r.t("coverage.kinds")),
+        ]
         return SitePage(path, lang, r.t("coverage.title"), body, headings, searchable=False)
 
     def glossary_page(self, lang: str) -> SitePage:
@@ -359,8 +472,18 @@ class SiteRenderer:
         script = r.data_script("glossary")
         han = re.compile(r"[\u3400-\u9fff]")
         # Everyday words in the reader's language: Chinese ones (in the reading script) for a Chinese reader.
-        terms = [(r.zh(t.zh, script), t, [r.zh(w, script) if han.search(w) else w for w in t.search
-                                          if bool(han.search(w)) == r.words.reads_source]) for t in self.handbook.terms]
+        terms = [
+            (
+                r.zh(t.zh, script),
+                t,
+                [
+                    r.zh(w, script) if han.search(w) else w
+                    for w in t.search
+                    if bool(han.search(w)) == r.words.reads_source
+                ],
+            )
+            for t in self.handbook.terms
+        ]
         body = self._render("glossary.html", path, lang, terms=terms)
         # Not searched: one long table would top every result list with a wall of terms.
         return SitePage(path, lang, r.t("glossary.title"), body, searchable=False)
@@ -371,7 +494,10 @@ class SiteRenderer:
         """HTML for a marker `<!-- rulebook:NAME -->` in a hand-written page, or None for an unknown name."""
         r = self.readers[lang]
         if name == "policies":
-            cards = [(p, self._meta(p, r), sum(q.value is None for q in p.parameters)) for p in ordered_policies(self.handbook)]
+            cards = [
+                (p, self._meta(p, r), sum(q.value is None for q in p.parameters))
+                for p in ordered_policies(self.handbook)
+            ]
             return self._render("policy-list.html", path, lang, cards=cards)
         if name == "role-finder":
             roles = self.handbook.roles.values()
@@ -393,8 +519,11 @@ class SiteRenderer:
             NavEntry(r.t("coverage.title"), r.link(paths.COVERAGE)),
             NavEntry(r.t("glossary.title"), r.link(paths.GLOSSARY)),
         ]
-        entries = [NavEntry(r.t("nav.home"), r.link(paths.HOME)), NavEntry(r.t("nav.policies"), children=policies),
-                   NavEntry(r.t("nav.find"), children=find)]
+        entries = [
+            NavEntry(r.t("nav.home"), r.link(paths.HOME)),
+            NavEntry(r.t("nav.policies"), children=policies),
+            NavEntry(r.t("nav.find"), children=find),
+        ]
         if help_pages:
             entries.append(NavEntry(r.t("nav.help"), children=[NavEntry("", p) for p in help_pages]))
         return entries
@@ -406,23 +535,36 @@ class SiteRenderer:
 
     def _meta(self, policy: m.Policy, r: Reader) -> dict:
         return {
-            "title": r.policy_title(policy), "type": r.t(f"policy.{policy.type}"), "owner": r.role_link(policy.owner),
-            "approver": r.role_link(policy.approver), "version": policy.version, "effective": r.date(policy.effective),
-            "next_review": r.date(policy.next_review), "overdue": policy.next_review < self.today,
+            "title": r.policy_title(policy),
+            "type": r.t(f"policy.{policy.type}"),
+            "owner": r.role_link(policy.owner),
+            "approver": r.role_link(policy.approver),
+            "version": policy.version,
+            "effective": r.date(policy.effective),
+            "next_review": r.date(policy.next_review),
+            "overdue": policy.next_review < self.today,
             "source": r.zh(policy.source_title, policy.script) if policy.source_title else "",
-            "source_file": policy.source, "truncated": policy.truncated,
-            "note": r.text(policy.provenance_note, policy.script), "clauses": sum(1 for _ in policy.walk()),
-            "path": r.link(paths.policy(policy.id)), "parallel": r.link(paths.parallel(policy.id)),
-            "history": r.link(paths.history(policy.id)), "status": policy.status,
+            "source_file": policy.source,
+            "truncated": policy.truncated,
+            "note": r.text(policy.provenance_note, policy.script),
+            "clauses": sum(1 for _ in policy.walk()),
+            "path": r.link(paths.policy(policy.id)),
+            "parallel": r.link(paths.parallel(policy.id)),
+            "history": r.link(paths.history(policy.id)),
+            "status": policy.status,
         }
 
     def _blanks(self, policy: m.Policy, r: Reader) -> list[tuple[str, str, list[tuple[str, str, str]]]]:
         """Clauses with unfilled parameters, in reading order: (clause id, clause name, blanks), each blank as (label,
         what the source showed where the label is an editor's, why)."""
         unfilled = {
-            p.id: (r.text(p.label, policy.script), r.t("policy.blank_source", shown=p.source_shown) if p.source_shown else "",
-                   r.text(p.source_reason, policy.script))
-            for p in policy.parameters if p.value is None
+            p.id: (
+                r.text(p.label, policy.script),
+                r.t("policy.blank_source", shown=p.source_shown) if p.source_shown else "",
+                r.text(p.source_reason, policy.script),
+            )
+            for p in policy.parameters
+            if p.value is None
         }
         out = []
         for clause in policy.walk():
@@ -447,8 +589,15 @@ class SiteRenderer:
             return posters
         for poster in policy.posters:
             title = r.text(poster.title, policy.script) if poster.title else r.policy_title(policy)
-            files = [(lang.name, paths.poster_file(policy.id, poster.id, lang.code), lang.code,
-                      self._check_code(policy, poster, lang.code)) for lang in self.registry]
+            files = [
+                (
+                    lang.name,
+                    paths.poster_file(policy.id, poster.id, lang.code),
+                    lang.code,
+                    self._check_code(policy, poster, lang.code),
+                )
+                for lang in self.registry
+            ]
             posters.append((title, files, poster.clauses[0], self._check_code(policy, poster, r.lang)))
         return posters
 
@@ -468,7 +617,14 @@ class SiteRenderer:
         if policy.status != "in-force":
             return out
         for checklist in policy.checklists:
-            files = [(ext.upper(), paths.checklist_file(policy.id, checklist.id, ext)) for ext in ("pdf", "csv", "json")]
-            out.append((r.text(checklist.title, policy.script), r.link(paths.checklist_page(policy.id, checklist.id)),
-                        files if self.downloads.checklists else []))
+            files = [
+                (ext.upper(), paths.checklist_file(policy.id, checklist.id, ext)) for ext in ("pdf", "csv", "json")
+            ]
+            out.append(
+                (
+                    r.text(checklist.title, policy.script),
+                    r.link(paths.checklist_page(policy.id, checklist.id)),
+                    files if self.downloads.checklists else [],
+                )
+            )
         return out

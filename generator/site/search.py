@@ -96,7 +96,7 @@ MAX_RUN = 200
 
 
 def pieces(run: str) -> list[str]:
-    return [run[i:i + MAX_RUN] for i in range(0, len(run), MAX_RUN)]
+    return [run[i : i + MAX_RUN] for i in range(0, len(run), MAX_RUN)]
 
 
 # Han characters as the search plugin counts them (its runs are \p{script=Han}), beyond HAN's common blocks.
@@ -216,8 +216,9 @@ def entry_document(entry: Entry, glossary: list[tuple[set[str], list[str], list[
     return doc
 
 
-def language_indexes(index: dict, entries: list[Entry], replaced: set[str], language_of, glossary,
-                     ignore: dict[str, list[str]]) -> dict[str, dict]:
+def language_indexes(
+    index: dict, entries: list[Entry], replaced: set[str], language_of, glossary, ignore: dict[str, list[str]]
+) -> dict[str, dict]:
     """One index per language: its clauses, and its hand-written pages as mkdocs indexed them (pages in replaced,
     the policy pages, are indexed by their clauses instead). ignore holds each language's question words."""
     out: dict[str, dict] = {lang: {"docs": [], "ignore": words} for lang, words in ignore.items()}
