@@ -21,16 +21,21 @@ Rule = Callable[[Handbook, date], Iterable[Finding]]
 def _texts(data, registry: Registry, at: tuple = ()) -> Iterator[tuple[tuple, dict]]:
     """Every text (a mapping of the Chinese source and its translations, by text key) in raw policy data, with its
     path; each with every translation key, empty where it has none."""
-    if isinstance(data, dict):
-        keys = set(registry.text_keys)
-        if SOURCE in data and set(data) <= keys and all(isinstance(v, str) for v in data.values()):
-            yield at, {key: data.get(key, "") for key in registry.text_keys}
-            return
-        for key, value in data.items():
-            yield from _texts(value, registry, at + (key,))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from _texts(value, registry, at + (i,))
+    order = registry.text_keys
+    keys = frozenset(order)
+
+    def walk(data, at: tuple) -> Iterator[tuple[tuple, dict]]:
+        if isinstance(data, dict):
+            if SOURCE in data and keys.issuperset(data) and all(isinstance(v, str) for v in data.values()):
+                yield at, {key: data.get(key, "") for key in order}
+                return
+            for key, value in data.items():
+                yield from walk(value, at + (key,))
+        elif isinstance(data, list):
+            for i, value in enumerate(data):
+                yield from walk(value, at + (i,))
+
+    return walk(data, at)
 
 
 def _language_name(registry: Registry, key: str) -> str:
@@ -247,7 +252,8 @@ def glossary_terms(hb: Handbook, today: date) -> Iterator[Finding]:
 
 def _contains(chinese: str, term: str, exclude: list[str]) -> bool:
     """Whether term occurs in chinese other than inside one of the exclude words."""
-    return chinese.count(term) > sum(chinese.count(word) * word.count(term) for word in exclude)
+    found = chinese.count(term)  # most terms occur in no given text: the exclusions need counting only when one does
+    return found > 0 and found > sum(chinese.count(word) * word.count(term) for word in exclude)
 
 
 def _uses(english: str, form: str) -> bool:

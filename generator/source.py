@@ -59,6 +59,9 @@ class Document:
     source: SourceMap
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -74,7 +77,7 @@ def _build(node: yaml.Node, loader: _Loader, at: JsonPath, smap: SourceMap, find
     if isinstance(node, yaml.MappingNode):
         result: dict = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = key_node.value if key_node.tag == _STR else loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 findings.append(finding((smap.path, *_mark(key_node)), "E010", "a mapping key must be a plain word"))
                 continue
@@ -90,6 +93,8 @@ def _build(node: yaml.Node, loader: _Loader, at: JsonPath, smap: SourceMap, find
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(child, loader, at + (i,), smap, findings, seen) for i, child in enumerate(node.value)]
+    if node.tag == _STR:
+        return node.value  # what the constructor would make of it, without its machinery: most values are text
     try:
         return loader.construct_object(node, deep=True)
     except (ValueError, TypeError, AttributeError):  # e.g. `!!int abc`: a tag the value does not fit
