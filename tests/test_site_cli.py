@@ -27,6 +27,7 @@ def project(tmp_path):
     return assemble_project(tmp_path / "project", FIXTURE)
 
 
+@pytest.mark.slow
 def test_build_writes_the_site_and_replaces_it_only_when_a_new_one_is_complete(project, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["-C", str(project.root), "build", "--out", str(out)]) == 0
@@ -73,6 +74,7 @@ def test_build_refuses_an_output_folder_it_would_destroy(project, tmp_path, caps
     assert (mine / "notes.txt").read_text(encoding="utf-8") == "keep me"
 
 
+@pytest.mark.slow
 def test_the_build_prints_posters_and_checklists_through_their_renderers(project, tmp_path, monkeypatch):
     config = (project.root / "mkdocs.yml").read_text(encoding="utf-8")
     (project.root / "mkdocs.yml").write_text(config.replace("      print_files: false\n", ""), encoding="utf-8")
@@ -123,6 +125,7 @@ def test_the_build_prints_posters_and_checklists_through_their_renderers(project
         assert (out / "checklists" / "mini-wall-rules" / f"expense-claim.{ext}").exists()
 
 
+@pytest.mark.slow
 def test_a_failing_printer_fails_the_build_and_keeps_the_previous_site(project, tmp_path, monkeypatch, capsys):
     config = (project.root / "mkdocs.yml").read_text(encoding="utf-8")
     (project.root / "mkdocs.yml").write_text(config.replace("      print_files: false\n", ""), encoding="utf-8")
@@ -139,6 +142,7 @@ def test_a_failing_printer_fails_the_build_and_keeps_the_previous_site(project, 
     assert (out / "index.html").read_text(encoding="utf-8") == "the previous site"
 
 
+@pytest.mark.slow
 def test_plain_mkdocs_builds_the_site(project, tmp_path):
     assert "rulebook" in get_plugins()
     out = tmp_path / "plain"
