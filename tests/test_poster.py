@@ -545,7 +545,8 @@ def test_command_prints_the_chosen_poster_size_and_language(tmp_path, capsys):
     assert made == ["attendance-bilingual.pdf", "attendance-zh-Hans.pdf"]
     assert page_sizes(out / "posters" / FIXTURE_POLICY / "attendance-zh-Hans.pdf") == [pytest.approx(SIZES_PT["A4"], abs=0.5)]
     printed_lines = capsys.readouterr().out.splitlines()
-    assert len(printed_lines) == 2 and all(l.startswith("wrote ") and "A4" in l for l in printed_lines)
+    assert len(printed_lines) == 3 and all(l.startswith("wrote ") and "A4" in l for l in printed_lines[:2])
+    assert printed_lines[2] == "printed 2 PDFs, reused 0 from the cache"  # each test has a cache of its own
 
 
 @pytest.mark.slow
