@@ -171,9 +171,12 @@ class Clause:
         return "".join(c.label(numbering) for c in [*self.ancestors(), self])
 
     def walk(self) -> Iterator["Clause"]:
-        yield self
-        for child in self.clauses:
-            yield from child.walk()
+        # Depth first, in reading order; a stack, as nested generators pass each clause up through every level.
+        stack = [self]
+        while stack:
+            clause = stack.pop()
+            yield clause
+            stack.extend(reversed(clause.clauses))
 
     def ancestors(self) -> list["Clause"]:
         chain, node = [], self.parent

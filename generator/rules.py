@@ -23,19 +23,19 @@ def _texts(data, registry: Registry, at: tuple = ()) -> Iterator[tuple[tuple, di
     path; each with every translation key, empty where it has none."""
     order = registry.text_keys
     keys = frozenset(order)
-
-    def walk(data, at: tuple) -> Iterator[tuple[tuple, dict]]:
+    found = []
+    # A stack rather than nested generators, which pass every text up through each level of a deep clause tree.
+    stack: list[tuple[tuple, object]] = [(at, data)]
+    while stack:
+        at, data = stack.pop()
         if isinstance(data, dict):
             if SOURCE in data and keys.issuperset(data) and all(isinstance(v, str) for v in data.values()):
-                yield at, {key: data.get(key, "") for key in order}
-                return
-            for key, value in data.items():
-                yield from walk(value, at + (key,))
+                found.append((at, {key: data.get(key, "") for key in order}))
+                continue
+            stack.extend((at + (key,), value) for key, value in reversed(data.items()) if isinstance(value, (dict, list)))
         elif isinstance(data, list):
-            for i, value in enumerate(data):
-                yield from walk(value, at + (i,))
-
-    return walk(data, at)
+            stack.extend((at + (i,), value) for i, value in reversed(list(enumerate(data))) if isinstance(value, (dict, list)))
+    return iter(found)
 
 
 def _language_name(registry: Registry, key: str) -> str:
@@ -245,15 +245,16 @@ def glossary_terms(hb: Handbook, today: date) -> Iterator[Finding]:
             english = text.get("en", "").lower()
             if not english.strip():
                 continue
-            for zh, exclude, term in terms:
-                if _contains(text["zh"], zh, exclude) and not any(_uses(english, form) for form in term.forms):
+            chinese = text["zh"]
+            # Most terms occur in no given text; only those that do are worth counting against their exclusions.
+            for zh, exclude, term in [t for t in terms if t[0] in chinese]:
+                if _contains(chinese, zh, exclude) and not any(_uses(english, form) for form in term.forms):
                     yield finding(p.pos(at + ("en",)), "W120", f"Chinese uses {term.zh} but the English does not say '{term.en}'")
 
 
 def _contains(chinese: str, term: str, exclude: list[str]) -> bool:
     """Whether term occurs in chinese other than inside one of the exclude words."""
-    found = chinese.count(term)  # most terms occur in no given text: the exclusions need counting only when one does
-    return found > 0 and found > sum(chinese.count(word) * word.count(term) for word in exclude)
+    return chinese.count(term) > sum(chinese.count(word) * word.count(term) for word in exclude)
 
 
 def _uses(english: str, form: str) -> bool:

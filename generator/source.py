@@ -22,11 +22,22 @@ _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class _Loader(_SafeLoader):
     """SafeLoader that leaves dates as text: the schema checks their form, and the model keeps what was written."""
 
+    def resolve(self, kind, value, implicit):
+        # BaseResolver.resolve's answer for the commonest case, without its general machinery: a quoted scalar, or
+        # one whose first character no implicit resolver claims (most Chinese text), is a string.
+        if kind is yaml.ScalarNode and (not implicit[0] or (value and value[0] not in _CLAIMED)) and not self.yaml_path_resolvers:
+            return self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)
+
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+# The first characters some implicit resolver (bool, int, float, null, ...) looks at; SafeLoader has no wildcard
+# resolver (key None), which would look at every scalar.
+_CLAIMED = frozenset(_Loader.yaml_implicit_resolvers)
+assert None not in _CLAIMED
 
 
 @dataclass
