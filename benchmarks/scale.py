@@ -118,9 +118,9 @@ def measure_build(project: Path, out: Path) -> dict:
     import material.plugins.search.plugin as material_search
 
     from generator import loader, rules
+    from generator.project import Project
     from generator.site import pipeline, render
     from generator.site.build import build
-    from generator.project import Project
 
     stages: dict[str, float] = {}
 

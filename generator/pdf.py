@@ -26,9 +26,9 @@ import weasyprint
 import generator
 from generator import fonts as installed
 from generator import pdf_cache
-from generator.pdf_cache import Printing
 from generator.fonts import FIELD_FONT
 from generator.form_font import FORM_FONT, form_font
+from generator.pdf_cache import Printing
 
 if TYPE_CHECKING:
     from generator.model import Handbook, Policy

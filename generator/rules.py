@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import date
+from functools import lru_cache
 from typing import Callable, Iterable, Iterator
 
 from generator.findings import Finding, finding
@@ -18,9 +19,23 @@ from generator.scripts import convert
 Rule = Callable[[Handbook, date], Iterable[Finding]]
 
 
+# Three rules read every text of every policy: during run(), each policy's texts are found once (by id of its data).
+_found_texts: dict[int, tuple[object, list]] = {}
+
+
 def _texts(data, registry: Registry, at: tuple = ()) -> Iterator[tuple[tuple, dict]]:
     """Every text (a mapping of the Chinese source and its translations, by text key) in raw policy data, with its
     path; each with every translation key, empty where it has none."""
+    known = _found_texts.get(id(data))
+    if known is not None and known[0] is data and not at:
+        return iter(known[1])
+    found = _walk_texts(data, registry, at)
+    if not at:
+        _found_texts[id(data)] = (data, found)
+    return iter(found)
+
+
+def _walk_texts(data, registry: Registry, at: tuple) -> list[tuple[tuple, dict]]:
     order = registry.text_keys
     keys = frozenset(order)
     found = []
@@ -35,7 +50,7 @@ def _texts(data, registry: Registry, at: tuple = ()) -> Iterator[tuple[tuple, di
             stack.extend((at + (key,), value) for key, value in reversed(data.items()) if isinstance(value, (dict, list)))
         elif isinstance(data, list):
             stack.extend((at + (i,), value) for i, value in reversed(list(enumerate(data))) if isinstance(value, (dict, list)))
-    return iter(found)
+    return found
 
 
 def _language_name(registry: Registry, key: str) -> str:
@@ -142,9 +157,10 @@ def topic_coverage(hb: Handbook, today: date) -> Iterator[Finding]:
 
 
 def translations(hb: Handbook, today: date) -> Iterator[Finding]:
+    keys = hb.languages.translations
     for p in hb.policies.values():
         for at, text in _texts(p.data, hb.languages):
-            for key in hb.languages.translations:
+            for key in keys:
                 if not text[key].strip():
                     where = p.pos(at + ((key,) if key in _raw(p.data, at) else ()), key=key not in _raw(p.data, at))
                     name = _language_name(hb.languages, key)
@@ -174,6 +190,7 @@ def numbering(hb: Handbook, today: date) -> Iterator[Finding]:
 
 
 def parameters(hb: Handbook, today: date) -> Iterator[Finding]:
+    translation_keys = hb.languages.translations
     for p in hb.policies.values():
         used: Counter[str] = Counter()
         for at, text in _texts(p.data, hb.languages):
@@ -186,7 +203,7 @@ def parameters(hb: Handbook, today: date) -> Iterator[Finding]:
                 if p.parameter(name) is None:
                     key = next(k for k in text if name in names[k])
                     yield finding(p.pos(at + (key,)), "E060", f"text uses {{{name}}}, but no parameter '{name}' is defined")
-            for key in hb.languages.translations:
+            for key in translation_keys:
                 if not text[key].strip():
                     continue
                 for name in sorted(n for n in names[SOURCE] ^ names[key] if p.parameter(n) is not None):
@@ -258,7 +275,12 @@ def _contains(chinese: str, term: str, exclude: list[str]) -> bool:
 
 
 def _uses(english: str, form: str) -> bool:
-    return re.search(r"\b" + re.escape(form.lower()), english) is not None
+    return _word_start(form).search(english) is not None
+
+
+@lru_cache(maxsize=4096)
+def _word_start(form: str) -> re.Pattern:
+    return re.compile(r"\b" + re.escape(form.lower()))
 
 
 RULES: list[Rule] = [
@@ -271,7 +293,10 @@ WHOLE_HANDBOOK_RULES = {topic_coverage, topic_sources}
 
 def run(hb: Handbook, today: date, whole: bool = True) -> list[Finding]:
     out: list[Finding] = []
-    for rule in RULES:
-        if whole or rule not in WHOLE_HANDBOOK_RULES:
-            out.extend(rule(hb, today))
+    try:
+        for rule in RULES:
+            if whole or rule not in WHOLE_HANDBOOK_RULES:
+                out.extend(rule(hb, today))
+    finally:
+        _found_texts.clear()
     return out

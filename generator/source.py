@@ -13,6 +13,7 @@ import yaml
 from generator.findings import Finding, finding
 
 JsonPath = tuple  # ("clauses", 0, "text", "en")
+_STR = "tag:yaml.org,2002:str"
 
 
 # libyaml's parser when PyYAML was built with it (its wheels are): the pure-Python scanner is most of a check's time.
@@ -23,10 +24,19 @@ class _Loader(_SafeLoader):
     """SafeLoader that leaves dates as text: the schema checks their form, and the model keeps what was written."""
 
     def resolve(self, kind, value, implicit):
-        # BaseResolver.resolve's answer for the commonest case, without its general machinery: a quoted scalar, or
-        # one whose first character no implicit resolver claims (most Chinese text), is a string.
-        if kind is yaml.ScalarNode and (not implicit[0] or (value and value[0] not in _CLAIMED)) and not self.yaml_path_resolvers:
-            return self.DEFAULT_SCALAR_TAG
+        # BaseResolver.resolve's answer without its general machinery for the commonest cases: a quoted scalar, or
+        # one whose first character no implicit resolver claims (most Chinese text), is a string; short words
+        # (keys such as id, text, number) are answered once.
+        if kind is yaml.ScalarNode and not self.yaml_path_resolvers:
+            if not implicit[0] or (value and value[0] not in _CLAIMED):
+                return _STR
+            if len(value) <= 40:
+                tag = _RESOLVED.get((value, implicit))
+                if tag is None:
+                    tag = super().resolve(kind, value, implicit)
+                    if len(_RESOLVED) < 100_000:
+                        _RESOLVED[(value, implicit)] = tag
+                return tag
         return super().resolve(kind, value, implicit)
 
 
@@ -70,7 +80,7 @@ class Document:
     source: SourceMap
 
 
-_STR = "tag:yaml.org,2002:str"
+_RESOLVED: dict[tuple, str] = {}
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
@@ -78,7 +88,10 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 
 
 def _build(node: yaml.Node, loader: _Loader, at: JsonPath, smap: SourceMap, findings: list[Finding], seen: set[int]):
-    smap.values[at] = _mark(node)
+    mark = node.start_mark
+    smap.values[at] = (mark.line + 1, mark.column + 1)
+    if type(node) is yaml.ScalarNode and node.tag == _STR:
+        return node.value  # what the constructor would make of it, without its machinery: most values are text
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
         # A composed alias is the same node again: refusing repeats stops self-reference and "billion laughs" files.
         if id(node) in seen:
@@ -104,8 +117,6 @@ def _build(node: yaml.Node, loader: _Loader, at: JsonPath, smap: SourceMap, find
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(child, loader, at + (i,), smap, findings, seen) for i, child in enumerate(node.value)]
-    if node.tag == _STR:
-        return node.value  # what the constructor would make of it, without its machinery: most values are text
     try:
         return loader.construct_object(node, deep=True)
     except (ValueError, TypeError, AttributeError):  # e.g. `!!int abc`: a tag the value does not fit

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT, make_project
+
 from generator import fonts, pdf_cache, publish
 from generator.cli import main
 from generator.loader import load

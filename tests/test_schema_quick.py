@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+from test_check import CASE_DATA, CASES, case_text
+
 from generator import languages, schema
 from generator.source import load_document
-from test_check import CASE_DATA, CASES, case_text
 
 REGISTRY = languages.default()
 HANDBOOK_FILES = {"roles", "glossary", "requirements", "external"}
