@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +18,18 @@ from generator.project import Project
 
 def check(project: Project, paths: list[Path] | None = None, today: date | None = None) -> tuple[Handbook, list[Finding]]:
     """(handbook, findings) for the named policy files or folders (default: the whole of policies/)."""
+    # Loading makes hundreds of thousands of objects that all live on; the cyclic garbage collector would scan them
+    # again and again (a third of the time of a check of 200 policies). It resumes when the check is done.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _check(project, paths, today)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _check(project: Project, paths: list[Path] | None, today: date | None) -> tuple[Handbook, list[Finding]]:
     today = today or date.today()
     whole = not paths
     everything = policy_files([project.policies])
