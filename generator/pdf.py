@@ -1,5 +1,6 @@
 """What posters and checklists share to become files: choosing them by id, filling templates/ safely, printing to PDF
-that reads nothing beyond templates/ and data: URIs and never shows empty boxes, and putting the files in place whole.
+that reads nothing beyond templates/ and data: URIs and never shows empty boxes, through the PDF cache and over a
+process pool, and putting the files in place whole.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from jsonschema.exceptions import ValidationError, best_match
 try:
     import jsonschema_rs
 except ImportError:  # a declared dependency; without it every file takes the slower, thorough path alone
-    jsonschema_rs = None
+    jsonschema_rs = None  # type: ignore[assignment]
 from referencing import Registry, Resource
 
 from generator import languages
