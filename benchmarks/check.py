@@ -20,7 +20,7 @@ from generator.check import check  # noqa: E402
 from generator.project import Project  # noqa: E402
 
 COPIES = 40
-TARGETS = {"seconds": 10.0, "peak_mb": 400.0}
+TARGETS = {"seconds": 3.0, "peak_mb": 400.0}  # issue 16; seconds of CPU, which other users inflate less than wall time
 
 
 def make_project(folder: Path) -> Project:
@@ -39,13 +39,13 @@ def make_project(folder: Path) -> Project:
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         project = make_project(Path(tmp))
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         handbook, findings = check(project, today=date(2026, 12, 1))
-        seconds = time.perf_counter() - start
+        wall, seconds = time.perf_counter() - start, time.process_time() - cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     clauses = sum(1 for p in handbook.policies.values() for _ in p.walk())
     print(f"check: {len(handbook.policies)} policies, {clauses} clauses, {len(findings)} findings")
-    print(f"  time {seconds:.2f} s (target < {TARGETS['seconds']} s), peak memory {peak_mb:.0f} MB (target < {TARGETS['peak_mb']} MB)")
+    print(f"  time {seconds:.2f} s of CPU, {wall:.2f} s on the clock (target < {TARGETS['seconds']} s), peak memory {peak_mb:.0f} MB (target < {TARGETS['peak_mb']} MB)")
     return 0 if seconds < TARGETS["seconds"] and peak_mb < TARGETS["peak_mb"] else 1
 
 

@@ -338,17 +338,26 @@ def _words_of(localisers: Localisers):
 
 
 def checklist_pdf(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str = BILINGUAL,
-                  localisers: Localisers | None = None):
-    """The fillable PDF in memory (generator.pdf.Printed). Raises ChecklistError or pdf.PrintError."""
+                  localisers: Localisers | None = None, printing: pdf.Printing | None = None) -> tuple[bytes, bool]:
+    """The fillable PDF in memory, and whether printing's cache had it. Raises ChecklistError or pdf.PrintError."""
     localisers = localisers or config.localisers(Project(handbook.root), handbook)
     content = checklist_content(handbook, policy, checklist, lang, localisers)
     page_font = content.font
     # The words come from the checklist's policy and from those it borrows checks from.
     sources = sorted({policy.path.name} | {handbook.policies[row.clause_policy].path.name for row in content.rows})
-    job = pdf.PrintJob(pdf.Templates(Project(handbook.root), "checklist"), fonts=[page_font], forms=True,
-                       name=f"checklist {content.name}", fix_in=" or ".join(sources),
-                       packages=handbook.languages.font_packages())
-    return job.print("checklist.html", c=content, font=page_font, field_font=pdf.FORM_FONT, t=_words_of(localisers))
+    templates = pdf.Templates(Project(handbook.root), "checklist")
+    packages = handbook.languages.font_packages()
+
+    def make() -> tuple[bytes, dict]:
+        job = pdf.PrintJob(templates, fonts=[page_font], forms=True, name=f"checklist {content.name}",
+                           fix_in=" or ".join(sources), packages=packages)
+        printed = job.print("checklist.html", c=content, font=page_font, field_font=pdf.FORM_FONT,
+                            t=_words_of(localisers))
+        return printed.pdf, {}
+
+    entry, reused = pdf.print_cached(printing, templates, content=content, fonts=[page_font], forms=True,
+                                     options=handbook.languages.languages, packages=packages, make=make)
+    return entry.pdf, reused
 
 
 def select(handbook: Handbook, ids: Iterable[str] = ()) -> list[tuple[Policy, Checklist]]:
@@ -359,8 +368,9 @@ def select(handbook: Handbook, ids: Iterable[str] = ()) -> list[tuple[Policy, Ch
 
 def write_checklists(handbook: Handbook, out_dir: Path, project: Project, *, ids: Iterable[str] = (),
                      lang: str = BILINGUAL, formats: Iterable[str] = FORMATS,
-                     progress: Callable[[str], None] | None = None) -> list[Path]:
-    """Write the chosen checklists (default all) as PDF, CSV and JSON into out_dir at locations.checklist_file.
+                     progress: Callable[[str], None] | None = None, printing: pdf.Printing | None = None) -> list[Path]:
+    """Write the chosen checklists (default all) as PDF, CSV and JSON into out_dir at locations.checklist_file;
+    printing says through which cache and over how many processes the PDFs are printed, and counts them.
 
     Everything is made in a temporary folder first: a failure raises and leaves the previous files as they were.
     Writing all checklists in all formats replaces the whole checklists/ folder, so a removed one leaves no stale file.
@@ -377,24 +387,35 @@ def write_checklists(handbook: Handbook, out_dir: Path, project: Project, *, ids
             problems.append(str(exc))
     if problems:
         raise ChecklistError("\n".join(problems))
+    printing = printing or pdf.Printing()
+
+    def print_one(chosen: tuple[Policy, Checklist, ChecklistContent]) -> tuple[bytes, bool, float]:
+        started = time.perf_counter()
+        return (*checklist_pdf(handbook, chosen[0], chosen[1], lang, localisers, printing), time.perf_counter() - started)
+
+    pdfs = pdf.each(print_one, tables, printing.jobs) if "pdf" in formats else [None] * len(tables)
     target, made = Path(out_dir) / locations.CHECKLISTS, []
     with pdf.staged(target, whole=not ids and len(formats) == len(FORMATS)) as staging:
-        for policy, checklist, exported in tables:
+        for (policy, checklist, exported), printed in zip(tables, pdfs):
             outputs = {
-                "pdf": lambda: checklist_pdf(handbook, policy, checklist, lang, localisers).pdf,
-                "csv": lambda: to_csv(records(exported), handbook.languages),
-                "json": lambda: to_json(exported),
+                "pdf": lambda: printed,
+                "csv": lambda: (to_csv(records(exported), handbook.languages), False, None),
+                "json": lambda: (to_json(exported), False, None),
             }
             for fmt in formats:
                 started = time.perf_counter()
-                data = outputs[fmt]()
+                data, reused, seconds = outputs[fmt]()
+                if fmt == "pdf":
+                    printing.count(reused)
                 name = str(Path(locations.checklist_file(policy.id, checklist.id, fmt)).relative_to(locations.CHECKLISTS))
                 (staging / name).parent.mkdir(parents=True, exist_ok=True)
                 (staging / name).write_bytes(data)
                 made.append(name)
                 if progress:
                     size = f"{len(data) / 1024:.0f} KB" if len(data) >= 1024 else f"{len(data)} B"
-                    progress(f"made {name}  ({len(exported.rows)} items, {size}, {time.perf_counter() - started:.1f} s)")
+                    seconds = time.perf_counter() - started if seconds is None else seconds
+                    progress(f"made {name}  ({len(exported.rows)} items, {size}, {seconds:.1f} s"
+                             f"{', from the cache' if reused else ''})")
     if progress:
         progress(f"wrote {len(made)} file{'s' * (len(made) != 1)} to {project.relative(target)}/")
     return [target / name for name in made]

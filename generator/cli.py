@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -33,6 +34,25 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date written YYYY-MM-DD") from None
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of processes (1 or more)")
+    return int(text)
+
+
+def _printing(args):
+    from generator.publish import printing
+
+    return printing(cache=not args.no_cache, jobs=args.jobs)
+
+
+def _printing_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-cache", action="store_true", help="print every PDF, neither reading nor filling the cache of "
+                   "printed PDFs ($XDG_CACHE_HOME/rulebook, by default ~/.cache/rulebook)")
+    p.add_argument("-j", "--jobs", metavar="N", type=_jobs, default=None,
+                   help=f"print on N processes at once (default: one per core, here {os.cpu_count() or 1})")
 
 
 def _print_findings(project: Project, findings, file=None) -> None:
@@ -115,9 +135,11 @@ def cmd_poster(args) -> int:
     config.load(project).require_real_site_url()  # a ConfigError: main() prints it and fails
     for path in broken:
         print(f"rulebook poster: skipped {_relative(project, path)}: it does not load (run `rulebook check`)", file=sys.stderr)
+    printing = _printing(args)
     try:
         written = write_posters(handbook, Path(args.out), project, ids=args.ids, size=args.size, langs=args.lang,
-                                keep_going=True, progress=print, warn=lambda line: print(line, file=sys.stderr))
+                                keep_going=True, progress=print, warn=lambda line: print(line, file=sys.stderr),
+                                printing=printing)
     except UnknownPoster as exc:
         print(f"rulebook poster: {exc}", file=sys.stderr)
         return USAGE
@@ -131,6 +153,7 @@ def cmd_poster(args) -> int:
     if not written:
         print("rulebook poster: no poster to print (declare one under posters: in a policy)", file=sys.stderr)
         return FAILED
+    print(printing.summary())
     return 0
 
 
@@ -152,14 +175,18 @@ def cmd_checklist(args) -> int:
     if not any(policy.checklists for policy in handbook.policies.values()):
         print("rulebook checklist: no checklist to make (declare one under checklists: in a policy)", file=sys.stderr)
         return FAILED
+    printing = _printing(args)
     try:
-        write_checklists(handbook, Path(args.out), project, ids=args.ids, lang=args.lang, formats=formats, progress=print)
+        write_checklists(handbook, Path(args.out), project, ids=args.ids, lang=args.lang, formats=formats, progress=print,
+                         printing=printing)
     except UnknownChecklist as exc:
         print(f"rulebook checklist: {exc}", file=sys.stderr)
         return USAGE
     except (ChecklistError, PrintError) as exc:
         print(f"rulebook checklist: {exc}\nnothing was written; the files from before are as they were", file=sys.stderr)
         return FAILED
+    if "pdf" in formats:
+        print(printing.summary())
     return 0
 
 
@@ -231,6 +258,7 @@ def cmd_build(args) -> int:
 
     from mkdocs.exceptions import Abort, MkDocsException
 
+    from generator.publish import JOBS, NO_CACHE
     from generator.site.build import BuildRefused, build, log_to_console
 
     project = _project(args)  # the rulebook plugin checks the handbook and stops the build on errors
@@ -241,7 +269,8 @@ def cmd_build(args) -> int:
         return FAILED
     log_to_console(logging.INFO if args.verbose else logging.WARNING)
     try:
-        seconds = build(project, out)
+        with _environment({NO_CACHE: "1" if args.no_cache else None, JOBS: str(args.jobs) if args.jobs else None}):
+            seconds = build(project, out)
     except BuildRefused as exc:
         print(f"rulebook build: {exc}", file=sys.stderr)
         return USAGE
@@ -252,6 +281,22 @@ def cmd_build(args) -> int:
         return FAILED
     print(f"built the handbook site in {seconds:.1f} s: {_relative(project, str(out))}/")
     return 0
+
+
+@contextmanager
+def _environment(values: dict[str, str | None]):
+    """Set (or, for None, leave as they are) environment variables for the block: the build that mkdocs runs reads
+    its printing options there."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update({name: value for name, value in values.items() if value is not None})
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def cmd_serve(args) -> int:
@@ -318,6 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="output folder (default: site/ in the project)")
     p.add_argument("-v", "--verbose", action="store_true", help="show mkdocs' progress messages")
     p.add_argument("--strict", action="store_true", help="refuse to build what must not be published: posters whose QR codes would open a placeholder site_url")
+    _printing_options(p)
     p.set_defaults(run=cmd_build)
 
     p = sub.add_parser("serve", help="preview the site, reloading on every change", description="Serve the handbook site locally; saving a policy, a hand-written page or a site template rebuilds it and reloads the browser.")
@@ -330,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", choices=["A4", "A3", "A2"], default="A3", help="sheet size (default: A3)")
     p.add_argument("--lang", metavar="LANG", action="append", help=f"a language of the handbook ({', '.join(default_langs)} unless policies/handbook/languages.yaml says otherwise) or bilingual; repeat for several (default: every language)")
     p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
+    _printing_options(p)
     p.set_defaults(run=cmd_poster)
 
     p = sub.add_parser("checklist", help="make fill-in checklists: fillable PDF, CSV and JSON", description="Make the checklists the policies declare (checklists: in a policy file) into DIR/checklists/<policy-id>/<checklist-id>.pdf (a fillable form), .csv and .json (one row per item, for task tools). Every item shows the clause it comes from.")
@@ -337,6 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", metavar="LANG", default="bilingual", help=f"language of the PDF: a language of the handbook ({', '.join(default_langs)} unless policies/handbook/languages.yaml says otherwise), or bilingual: the Chinese with the first translation beneath (default: bilingual)")
     p.add_argument("--format", default="pdf,csv,json", metavar="LIST", help="what to write, comma-separated: pdf, csv, json (default: all three)")
     p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
+    _printing_options(p)
     p.set_defaults(run=cmd_checklist)
 
     p = sub.add_parser("diff", help="show what changed in the policies, clause by clause", description="Compare the handbook at two versions by clause id: added and removed clauses with their text, reworded text (Chinese by character, English by word, numbers whole), blanks filled, renumbering, metadata, changes to roles, glossary, topics and external documents with the clauses they affect, and what else the change needs (a version bump, a retired id, translations, broken references, posters and checklists to print again). BASE and HEAD are git revisions; as with git's three dots, the comparison starts from their merge base (main...HEAD); main..HEAD compares the two tips. HEAD defaults to the files on disk.")

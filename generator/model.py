@@ -227,9 +227,12 @@ class Clause:
                        if not (c.style == "decimal" and child is not None and child.style == "decimal"))
 
     def walk(self) -> Iterator["Clause"]:
-        yield self
-        for child in self.clauses:
-            yield from child.walk()
+        # Depth first, in reading order; a stack, as nested generators pass each clause up through every level.
+        stack = [self]
+        while stack:
+            clause = stack.pop()
+            yield clause
+            stack.extend(reversed(clause.clauses))
 
     def ancestors(self) -> list["Clause"]:
         chain, node = [], self.parent

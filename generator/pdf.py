@@ -1,18 +1,25 @@
 """What posters and checklists share to become files: choosing them by id, filling templates/ safely, printing to PDF
-that reads nothing beyond templates/ and data: URIs and never shows empty boxes, and putting the files in place whole.
+that reads nothing beyond templates/ and data: URIs and never shows empty boxes, through the PDF cache and over a
+process pool, and putting the files in place whole.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import mimetypes
+import multiprocessing
 import os
 import shutil
+import signal
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -20,10 +27,13 @@ import jinja2
 import weasyprint
 
 from generator import acroform
+import generator
 from generator import fonts as installed
+from generator import pdf_cache
 from generator.fonts import FIELD_FONT
 from generator.form_font import FORM_FONT, form_font
 from generator import output_folders
+from generator.pdf_cache import Printing
 
 if TYPE_CHECKING:
     from generator.model import Handbook, Policy
@@ -221,6 +231,86 @@ class PrintJob:
         return self.finish(self.layout(template, **values))
 
 
+# Cached and parallel ---------------------------------------------------------------------------------------------
+
+
+def print_cached(printing: Printing | None, templates: Templates, *, content: Any, fonts: Iterable[str],
+            forms: bool = False, options: Any = None, packages: dict[str, str] | None = None,
+            make: Callable[[], tuple[bytes, dict]]) -> tuple[pdf_cache.Entry, bool]:
+    """The PDF of content: read back from the cache when everything that decides it is unchanged, else make() (the
+    PDF and what to remember beside it) and store it. Returns the entry and whether it was reused.
+
+    The key holds content (a frozen dataclass: all the template receives from the model), options (the paper, say),
+    every file of the sheet's templates, the interface words, the files of the fonts, this generator's code and the
+    WeasyPrint it runs on."""
+    fonts = tuple(dict.fromkeys(fonts))
+    families = (*fonts, *([FIELD_FONT, *installed.LATIN_FONTS] if forms else []))
+    try:
+        installed.require_fonts(*families, packages=packages)  # a sheet in the cache is no excuse for a missing font
+    except installed.FontsMissing as exc:
+        raise FontsMissing(exc) from None
+    cache = printing.cache if printing else None
+    if cache is None:
+        pdf, meta = make()
+        return pdf_cache.Entry(pdf, meta), False
+    key = pdf_cache.key(
+        templates.kind, content, options, forms, fonts,
+        pdf_cache.file_digests(sorted(p for p in templates.folder.rglob("*") if p.is_file())),
+        pdf_cache.file_digests([templates.project.templates / "words.yaml"]),
+        pdf_cache.file_stamps(sorted({p for f in families for p in installed.font_files().get(f, ())})),
+        _software(), os.environ.get("SOURCE_DATE_EPOCH", ""),
+    )
+    entry = cache.get(key)
+    if entry is not None:
+        return entry, True
+    pdf, meta = make()
+    cache.put(key, pdf, meta)
+    return pdf_cache.Entry(pdf, meta), False
+
+
+@lru_cache(maxsize=1)
+def _software() -> tuple:
+    """This generator's version and code (a changed printer must not reuse old sheets), and WeasyPrint's version."""
+    package = Path(generator.__file__).parent
+    code = pdf_cache.file_digests(sorted(p for p in package.rglob("*") if p.suffix in (".py", ".yaml", ".json")))
+    return generator.__version__, pdf_cache.key(code), weasyprint.__version__
+
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+_work: Callable | None = None
+
+
+def each(work: Callable[[Item], Result], items: list[Item], jobs: int = 1) -> list[Result]:
+    """[work(item) for item in items], spread over up to jobs forked processes, in the same order. Forked children
+    share this process's memory (the handbook), so only an item's index goes to a child and its result comes back.
+
+    An exception in a child is raised again by running that item here, so that it arrives whole and of its own type.
+    Where processes cannot be forked, one after the other.
+    """
+    global _work
+    items = list(items)
+    if jobs <= 1 or len(items) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [work(item) for item in items]
+    _work = lambda i: work(items[i])  # noqa: E731 - read by the forked children
+    context = multiprocessing.get_context("fork")
+    try:
+        with ProcessPoolExecutor(min(jobs, len(items)), mp_context=context, initializer=_end_with_parent) as pool:
+            outcomes = list(pool.map(_run, range(len(items))))
+    except BrokenProcessPool:
+        raise PrintError("a printing process died (out of memory?); run again with --jobs 1 to print in one") from None
+    finally:
+        _work = None
+    return [work(items[i]) if failed else result for i, (failed, result) in enumerate(outcomes)]
+
+
+def _run(index: int) -> tuple[bool, Any]:
+    try:
+        return False, _work(index)  # type: ignore[misc]
+    except Exception:
+        return True, None
+
+
 # Writing -----------------------------------------------------------------------------------------------------------
 
 
@@ -264,3 +354,12 @@ def staged(target: Path, *, whole: bool = False) -> Iterator[Path]:
             raise PrintError(str(exc)) from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _end_with_parent() -> None:
+    """On Linux, have a printing process stopped when the build that forked it dies, even by SIGKILL, rather than
+    print on as an orphan into a folder the next build removes."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass

@@ -237,6 +237,7 @@ class PrintedPoster:
     layouts: int
     seconds: float
     notes: list[str] = field(default_factory=list)
+    reused: bool = False  # read back from the cache, not printed
 
     @property
     def file_name(self) -> str:
@@ -245,9 +246,11 @@ class PrintedPoster:
 
 
 def print_poster(handbook: Handbook, policy: Policy, poster: Poster, project: Project, lang: str | None = None,
-                 size: str = "A3", base_url: str | None = None, localisers: Localisers | None = None) -> PrintedPoster:
-    """One poster as a one-page PDF in memory (by default in the handbook's default language). Raises PosterError
-    with a message meant for the user, or pdf.FontsMissing, which no other sheet would escape either."""
+                 size: str = "A3", base_url: str | None = None, localisers: Localisers | None = None,
+                 printing: pdf.Printing | None = None) -> PrintedPoster:
+    """One poster as a one-page PDF in memory (by default in the handbook's default language), read back from
+    printing's cache when nothing it depends on changed. Raises PosterError with a message meant for the user, or
+    pdf.FontsMissing, which no other sheet would escape either."""
     started = time.perf_counter()
     lang = lang or handbook.languages.default.code
     if size not in PAPERS or lang not in choices(handbook):
@@ -258,13 +261,21 @@ def print_poster(handbook: Handbook, policy: Policy, poster: Poster, project: Pr
     content = poster_content(handbook, policy, poster, lang, base_url, localisers)
     font = content.font
     name = f"{policy.id}/{poster.id} ({lang}, {size})"
-    job = pdf.PrintJob(pdf.Templates(project, "poster"), fonts=[font], name=f"poster {name}", fix_in=policy.path.name,
-                       packages=handbook.languages.font_packages())
-    qr = segno.make(content.url, error="m").svg_data_uri(omitsize=True, border=2) if content.url else None
-    try:
+    templates = pdf.Templates(project, "poster")
+
+    def make() -> tuple[bytes, dict]:
+        job = pdf.PrintJob(templates, fonts=[font], name=f"poster {name}", fix_in=policy.path.name,
+                           packages=handbook.languages.font_packages())
+        qr = segno.make(content.url, error="m").svg_data_uri(omitsize=True, border=2) if content.url else None
         fitted = fit(lambda type_pt: job.layout("poster.html", poster=content, paper=paper, type_pt=round(type_pt, 2),
                                                  qr=qr, font=font, t=_words_of(localisers)), paper)
         printed = job.finish(fitted.layout)
+        return printed.pdf, {"type_pt": fitted.type_pt, "layouts": fitted.layouts, "warnings": printed.warnings}
+
+    try:
+        entry, reused = pdf.print_cached(printing, templates, content=content, fonts=[font],
+                                         options=(paper, handbook.languages.languages),
+                                         packages=handbook.languages.font_packages(), make=make)
     except TooLong as exc:
         bigger = larger(paper)
         raise PosterError(
@@ -278,9 +289,10 @@ def print_poster(handbook: Handbook, policy: Policy, poster: Poster, project: Pr
     except pdf.PrintError as exc:
         raise PosterError(str(exc)) from None
     # What WeasyPrint ignored in a restyled template (an unknown CSS property, say) is worth telling its author.
-    ignored = [f"template: {m}" for m in printed.warnings if "refused" not in m]
+    ignored = [f"template: {m}" for m in entry.meta["warnings"] if "refused" not in m]
     notes = list(content.notes) + ignored + ([] if content.url else [NO_SITE_URL])
-    return PrintedPoster(content, paper, printed.pdf, fitted.type_pt, fitted.layouts, time.perf_counter() - started, notes)
+    return PrintedPoster(content, paper, entry.pdf, entry.meta["type_pt"], entry.meta["layouts"],
+                         time.perf_counter() - started, notes, reused)
 
 
 def _excess(overflow: float) -> str:
@@ -300,9 +312,10 @@ def _words_of(localisers: Localisers) -> Callable[..., str]:
 
 def write_posters(handbook: Handbook, out_dir: Path, project: Project, *, ids: Iterable[str] = (), size: str = "A3",
                   langs: Iterable[str] | None = None, keep_going: bool = False, progress: Callable[[str], None] | None = None,
-                  warn: Callable[[str], None] | None = None) -> list[Path]:
+                  warn: Callable[[str], None] | None = None, printing: pdf.Printing | None = None) -> list[Path]:
     """Print the posters ids name (by default every poster every policy declares, in every language of the registry)
-    into out_dir at locations.poster_file. progress hears of each file written, warn of the sheets' notes.
+    into out_dir at locations.poster_file. progress hears of each file written, warn of the sheets' notes; printing
+    says through which cache and over how many processes (by default: no cache, one process) and counts the PDFs.
 
     Every sheet is printed in memory first. One that fails raises PostersFailed (listing every failure) before any
     file is written; with keep_going, the sheets that did print are written first. Returns [] when ids choose none.
@@ -312,13 +325,22 @@ def write_posters(handbook: Handbook, out_dir: Path, project: Project, *, ids: I
         return []
     base_url = config.load(project).site_url
     localisers = config.localisers(project, handbook)
+    printing = printing or pdf.Printing()
+    tasks = [(policy, poster, lang) for policy, poster in chosen for lang in langs or handbook.languages.codes]
+
+    def attempt(task: tuple[Policy, Poster, str]) -> PrintedPoster | str:
+        try:
+            return print_poster(handbook, *task[:2], project, task[2], size, base_url, localisers, printing)
+        except PosterError as exc:
+            return str(exc)
+
     sheets, failures = [], []
-    for policy, poster in chosen:
-        for lang in langs or handbook.languages.codes:
-            try:
-                sheets.append(print_poster(handbook, policy, poster, project, lang, size, base_url, localisers))
-            except PosterError as exc:
-                failures.append(str(exc))
+    for outcome in pdf.each(attempt, tasks, printing.jobs):
+        if isinstance(outcome, str):
+            failures.append(outcome)
+        else:
+            sheets.append(outcome)
+            printing.count(outcome.reused)
     if failures and not keep_going:
         raise PostersFailed(failures)
     out_dir = Path(out_dir)
@@ -346,4 +368,4 @@ def write_posters(handbook: Handbook, out_dir: Path, project: Project, *, ids: I
 
 def describe(project: Project, path: Path, sheet: PrintedPoster) -> str:
     return (f"wrote {project.relative(path)}  ({sheet.paper.name}, type {sheet.type_pt:.1f} pt, "
-            f"{len(sheet.pdf) / 1024:.0f} KB, {sheet.seconds:.1f} s)")
+            f"{len(sheet.pdf) / 1024:.0f} KB, {sheet.seconds:.1f} s{', from the cache' if sheet.reused else ''})")

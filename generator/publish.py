@@ -1,13 +1,10 @@
-"""Prints every poster and checklist of the handbook into an output folder, the two printers side by side.
+"""Prints every poster and checklist of the handbook into an output folder, over all cores, through the PDF cache.
 
 Used by the site build; the files land at generator.locations' paths, beside the pages that link them.
 """
 
 from __future__ import annotations
 
-import ctypes
-import functools
-import multiprocessing
 import os
 import shutil
 import signal
@@ -17,9 +14,12 @@ from typing import Callable
 
 from generator import locations
 from generator.model import Handbook
+from generator.pdf_cache import PdfCache, Printing
 from generator.project import Project
 
-Writer = Callable[..., object]  # write_posters / write_checklists: (handbook, out_dir, project) → paths
+NO_CACHE, JOBS = "RULEBOOK_NO_CACHE", "RULEBOOK_JOBS"
+
+Writer = Callable[..., object]  # write_posters / write_checklists: (handbook, out_dir, project, printing=) → paths
 
 
 class PublishFailed(Exception):
@@ -53,14 +53,33 @@ def checklist_page():
     return page
 
 
-def print_all(handbook: Handbook, project: Project, out: Path, chosen: dict[str, Writer]) -> None:
+def printing(*, cache: bool | None = None, jobs: int | None = None) -> Printing:
+    """How the site's files are printed: through the shared cache unless cache is False (default: unless
+    RULEBOOK_NO_CACHE is set), over jobs processes (default: RULEBOOK_JOBS, else one per core). The environment is
+    how `rulebook build --no-cache --jobs N` reaches the build that mkdocs runs, and how CI can ask the same."""
+    if cache is None:
+        cache = not os.environ.get(NO_CACHE)
+    if jobs is None:
+        given = os.environ.get(JOBS, "")
+        jobs = int(given) if given.isdigit() and int(given) > 0 else os.cpu_count() or 1
+    return Printing(PdfCache() if cache else None, jobs)
+
+
+def print_all(handbook: Handbook, project: Project, out: Path, chosen: dict[str, Writer],
+              printing: Printing | None = None) -> Printing:
     """Print with each chosen writer into a folder of its own inside out, then move the files in: the checklist
-    writer replaces its whole output folder, which in the site also holds the checklists' web pages."""
+    writer replaces its whole output folder, which in the site also holds the checklists' web pages. Each writer
+    spreads its sheets over printing.jobs processes. Returns printing, which has counted the PDFs."""
+    printing = printing or Printing()
     if not chosen:
-        return
+        return printing
     staging = Path(tempfile.mkdtemp(prefix=".printing-", dir=out))
     try:
-        side_by_side([functools.partial(write, handbook, staging / str(i), project) for i, write in enumerate(chosen.values())])
+        for i, write in enumerate(chosen.values()):
+            try:
+                write(handbook, staging / str(i), project, printing=printing)
+            except Exception as exc:
+                raise PublishFailed(str(exc)) from exc
         for i in range(len(chosen)):
             folder = staging / str(i)
             for made in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -69,58 +88,4 @@ def print_all(handbook: Handbook, project: Project, out: Path, chosen: dict[str,
                 os.replace(made, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def side_by_side(jobs: list) -> None:
-    """Run the jobs at the same time, each but the first in a forked process (printing PDFs is CPU-bound); where
-    processes cannot be forked, one after the other. A job's failure is raised here once all have ended."""
-    if len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for job in jobs:
-            try:
-                job()
-            except Exception as exc:
-                raise PublishFailed(str(exc)) from exc
-        return
-    context = multiprocessing.get_context("fork")
-    children = []
-    for job in jobs[1:]:
-        reader, writer = context.Pipe(duplex=False)
-        child = context.Process(target=_run_child, args=(job, writer), daemon=True)
-        child.start()
-        writer.close()
-        children.append((child, reader))
-    failures = []
-    try:
-        jobs[0]()
-    except Exception as exc:
-        failures.append(str(exc))
-    for child, reader in children:
-        try:
-            failures.append(reader.recv())
-        except EOFError:  # the child closed the pipe without a word: it succeeded, or died (see its exit code)
-            pass
-        child.join()
-        if child.exitcode and not failures:
-            failures.append(f"printing stopped with exit code {child.exitcode}")
-    if failures:
-        raise PublishFailed("\n".join(failures))
-
-
-def _run_child(job, pipe) -> None:
-    _end_with_parent()
-    try:
-        job()
-    except BaseException as exc:
-        pipe.send(str(exc) or type(exc).__name__)
-        raise SystemExit(1)
-    finally:
-        pipe.close()
-
-
-def _end_with_parent() -> None:
-    """On Linux, have this process stopped when the build that forked it dies, even by SIGKILL, rather than print on
-    as an orphan into a folder the next build removes."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    return printing

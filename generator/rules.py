@@ -9,6 +9,7 @@ import difflib
 import re
 from collections import Counter
 from datetime import date
+from functools import lru_cache
 from typing import Callable, Iterable, Iterator
 
 from generator import history
@@ -22,19 +23,38 @@ from generator.scripts import convert
 Rule = Callable[[Handbook, date], Iterable[Finding]]
 
 
+# Three rules read every text of every policy: during run(), each policy's texts are found once (by id of its data).
+_found_texts: dict[int, tuple[object, list]] = {}
+
+
 def _texts(data, registry: Registry, at: tuple = ()) -> Iterator[tuple[tuple, dict]]:
     """Every text (a mapping of the Chinese source and its translations, by text key) in raw policy data, with its
     path; each with every translation key, empty where it has none."""
-    if isinstance(data, dict):
-        keys = text_keys(registry)
-        if SOURCE in data and set(data) <= keys and all(isinstance(v, str) for v in data.values()):
-            yield at, {key: data.get(key, "") for key in registry.text_keys}
-            return
-        for key, value in data.items():
-            yield from _texts(value, registry, at + (key,))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from _texts(value, registry, at + (i,))
+    known = _found_texts.get(id(data))
+    if known is not None and known[0] is data and not at:
+        return iter(known[1])
+    found = _walk_texts(data, registry, at)
+    if not at:
+        _found_texts[id(data)] = (data, found)
+    return iter(found)
+
+
+def _walk_texts(data, registry: Registry, at: tuple) -> list[tuple[tuple, dict]]:
+    order = registry.text_keys
+    keys = frozenset(text_keys(registry))  # translations' fingerprints (en_of) belong to a text too
+    found = []
+    # A stack rather than nested generators, which pass every text up through each level of a deep clause tree.
+    stack: list[tuple[tuple, object]] = [(at, data)]
+    while stack:
+        at, data = stack.pop()
+        if isinstance(data, dict):
+            if SOURCE in data and keys.issuperset(data) and all(isinstance(v, str) for v in data.values()):
+                found.append((at, {key: data.get(key, "") for key in order}))
+                continue
+            stack.extend((at + (key,), value) for key, value in reversed(data.items()) if isinstance(value, (dict, list)))
+        elif isinstance(data, list):
+            stack.extend((at + (i,), value) for i, value in reversed(list(enumerate(data))) if isinstance(value, (dict, list)))
+    return found
 
 
 def _language_name(registry: Registry, key: str) -> str:
@@ -155,9 +175,10 @@ def topic_coverage(hb: Handbook, today: date) -> Iterator[Finding]:
 
 
 def translations(hb: Handbook, today: date) -> Iterator[Finding]:
+    keys = hb.languages.translations
     for p in hb.policies.values():
         for at, text in _texts(p.data, hb.languages):
-            for key in hb.languages.translations:
+            for key in keys:
                 if not text[key].strip():
                     where = p.pos(at + ((key,) if key in _raw(p.data, at) else ()), key=key not in _raw(p.data, at))
                     name = _language_name(hb.languages, key)
@@ -194,6 +215,7 @@ def numbering(hb: Handbook, today: date) -> Iterator[Finding]:
 
 
 def parameters(hb: Handbook, today: date) -> Iterator[Finding]:
+    translation_keys = hb.languages.translations
     for p in hb.policies.values():
         used: Counter[str] = Counter()
         for at, text in _texts(p.data, hb.languages):
@@ -206,7 +228,7 @@ def parameters(hb: Handbook, today: date) -> Iterator[Finding]:
                 if p.parameter(name) is None:
                     key = next(k for k in text if name in names[k])
                     yield finding(p.pos(at + (key,)), "E060", f"text uses {{{name}}}, but no parameter '{name}' is defined")
-            for key in hb.languages.translations:
+            for key in translation_keys:
                 if not text[key].strip():
                     continue
                 for name in sorted(n for n in names[SOURCE] ^ names[key] if p.parameter(n) is not None):
@@ -272,8 +294,10 @@ def glossary_terms(hb: Handbook, today: date) -> Iterator[Finding]:
             english = text.get("en", "").lower()
             if not english.strip():
                 continue
-            for zh, exclude, term in terms:
-                if _contains(text["zh"], zh, exclude) and not any(_uses(english, form) for form in term.forms):
+            chinese = text["zh"]
+            # Most terms occur in no given text; only those that do are worth counting against their exclusions.
+            for zh, exclude, term in [t for t in terms if t[0] in chinese]:
+                if _contains(chinese, zh, exclude) and not any(_uses(english, form) for form in term.forms):
                     yield finding(p.pos(at + ("en",)), "W120", f"Chinese uses {term.zh} but the English does not say '{term.en}'")
 
 
@@ -283,7 +307,12 @@ def _contains(chinese: str, term: str, exclude: list[str]) -> bool:
 
 
 def _uses(english: str, form: str) -> bool:
-    return re.search(r"\b" + re.escape(form.lower()), english) is not None
+    return _word_start(form).search(english) is not None
+
+
+@lru_cache(maxsize=4096)
+def _word_start(form: str) -> re.Pattern:
+    return re.compile(r"\b" + re.escape(form.lower()))
 
 
 def codeowners(hb: Handbook, today: date) -> Iterator[Finding]:
@@ -309,7 +338,10 @@ WHOLE_HANDBOOK_RULES = {topic_coverage, topic_sources, codeowners}
 
 def run(hb: Handbook, today: date, whole: bool = True) -> list[Finding]:
     out: list[Finding] = []
-    for rule in RULES:
-        if whole or rule not in WHOLE_HANDBOOK_RULES:
-            out.extend(rule(hb, today))
+    try:
+        for rule in RULES:
+            if whole or rule not in WHOLE_HANDBOOK_RULES:
+                out.extend(rule(hb, today))
+    finally:
+        _found_texts.clear()
     return out

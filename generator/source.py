@@ -15,6 +15,7 @@ from generator.findings import Finding, finding
 from generator.safe_read import MAX_YAML_BYTES, Refused, read_regular
 
 JsonPath = tuple  # ("clauses", 0, "text", "en")
+_STR = "tag:yaml.org,2002:str"
 
 # The corpus nests 10 levels deep (a sub-item's text); libyaml's composer and every renderer recurse per level, so a
 # file nesting deeper than this is refused before it is composed (about 25,000 levels crash the C parser outright).
@@ -35,11 +36,31 @@ else:
 class _Loader(_SafeLoader):
     """SafeLoader that leaves dates as text: the schema checks their form, and the model keeps what was written."""
 
+    def resolve(self, kind, value, implicit):
+        # BaseResolver.resolve's answer without its general machinery for the commonest cases: a quoted scalar, or
+        # one whose first character no implicit resolver claims (most Chinese text), is a string; short words
+        # (keys such as id, text, number) are answered once.
+        if kind is yaml.ScalarNode and not self.yaml_path_resolvers:
+            if not implicit[0] or (value and value[0] not in _CLAIMED):
+                return _STR
+            if len(value) <= 40:
+                tag = _RESOLVED.get((value, implicit))
+                if tag is None:
+                    tag = super().resolve(kind, value, implicit)
+                    if len(_RESOLVED) < 100_000:
+                        _RESOLVED[(value, implicit)] = tag
+                return tag
+        return super().resolve(kind, value, implicit)
+
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+# The first characters some implicit resolver (bool, int, float, null, ...) looks at; SafeLoader has no wildcard
+# resolver (key None), which would look at every scalar.
+_CLAIMED = frozenset(_Loader.yaml_implicit_resolvers)
+assert None not in _CLAIMED
 
 
 @dataclass
@@ -72,12 +93,18 @@ class Document:
     source: SourceMap
 
 
+_RESOLVED: dict[tuple, str] = {}
+
+
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 def _build(node: yaml.Node, loader: _Loader, at: JsonPath, smap: SourceMap, findings: list[Finding], seen: set[int]):
-    smap.values[at] = _mark(node)
+    mark = node.start_mark
+    smap.values[at] = (mark.line + 1, mark.column + 1)
+    if type(node) is yaml.ScalarNode and node.tag == _STR:
+        return node.value  # what the constructor would make of it, without its machinery: most values are text
     if node.tag not in PLAIN_TAGS:
         findings.append(finding((smap.path, *_mark(node)), "E010", f"{'.'.join(map(str, at)) or '(top level)'}: the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed in these files; remove it"))
         return None
@@ -91,7 +118,10 @@ def _build(node: yaml.Node, loader: _Loader, at: JsonPath, smap: SourceMap, find
         result: dict = {}
         for key_node, value_node in node.value:
             try:
-                key = loader.construct_object(key_node, deep=True) if key_node.tag in PLAIN_TAGS else None
+                if key_node.tag == _STR:
+                    key = key_node.value
+                else:
+                    key = loader.construct_object(key_node, deep=True) if key_node.tag in PLAIN_TAGS else None
             except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError, yaml.YAMLError):
                 key = None
             if not isinstance(key, (str, int, float, bool)) or key is None:

@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,3 +78,9 @@ def make_project(
     if cache and (ROOT / ".cache" / "rulebook").is_dir():
         shutil.copytree(ROOT / ".cache" / "rulebook", folder / ".cache" / "rulebook")
     return folder
+
+
+@pytest.fixture(autouse=True)
+def private_pdf_cache(tmp_path_factory, monkeypatch):
+    """Every test prints through a cache of its own, never the user's ~/.cache/rulebook, nor an earlier test's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))

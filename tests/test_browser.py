@@ -21,6 +21,8 @@ from generator.model import Clause
 from generator.scripts import convert
 from test_site import build_site
 
+pytestmark = pytest.mark.slow  # a real browser on a built site
+
 CHROMIUM = "/usr/bin/chromium"  # Debian's package, installed by the README's set-up (make setup)
 
 

@@ -135,6 +135,7 @@ def sample(tmp_path_factory):
     return built(make_project(tmp_path_factory.mktemp("sample") / "project", **SAMPLE))[:2]
 
 
+@pytest.mark.slow
 def test_the_real_policies_declare_the_checklists_the_issue_asks_for(real):
     project, _, _ = real
     declared = {f"{pid}/{cl['id']}" for pid, cl in all_checklists(raw_policies(project))}
@@ -145,6 +146,7 @@ def test_the_real_policies_declare_the_checklists_the_issue_asks_for(real):
         assert wanted in declared
 
 
+@pytest.mark.slow
 def test_every_checklist_gets_one_pdf_csv_and_json(real):
     project, out, written = real
     expected = {out / pid / f"{cl['id']}.{ext}" for pid, cl in all_checklists(raw_policies(project)) for ext in ("pdf", "csv", "json")}
@@ -154,6 +156,7 @@ def test_every_checklist_gets_one_pdf_csv_and_json(real):
     assert not [p for p in made if p not in expected], "stray files in checklists/"
 
 
+@pytest.mark.slow
 def test_pdf_form_has_one_box_per_item_and_the_named_text_fields(real):
     project, out, _ = real
     policies = raw_policies(project)
@@ -171,6 +174,7 @@ def test_pdf_form_has_one_box_per_item_and_the_named_text_fields(real):
         assert not [n for n in fields if "." in n]
 
 
+@pytest.mark.slow
 def test_every_item_and_its_clause_and_check_ids_are_printed(real):
     project, out, _ = real
     policies = raw_policies(project)
@@ -189,6 +193,7 @@ def test_every_item_and_its_clause_and_check_ids_are_printed(real):
                 assert shown(check["evidence"]["zh"]) in text
 
 
+@pytest.mark.slow
 def test_pdfs_stay_under_3_mb_with_the_page_font_subset_and_the_field_font_small(real):
     project, out, _ = real
     for pid, cl in all_checklists(raw_policies(project)):
@@ -200,6 +205,7 @@ def test_pdfs_stay_under_3_mb_with_the_page_font_subset_and_the_field_font_small
         assert not [n for n in names if "JP" in n or "KR" in n], names
 
 
+@pytest.mark.slow
 def test_header_shows_the_production_date(real, monkeypatch, tmp_path):
     project, _, _ = real
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1788220800")  # 2026-09-01 00:00 UTC
@@ -209,6 +215,7 @@ def test_header_shows_the_production_date(real, monkeypatch, tmp_path):
     assert json.loads((tmp_path / "checklists" / "operations-wall-rules" / "onboarding.json").read_text())["produced"] == "2026-09-01"
 
 
+@pytest.mark.slow
 def test_field_names_are_stable_when_regenerated_and_in_any_language(real, tmp_path):
     project, out, _ = real
     handbook, _, _ = load(Project(project))
@@ -219,6 +226,7 @@ def test_field_names_are_stable_when_regenerated_and_in_any_language(real, tmp_p
         assert form_fields(again / "checklists" / "operations-wall-rules" / "resignation-handover.pdf") == before
 
 
+@pytest.mark.slow
 def test_pypdf_fills_chinese_into_a_field_and_ticks_a_box(real, tmp_path):
     project, out, _ = real
     source = out / "operations-wall-rules" / "resignation-handover.pdf"
@@ -369,6 +377,7 @@ def test_signatures_share_their_page_with_an_item_and_every_later_page_names_the
                 assert squash(cl["title"]["zh"]) in text and f"{pid}/{cl['id']}" in text, f"{path.name} ({which}) page {number + 1}"
                 assert "記錄編號" in text
 
+@pytest.mark.slow
 def test_the_form_font_has_what_people_type_chinese_digits_and_latin(real):
     from fontTools.ttLib import TTFont
 
@@ -385,6 +394,7 @@ def test_the_form_font_has_what_people_type_chinese_digits_and_latin(real):
     assert len(cmap) > 20000, "embedded whole, so any name can be typed later"
 
 
+@pytest.mark.slow
 def test_csv_and_json_have_one_row_per_item_with_the_yaml_values(real):
     project, out, _ = real
     policies = raw_policies(project)
@@ -415,6 +425,7 @@ def test_csv_and_json_have_one_row_per_item_with_the_yaml_values(real):
             assert row["addition_reason_en"] == addition.get("reason", {}).get("en", "")
 
 
+@pytest.mark.slow
 def test_a_checklist_item_whose_clause_was_removed_is_reported_by_check(real, tmp_path, capsys):
     project = make_project(tmp_path / "project", **REAL)
     policy = project / "policies" / "operations-wall-rules.yaml"
@@ -449,6 +460,7 @@ def test_a_checklist_item_whose_clause_was_removed_is_reported_by_check(real, tm
 # The fixture: borrowed checks, default fields, blanks, markup-like text ----------------------------------------
 
 
+@pytest.mark.slow
 def test_a_borrowed_check_is_named_with_its_policy_and_converted_to_the_script(sample):
     _, out = sample
     path = out / "sample-rules" / "leaving.pdf"
@@ -461,6 +473,7 @@ def test_a_borrowed_check_is_named_with_its_policy_and_converted_to_the_script(s
     assert rows[2]["do_zh-Hant"] == "筆記本電腦已歸還"
 
 
+@pytest.mark.slow
 def test_a_company_addition_is_marked_with_its_owner_on_the_form_the_page_and_in_the_exports(sample):
     project, out = sample
     check, _ = raw_checks(raw_policies(project)["sample-rules"])["handover-signed"]
@@ -478,6 +491,7 @@ def test_a_company_addition_is_marked_with_its_owner_on_the_form_the_page_and_in
     assert rows[1]["addition_reason_zh-Hant"] == reason["zh"]
 
 
+@pytest.mark.slow
 def test_a_checklist_without_fields_gets_name_date_and_signature(sample):
     _, out = sample
     fields = form_fields(out / "sample-rules" / "records-monthly.pdf")
@@ -486,6 +500,7 @@ def test_a_checklist_without_fields_gets_name_date_and_signature(sample):
     assert "2.1.0" in page_text(out / "sample-rules" / "records-monthly.pdf")
 
 
+@pytest.mark.slow
 def test_an_unfilled_parameter_prints_as_a_blank(sample):
     _, out = sample
     text = page_text(out / "sample-rules" / "leaving.pdf")
@@ -493,6 +508,7 @@ def test_an_unfilled_parameter_prints_as_a_blank(sample):
     assert "{notice-days}" not in text
 
 
+@pytest.mark.slow
 def test_policy_text_never_becomes_markup(sample):
     project, out = sample
     path = out / "sample-rules" / "records-monthly.pdf"
@@ -509,6 +525,7 @@ def test_policy_text_never_becomes_markup(sample):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
+@pytest.mark.slow
 def test_the_web_page_has_a_box_per_item_links_to_each_clause_and_a_print_style(sample):
     project, _ = sample
     handbook, _, _ = load(Project(project))
@@ -531,6 +548,7 @@ def test_the_web_page_has_a_box_per_item_links_to_each_clause_and_a_print_style(
     assert "Resignation hand-over" in english and "離職交接" not in english
 
 
+@pytest.mark.slow
 def test_simplified_script_uses_the_sc_font_and_converts_the_text(sample, tmp_path):
     project, _ = sample
     handbook, _, _ = load(Project(project))
@@ -559,6 +577,7 @@ def test_the_fetcher_serves_only_the_templates_folder_and_what_it_was_given(tmp_
     assert len(fetcher.refused) == 5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("character", ["\ue000", "\u0531"])  # in no installed font; only in DejaVu (Armenian)
 def test_a_character_the_page_font_lacks_is_refused_and_earlier_output_stays(tmp_path, capsys, character):
     """Never a form with empty boxes, nor one whose odd character came from some other font."""
@@ -616,6 +635,7 @@ def test_staged_files_arrive_whole_or_not_at_all(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left behind
 
 
+@pytest.mark.slow
 def test_missing_cjk_fonts_stop_with_the_install_command(sample, tmp_path, monkeypatch, capsys):
     project, _ = sample
     monkeypatch.setattr(fonts, "installed_families", lambda: frozenset({"DejaVu Sans"}))
@@ -625,6 +645,7 @@ def test_missing_cjk_fonts_stop_with_the_install_command(sample, tmp_path, monke
     assert not list(tmp_path.rglob("*.pdf"))
 
 
+@pytest.mark.slow
 def test_cli_writes_what_it_is_asked_and_reports_each_file(sample, tmp_path, capsys):
     project, _ = sample
     assert main(["-C", str(project), "checklist", "sample-rules/records-monthly", "--format", "csv,json", "--out", str(tmp_path)]) == 0

@@ -172,6 +172,7 @@ def test_a_fourth_language_missing_a_translation_is_reported(french_project, tmp
     assert any(f.code == "E050" and "Français translation" in f.message for f in findings)
 
 
+@pytest.mark.slow
 def test_a_fourth_language_gets_its_own_site(french_project, tmp_path, monkeypatch):
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
     out = tmp_path / "site"
@@ -198,6 +199,7 @@ def test_a_fourth_language_gets_its_own_site(french_project, tmp_path, monkeypat
     assert rows and all(row["do_fr"].startswith("FR ") for row in rows)
 
 
+@pytest.mark.slow
 def test_a_fourth_language_poster_and_checklist_from_the_command_line(french_project, tmp_path):
     out = tmp_path / "build"
     assert main(["-C", str(french_project), "checklist", "--lang", "fr", "--format", "pdf", "--out", str(out)]) == 0

@@ -188,6 +188,7 @@ def written(project, tmp_path_factory) -> tuple[Path, list[Path]]:
 # The sheet ---------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_write_posters_names_files_by_policy_poster_and_language(written):
     out, paths = written
     posters = ["attendance", "discipline-and-conduct", "basic-principles"]
@@ -196,17 +197,20 @@ def test_write_posters_names_files_by_policy_poster_and_language(written):
     assert all(p.is_file() for p in expected)
 
 
+@pytest.mark.slow
 def test_every_poster_is_one_a3_page(written):
     for path in written[1]:
         assert page_sizes(path) == [pytest.approx(SIZES_PT["A3"], abs=0.5)], path.name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", ["A4", "A2"])
 def test_other_sheet_sizes(project, tmp_path, size):
     pdf = printed(project, tmp_path, FIXTURE_POLICY, "attendance", "zh-Hant", size)
     assert page_sizes(pdf) == [pytest.approx(SIZES_PT[size], abs=0.5)]
 
 
+@pytest.mark.slow
 def test_fonts_are_embedded_subset_and_the_named_cjk_face(written):
     for path in written[1]:
         rows = fonts(path)
@@ -217,6 +221,7 @@ def test_fonts_are_embedded_subset_and_the_named_cjk_face(written):
         assert not any("JP" in r["name"] for r in rows)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("poster_id", ["attendance", "discipline-and-conduct", "basic-principles"])
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_selected_rule_and_sub_point_is_printed(written, poster_id, lang):
@@ -229,16 +234,19 @@ def test_every_selected_rule_and_sub_point_is_printed(written, poster_id, lang):
     assert not missing
 
 
+@pytest.mark.slow
 def test_a_clause_brings_its_sub_clauses(written):
     # absence-appeal is an unnumbered sub-item of `absence`, which the attendance poster selects through `attendance`.
     assert "可於三個工作日內向部門負責人申訴" in squeezed(text(written[0] / "posters" / FIXTURE_POLICY / "attendance-zh-Hant.pdf"))
 
 
+@pytest.mark.slow
 def test_unselected_clauses_stay_off_the_sheet(written):
     sheet = squeezed(text(written[0] / "posters" / FIXTURE_POLICY / "attendance-zh-Hant.pdf"))
     assert "保守公司機密" not in sheet and "合法性原則" not in sheet
 
 
+@pytest.mark.slow
 def test_header_and_footer_carry_department_and_policy_facts(written):
     sheet = text(written[0] / "posters" / FIXTURE_POLICY / "attendance-zh-Hant.pdf")
     assert "運營部" in sheet  # the owner role's name (roles.yaml)
@@ -249,6 +257,7 @@ def test_header_and_footer_carry_department_and_policy_facts(written):
     assert "Operations Department" in english and re.search(r"Check code\s*[0-9a-f]{8}\b", english)
 
 
+@pytest.mark.slow
 def test_filled_parameters_print_their_value_and_blanks_a_line(written):
     sheet = squeezed(text(written[0] / "posters" / FIXTURE_POLICY / "attendance-zh-Hant.pdf"))
     assert "遲到或早退10分鐘以內的" in sheet  # lateness-minutes has the value 10
@@ -256,12 +265,14 @@ def test_filled_parameters_print_their_value_and_blanks_a_line(written):
     assert "{" not in sheet
 
 
+@pytest.mark.slow
 def test_simplified_sheet_is_converted(written):
     sheet = squeezed(text(written[0] / "posters" / FIXTURE_POLICY / "attendance-zh-Hans.pdf"))
     assert "考勤制度" in sheet and "运营部员工应严格遵守公司规定的工作时间" in sheet
     assert "運營部員工" not in sheet
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("poster_id", ["attendance", "basic-principles"])
 @pytest.mark.parametrize("lang", LANGS)
 def test_qr_code_opens_the_policy_page_at_the_first_clause(written, tmp_path, poster_id, lang):
@@ -272,6 +283,7 @@ def test_qr_code_opens_the_policy_page_at_the_first_clause(written, tmp_path, po
     assert qr_codes(pdf, tmp_path) == [f"{SITE}{folder}policies/{FIXTURE_POLICY}/#{first}"]
 
 
+@pytest.mark.slow
 def test_type_fills_the_sheet(written):
     """The text reaches down to the footer: the last line sits in the lowest eighth above it, never half-way up."""
     for path in written[1]:
@@ -279,6 +291,7 @@ def test_type_fills_the_sheet(written):
         assert footer - last < height / 8, path.name
 
 
+@pytest.mark.slow
 def test_shorter_posters_get_larger_type(project):
     handbook, _, _ = load(project)
     policy = handbook.policies[FIXTURE_POLICY]
@@ -288,6 +301,7 @@ def test_shorter_posters_get_larger_type(project):
     assert principles.type_pt > attendance.type_pt >= 16
 
 
+@pytest.mark.slow
 def test_bilingual_sheet_prints_both_languages(project, tmp_path):
     pdf = printed(project, tmp_path, FIXTURE_POLICY, "basic-principles", "bilingual")
     sheet = squeezed(text(pdf))
@@ -370,6 +384,7 @@ DENSE = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", ["A4", "A3", "A2"])
 def test_no_line_starts_with_closing_punctuation(tmp_path, size):
     rules = [rule(i + 1, DENSE[i % len(DENSE)] * 2, "Rule.") for i in range(6)]
@@ -391,6 +406,7 @@ def too_long_project(tmp_path: Path, rules: int = 30, repeat: int = 2) -> Projec
     return poster_project(tmp_path, {"extra-rules": policy_with([rule(n, WORDS * repeat, "Rule.") for n in range(1, rules + 1)])})
 
 
+@pytest.mark.slow
 def test_too_long_refuses_with_a_clear_message(tmp_path):
     project = too_long_project(tmp_path)
     handbook, _, _ = load(project)
@@ -404,6 +420,7 @@ def test_too_long_refuses_with_a_clear_message(tmp_path):
     assert "--size A2" in message and "split" in message  # what to do
 
 
+@pytest.mark.slow
 def test_far_too_long_says_so(tmp_path):
     project = too_long_project(tmp_path, rules=60, repeat=6)
     handbook, _, _ = load(project)
@@ -412,6 +429,7 @@ def test_far_too_long_says_so(tmp_path):
         print_poster(handbook, policy, policy.posters[0], project, "zh-Hant", "A4", SITE)
 
 
+@pytest.mark.slow
 def test_too_long_writes_no_file(tmp_path, capsys):
     project = too_long_project(tmp_path)
     out = tmp_path / "out"
@@ -425,6 +443,7 @@ def test_too_long_writes_no_file(tmp_path, capsys):
     assert not any((tmp_path / "site").rglob("*.pdf"))  # all or nothing: the fixture's good posters are not written
 
 
+@pytest.mark.slow
 def test_command_writes_the_posters_that_fit_and_names_the_one_that_does_not(tmp_path, capsys):
     project = too_long_project(tmp_path)
     out = tmp_path / "out"
@@ -438,6 +457,7 @@ def test_command_writes_the_posters_that_fit_and_names_the_one_that_does_not(tmp
 # Fonts -------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_missing_cjk_font_stops_before_writing(tmp_path):
     """With fontconfig seeing no fonts at all, the command says how to install them and writes nothing."""
     project = poster_project(tmp_path)
@@ -461,6 +481,7 @@ def test_missing_cjk_font_stops_before_writing(tmp_path):
 HOSTILE = '<img src="file:///etc/passwd"> <link rel="attachment" href="file:///etc/passwd"> <b>bold</b>'
 
 
+@pytest.mark.slow
 def test_policy_markup_prints_as_text_and_fetches_nothing(tmp_path):
     project = poster_project(tmp_path, {"extra-rules": policy_with([rule(1, f"請勿{HOSTILE}", f"Do not {HOSTILE}")])})
     for lang in ("zh-Hant", "en"):
@@ -498,6 +519,7 @@ def test_fetcher_serves_only_the_templates_folder_and_data_uris(tmp_path):
     assert len(fetcher.refused) == 8
 
 
+@pytest.mark.slow
 def test_a_template_that_reaches_outside_is_refused(tmp_path):
     project = poster_project(tmp_path)
     template = project.templates / "poster" / "poster.html"
@@ -518,6 +540,7 @@ def test_site_url_is_read_from_mkdocs_yml_despite_python_tags(project):
     assert config.load(project).site_url == SITE
 
 
+@pytest.mark.slow
 def test_without_site_url_posters_carry_no_qr_and_say_why(tmp_path, capsys):
     project = poster_project(tmp_path, mkdocs="site_name: No address\n")
     out = tmp_path / "out"
@@ -558,6 +581,7 @@ def test_the_poster_command_refuses_a_placeholder_site_url_and_says_what_to_chan
 # Command line ------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_command_prints_the_chosen_poster_size_and_language(tmp_path, capsys):
     project = poster_project(tmp_path)
     out = tmp_path / "out"
@@ -568,9 +592,11 @@ def test_command_prints_the_chosen_poster_size_and_language(tmp_path, capsys):
     assert made == ["attendance-bilingual.pdf", "attendance-zh-Hans.pdf"]
     assert page_sizes(out / "posters" / FIXTURE_POLICY / "attendance-zh-Hans.pdf") == [pytest.approx(SIZES_PT["A4"], abs=0.5)]
     printed_lines = capsys.readouterr().out.splitlines()
-    assert len(printed_lines) == 2 and all(l.startswith("wrote ") and "A4" in l for l in printed_lines)
+    assert len(printed_lines) == 3 and all(l.startswith("wrote ") and "A4" in l for l in printed_lines[:2])
+    assert printed_lines[2] == "printed 2 PDFs, reused 0 from the cache"  # each test has a cache of its own
 
 
+@pytest.mark.slow
 def test_command_with_a_policy_id_prints_all_its_posters(tmp_path):
     project = poster_project(tmp_path)
     out = tmp_path / "out"
@@ -578,6 +604,7 @@ def test_command_with_a_policy_id_prints_all_its_posters(tmp_path):
     assert len(list((out / "posters" / FIXTURE_POLICY).glob("*.pdf"))) == 3
 
 
+@pytest.mark.slow
 def test_command_rejects_an_unknown_poster(tmp_path, capsys):
     project = poster_project(tmp_path)
     assert main(["-C", str(project.root), "poster", f"{FIXTURE_POLICY}/nope", "--out", str(tmp_path / "out")]) == 2
@@ -585,6 +612,7 @@ def test_command_rejects_an_unknown_poster(tmp_path, capsys):
     assert f"{FIXTURE_POLICY}/nope" in err and f"{FIXTURE_POLICY}/attendance" in err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("character", ["\ue000", "\u0531"])  # in no installed font; only in DejaVu (Armenian)
 def test_a_character_the_poster_font_lacks_is_refused(tmp_path, character):
     """Never a sheet with empty boxes, nor one whose odd character came from some other font."""
@@ -596,6 +624,7 @@ def test_a_character_the_poster_font_lacks_is_refused(tmp_path, character):
     assert "extra-rules/rules" in str(refused.value) and "extra-rules.yaml" in str(refused.value)
 
 
+@pytest.mark.slow
 def test_a_broken_template_gets_a_message_not_a_traceback(tmp_path, capsys):
     project = poster_project(tmp_path)
     template = project.templates / "poster" / "poster.html"
@@ -606,6 +635,7 @@ def test_a_broken_template_gets_a_message_not_a_traceback(tmp_path, capsys):
     assert "poster.html:" in err and "template" in err
 
 
+@pytest.mark.slow
 def test_what_weasyprint_ignores_in_a_restyled_css_is_reported(tmp_path, capsys):
     project = poster_project(tmp_path)
     css = project.templates / "poster" / "poster.css"

@@ -46,7 +46,7 @@ def _declared() -> list[tuple[str, str]]:
 
 
 POSTERS = _declared()
-pytestmark = pytest.mark.skipif(not POSTERS, reason="no policy in policies/ declares a poster yet")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not POSTERS, reason="no policy in policies/ declares a poster yet")]
 
 
 @lru_cache(maxsize=None)

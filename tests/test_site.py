@@ -124,11 +124,13 @@ def clause_name_words(clause: Clause, lang: str) -> str:
 # Anchors
 
 
+@pytest.mark.slow
 def test_the_corpus_is_there(handbook):
     assert len(handbook.policies) >= 2
     assert any(c.refs for p in handbook.policies.values() for c in p.walk())
 
 
+@pytest.mark.slow
 def test_every_clause_has_its_anchor_on_its_page_in_every_language(handbook, site):
     for policy in handbook.policies.values():
         expected = {c.id for c in policy.walk()}
@@ -136,6 +138,7 @@ def test_every_clause_has_its_anchor_on_its_page_in_every_language(handbook, sit
             assert expected <= site.ids(policy_path(policy, lang)), (policy.id, lang)
 
 
+@pytest.mark.slow
 def test_the_three_languages_have_the_same_clause_anchors(handbook, site):
     for policy in handbook.policies.values():
         anchors = {
@@ -145,6 +148,7 @@ def test_the_three_languages_have_the_same_clause_anchors(handbook, site):
         assert anchors["zh-Hant"] == anchors["zh-Hans"] == anchors["en"] == {c.id for c in policy.walk()}
 
 
+@pytest.mark.slow
 def test_every_clause_has_a_link_to_itself(handbook, site):
     for policy in handbook.policies.values():
         page = site.page(policy_path(policy, "zh-Hant"))
@@ -180,6 +184,7 @@ def test_every_link_in_the_site_resolves(site):
     assert not broken, "\n".join(broken[:20])
 
 
+@pytest.mark.slow
 def test_cross_references_link_to_the_target_clause_with_its_title(handbook, site):
     checked = 0
     for policy in handbook.policies.values():
@@ -199,6 +204,7 @@ def test_cross_references_link_to_the_target_clause_with_its_title(handbook, sit
     assert checked > 0
 
 
+@pytest.mark.slow
 def test_external_references_are_shown_as_external_documents(handbook, site):
     checked = 0
     for policy in handbook.policies.values():
@@ -216,6 +222,7 @@ def test_external_references_are_shown_as_external_documents(handbook, site):
 # Languages
 
 
+@pytest.mark.slow
 def test_each_language_declares_itself_and_shows_its_script(handbook, site):
     for policy in handbook.policies.values():
         for lang in LANGUAGES:
@@ -232,6 +239,7 @@ def test_each_language_declares_itself_and_shows_its_script(handbook, site):
                 assert PARAMETER.split(first.text.get("en"))[0][:20] in body
 
 
+@pytest.mark.slow
 def test_the_language_menu_leads_to_the_same_policy(handbook, site):
     for policy in handbook.policies.values():
         for lang in LANGUAGES:
@@ -243,6 +251,7 @@ def test_the_language_menu_leads_to_the_same_policy(handbook, site):
                 assert resolved == "/" + policy_path(policy, other), (lang, other, href)
 
 
+@pytest.mark.slow
 def test_the_parallel_view_pairs_every_clause_in_chinese_and_english(handbook, site):
     for policy in handbook.policies.values():
         page = site.page(f"policies/{policy.id}/parallel/")
@@ -258,6 +267,7 @@ def test_the_parallel_view_pairs_every_clause_in_chinese_and_english(handbook, s
 # What a policy page shows
 
 
+@pytest.mark.slow
 def test_the_metadata_box_shows_owner_approver_version_dates_and_source(handbook, site):
     for policy in handbook.policies.values():
         page = site.page(policy_path(policy, "en"))
@@ -272,6 +282,7 @@ def test_the_metadata_box_shows_owner_approver_version_dates_and_source(handbook
         assert (page.query(".rb-truncated") is not None) == policy.truncated
 
 
+@pytest.mark.slow
 def test_unfilled_parameters_are_marked_blanks_showing_their_label(handbook, site):
     checked = 0
     for policy in handbook.policies.values():
@@ -292,6 +303,7 @@ def test_unfilled_parameters_are_marked_blanks_showing_their_label(handbook, sit
     assert checked > 0
 
 
+@pytest.mark.slow
 def test_editorial_notes_are_shown_on_their_clause(handbook, site):
     checked = 0
     for policy in handbook.policies.values():
@@ -308,6 +320,7 @@ def test_editorial_notes_are_shown_on_their_clause(handbook, site):
 # Ways in
 
 
+@pytest.mark.slow
 def test_the_role_index_lists_every_clause_that_names_a_role(handbook, site):
     for role in handbook.roles.values():
         page = site.page(f"en/roles/{role.id}/")
@@ -317,6 +330,7 @@ def test_the_role_index_lists_every_clause_that_names_a_role(handbook, site):
         assert text(page.query("h1")) == role.name.get("en")
 
 
+@pytest.mark.slow
 def test_the_coverage_matrix_links_each_topic_to_its_clauses_and_shows_gaps(handbook, site):
     page = site.page("en/coverage/")
     regulations = sorted((p for p in handbook.policies.values() if p.type == "regulation"), key=lambda p: p.id)
@@ -338,6 +352,7 @@ def test_the_coverage_matrix_links_each_topic_to_its_clauses_and_shows_gaps(hand
     assert listed == expected
 
 
+@pytest.mark.slow
 def test_the_glossary_lists_every_term_for_readers_without_the_checkers_data(handbook, site):
     page = site.page("zh-Hans/glossary/")
     rows = [[text(cell) for cell in tr.query_all("th, td")] for tr in page.query_all("tbody tr")]
@@ -353,6 +368,7 @@ def test_the_glossary_lists_every_term_for_readers_without_the_checkers_data(han
     assert convert(word, glossary_script, "zh-Hans") in row[2]
 
 
+@pytest.mark.slow
 def test_every_checklist_has_a_printable_page_in_every_language(handbook, site):
     for policy in handbook.policies.values():
         for checklist in policy.checklists:
@@ -364,6 +380,7 @@ def test_every_checklist_has_a_printable_page_in_every_language(handbook, site):
                 assert f"../../checklists/{policy.id}/{checklist.id}/" in hrefs
 
 
+@pytest.mark.slow
 def test_the_home_page_lists_every_policy_in_each_language(handbook, site):
     for lang, folder in LANGUAGES.items():
         cards = site.page(folder or "index.html").query_all("a.rb-card")
@@ -393,6 +410,7 @@ def test_each_language_has_its_own_index_with_one_entry_per_clause(handbook, sit
         assert all(d["location"].startswith(folder) for d in index["docs"])
 
 
+@pytest.mark.slow
 def test_the_search_index_finds_chinese_words_in_either_script(handbook, site):
     clause = next(c for p in handbook.policies.values() for c in p.walk() if c.text and c.title and "報銷" in c.title.zh)
     for lang, folder in (("zh-Hant", ""), ("zh-Hans", "zh-Hans/")):
@@ -458,6 +476,7 @@ def test_no_page_asks_an_outside_host_for_anything(site):
     assert not offending, "\n".join(offending[:20])
 
 
+@pytest.mark.slow
 def test_generated_pages_are_not_written_into_the_project(built, tmp_path):
     handbook, site = built
     docs = handbook.root / "docs"

@@ -27,6 +27,7 @@ def project(tmp_path):
     return assemble_project(tmp_path / "project", FIXTURE)
 
 
+@pytest.mark.slow
 def test_build_writes_the_site_and_replaces_it_only_when_a_new_one_is_complete(project, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["-C", str(project.root), "build", "--out", str(out)]) == 0
@@ -108,12 +109,13 @@ def test_a_site_built_before_output_markers_is_replaced(project, tmp_path, capsy
     assert not (old / "stale.html").exists() and (old / ".rulebook-output").is_file()
 
 
+@pytest.mark.slow
 def test_the_build_prints_posters_and_checklists_through_their_renderers(project, tmp_path, monkeypatch):
     config = (project.root / "mkdocs.yml").read_text(encoding="utf-8")
     (project.root / "mkdocs.yml").write_text(config.replace("      print_files: false\n", ""), encoding="utf-8")
     calls = []
 
-    def write_posters(handbook, out_dir, proj):
+    def write_posters(handbook, out_dir, proj, printing=None):
         calls.append(("posters", out_dir, proj.root))
         written = []
         for policy in handbook.policies.values():
@@ -125,7 +127,7 @@ def test_the_build_prints_posters_and_checklists_through_their_renderers(project
                     written.append(path)
         return written
 
-    def write_checklists(handbook, out_dir, proj):
+    def write_checklists(handbook, out_dir, proj, printing=None):
         calls.append(("checklists", out_dir, proj.root))
         shutil.rmtree(out_dir / "checklists", ignore_errors=True)  # as the real one does: its folder is its own
         for policy in handbook.policies.values():
@@ -145,8 +147,7 @@ def test_the_build_prints_posters_and_checklists_through_their_renderers(project
 
     out = tmp_path / "out"
     build(project, out)
-    # The checklists are printed in a forked process, whose calls this one does not see.
-    assert calls and all(c[2] == project.root for c in calls)
+    assert [c[0] for c in calls] == ["posters", "checklists"] and all(c[2] == project.root for c in calls)
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".rulebook-output"]  # the marker, no staging folder
     page = (out / "en" / "policies" / "mini-wall-rules" / "index.html").read_text(encoding="utf-8")
     for lang in ("zh-Hant", "zh-Hans", "en"):
@@ -159,6 +160,7 @@ def test_the_build_prints_posters_and_checklists_through_their_renderers(project
         assert (out / "checklists" / "mini-wall-rules" / f"expense-claim.{ext}").exists()
 
 
+@pytest.mark.slow
 def test_a_failing_printer_fails_the_build_and_keeps_the_previous_site(project, tmp_path, monkeypatch, capsys):
     config = (project.root / "mkdocs.yml").read_text(encoding="utf-8")
     (project.root / "mkdocs.yml").write_text(config.replace("      print_files: false\n", ""), encoding="utf-8")
@@ -167,15 +169,16 @@ def test_a_failing_printer_fails_the_build_and_keeps_the_previous_site(project, 
     (out / "index.html").write_text("the previous site", encoding="utf-8")
     (out / ".rulebook-output").write_text("made by an earlier build", encoding="utf-8")
 
-    def broken(handbook, out_dir, proj):
+    def broken(handbook, out_dir, proj, printing=None):
         raise RuntimeError("the poster font is missing")
 
-    monkeypatch.setattr(publish, "writers", lambda: {"posters/": broken, "checklists/": lambda *a: []})
+    monkeypatch.setattr(publish, "writers", lambda: {"posters/": broken, "checklists/": lambda *a, **k: []})
     assert main(["-C", str(project.root), "build", "--out", str(out)]) == 1
     assert "the poster font is missing" in capsys.readouterr().err
     assert (out / "index.html").read_text(encoding="utf-8") == "the previous site"
 
 
+@pytest.mark.slow
 def test_plain_mkdocs_builds_the_site(project, tmp_path):
     assert "rulebook" in get_plugins()
     out = tmp_path / "plain"

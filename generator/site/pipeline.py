@@ -205,10 +205,10 @@ class HandbookSite:
         log.info(f"printing {posters} posters (each in {len(self.registry.languages)} languages) and {checklists} checklists")
         started = time.monotonic()
         try:
-            publish.print_all(self.handbook, self.project, site, self.writers)
+            self.printing = publish.print_all(self.handbook, self.project, site, self.writers, publish.printing())
         except publish.PublishFailed as exc:
             raise SiteError(str(exc)) from exc
-        log.info(f"printed posters and checklists in {time.monotonic() - started:.1f} s")
+        log.info(f"{self.printing.summary()} in {time.monotonic() - started:.1f} s ({self.printing.jobs} processes)")
 
 
 def failure_message(project: Project, findings) -> str:

@@ -1,0 +1,252 @@
+"""Measures how `rulebook check` and `rulebook build` grow with the handbook: handbooks of 5, 50 and 200 policies
+made from the real ones, each measurement in a fresh process; prints a Markdown table for benchmarks/README.md.
+
+    python benchmarks/scale.py [--check 5,50,200] [--build 5,50] [--json FILE]
+
+A build is measured three times into the same folder with one PDF cache: cold (empty cache), no-op (nothing
+changed) and after a one-clause edit, with the share of time per stage and how many PDFs were printed and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TARGETS = {"check_seconds": 3.0, "check_mb": 400.0, "noop_share": 0.25}
+TODAY = "2026-12-01"
+# The clause the one-clause edit changes, and the policy it is in: a rule on a wall poster of the real handbook.
+EDITED_POLICY, EDITED_CLAUSE = "operations-wall-rules", "principle-of-legality"
+
+
+# Handbooks of any size -------------------------------------------------------------------------------------------
+
+
+def make_handbook(folder: Path, size: int) -> Path:
+    """A project of size policies: the real ones, then copies of them in turn under new ids (references between
+    policies keep pointing at the originals, which are always there)."""
+    (folder / "policies").mkdir(parents=True)
+    for part in ("templates", "docs"):
+        shutil.copytree(ROOT / part, folder / part)
+    shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
+    shutil.copytree(ROOT / "policies" / "handbook", folder / "policies" / "handbook")
+    if (ROOT / ".cache" / "rulebook").is_dir():  # the derived search dictionary: made once per checkout, not per build
+        shutil.copytree(ROOT / ".cache" / "rulebook", folder / ".cache" / "rulebook")
+    real = sorted((ROOT / "policies").glob("*.yaml"))
+    if size < len(real):
+        raise SystemExit(f"the smallest handbook is the real one, of {len(real)} policies")
+    for n in range(size):
+        source = real[n % len(real)]
+        copy = n // len(real)
+        new_id = f"{source.stem}-{copy}" if copy else source.stem
+        text = source.read_text(encoding="utf-8").replace(f"\nid: {source.stem}\n", f"\nid: {new_id}\n", 1)
+        (folder / "policies" / f"{new_id}.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
+def edit_one_clause(project: Path) -> None:
+    """Add words to the Chinese of one clause, as a policy owner saving a correction would."""
+    path = project / "policies" / f"{EDITED_POLICY}.yaml"
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+
+    def find(clauses):
+        for clause in clauses:
+            if clause["id"] == EDITED_CLAUSE:
+                return clause
+            found = find(clause.get("clauses", []))
+            if found:
+                return found
+
+    old = find(data["clauses"])["text"]["zh"]
+    assert text.count(old) == 1, "the benchmark's clause text should occur once in its file"
+    path.write_text(text.replace(old, old + "（修訂）"), encoding="utf-8")
+
+
+def sheets_with_the_clause(project: Path) -> int:
+    """How many PDFs show the edited clause's Chinese: the posters that select it or a clause above it, once per
+    language that reads the Chinese (the clause has no checks, so no checklist shows it)."""
+    from generator.loader import load
+    from generator.project import Project
+
+    handbook, _, _ = load(Project(project))
+    policy = handbook.policies[EDITED_POLICY]
+    assert not policy.clause(EDITED_CLAUSE).checks, "pick a clause without checks, or count the checklists too"
+    chinese = [lang for lang in handbook.languages if lang.text == "zh"]
+    posters = sum(EDITED_CLAUSE in {c for chosen in poster.clauses for c in _subtree(policy.clause(chosen))}
+                  for poster in policy.posters)
+    return posters * len(chinese)
+
+
+def _subtree(clause) -> list[str]:
+    return [clause.id, *(i for child in clause.clauses for i in _subtree(child))]
+
+
+# One measurement per process -------------------------------------------------------------------------------------
+
+
+def measure_check(project: Path) -> dict:
+    from datetime import date
+
+    from generator.check import check
+    from generator.project import Project
+
+    started, cpu = time.perf_counter(), time.process_time()
+    handbook, findings = check(Project(project), today=date.fromisoformat(TODAY))
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "cpu_seconds": time.process_time() - cpu, "peak_mb": _peak_mb(), "policies": len(handbook.policies),
+            "clauses": sum(1 for p in handbook.policies.values() for _ in p.walk()), "findings": len(findings)}
+
+
+def measure_build(project: Path, out: Path) -> dict:
+    """A build with a stopwatch on each stage (functions wrapped in this process only)."""
+    import logging
+
+    import material.plugins.search.plugin as material_search
+
+    from generator import loader, rules
+    from generator.project import Project
+    from generator.site import pipeline, render
+    from generator.site.build import build
+
+    stages: dict[str, float] = {}
+
+    def timed(owner, name: str, stage: str) -> None:
+        original = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                stages[stage] = stages.get(stage, 0.0) + time.perf_counter() - started
+
+        setattr(owner, name, wrapper)
+
+    timed(loader, "load_document", "load (YAML)")
+    timed(loader, "validate", "validate (schema)")
+    timed(rules, "run", "validate (rules)")
+    timed(render.SiteRenderer, "pages", "pages (generator)")
+    timed(material_search.SearchPlugin, "on_page_context", "search index")
+    timed(material_search.SearchPlugin, "on_post_build", "search index")
+    timed(pipeline.HandbookSite, "search_index", "search index")
+    timed(pipeline.HandbookSite, "print_files", "printing")
+    said: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: said.append(record.getMessage())
+    logging.getLogger("mkdocs.plugins.rulebook").addHandler(handler)
+    logging.getLogger("mkdocs.plugins.rulebook").setLevel(logging.INFO)
+    started = time.perf_counter()
+    build(Project(project), out)
+    seconds = time.perf_counter() - started
+    counts = next((re.search(r"printed (\d+) PDFs?, reused (\d+)", line) for line in said if "reused" in line), None)
+    stages["mkdocs and the rest"] = seconds - sum(stages.values())
+    return {"seconds": seconds, "peak_mb": _peak_mb(), "stages": stages,
+            "printed": int(counts[1]) if counts else None, "reused": int(counts[2]) if counts else None}
+
+
+def _peak_mb() -> float:
+    # The printing pool's processes count as well: the larger of this process and its largest child.
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+
+
+def in_child(*args: str, env: dict | None = None) -> dict:
+    done = subprocess.run([sys.executable, __file__, "--one", *args], capture_output=True, text=True,
+                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})})
+    if done.returncode:
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# The table -------------------------------------------------------------------------------------------------------
+
+
+def run(check_sizes: list[int], build_sizes: list[int]) -> dict:
+    results: dict = {"cores": os.cpu_count(), "load": os.getloadavg()[0], "check": {}, "build": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sorted(set(check_sizes) | set(build_sizes)):
+            project = make_handbook(Path(tmp) / f"handbook-{size}", size)
+            if size in check_sizes:
+                results["check"][size] = in_child("check", str(project))
+                print(f"check {size}: {results['check'][size]}", file=sys.stderr)
+            if size in build_sizes:
+                env = {"XDG_CACHE_HOME": str(Path(tmp) / f"cache-{size}")}
+                out = Path(tmp) / f"site-{size}"
+                row = {"cold": in_child("build", str(project), str(out), env=env),
+                       "noop": in_child("build", str(project), str(out), env=env)}
+                edit_one_clause(project)
+                row["edit"] = in_child("build", str(project), str(out), env=env)
+                row["edit_expected"] = sheets_with_the_clause(project)
+                results["build"][size] = row
+                print(f"build {size}: {row}", file=sys.stderr)
+            shutil.rmtree(project)
+    return results
+
+
+def table(results: dict) -> str:
+    lines = [f"Measured on {results['cores']} cores with a load average of {results['load']:.1f} at the start.", ""]
+    lines += ["| policies | check (wall / CPU) | check peak | cold build | no-op rebuild | one-clause edit |",
+              "|---:|---:|---:|---:|---:|---:|"]
+    for size in sorted(set(results["check"]) | set(results["build"]), key=int):
+        c, b = results["check"].get(size), results["build"].get(size)
+        check = f"{c['seconds']:.2f} s / {c['cpu_seconds']:.2f} s" if c else "–"
+        peak = f"{c['peak_mb']:.0f} MB" if c else "–"
+        if b:
+            cold, noop, edit = b["cold"], b["noop"], b["edit"]
+            builds = (f"{cold['seconds']:.1f} s, {cold['printed']} PDFs printed",
+                      f"{noop['seconds']:.1f} s ({noop['seconds'] / cold['seconds']:.0%}), {noop['printed']} printed",
+                      f"{edit['seconds']:.1f} s, {edit['printed']} printed (expected {b['edit_expected']}), {edit['reused']} reused")
+        else:
+            builds = ("–", "–", "–")
+        lines.append(f"| {size} | {check} | {peak} | " + " | ".join(builds) + " |")
+    for size, b in sorted(results["build"].items(), key=lambda kv: int(kv[0])):
+        lines += ["", f"Share of time per stage, {size} policies:", "",
+                  "| stage | cold | no-op | one-clause edit |", "|---|---:|---:|---:|"]
+        names = list(dict.fromkeys(n for run in ("cold", "noop", "edit") for n in b[run]["stages"]))
+        for name in names:
+            cells = [f"{b[run]['stages'].get(name, 0):.1f} s ({b[run]['stages'].get(name, 0) / b[run]['seconds']:.0%})"
+                     for run in ("cold", "noop", "edit")]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", default="5,50,200", help="sizes to check (default: 5,50,200)")
+    parser.add_argument("--build", default="5,50", help="sizes to build (default: 5,50)")
+    parser.add_argument("--json", metavar="FILE", help="also write the measurements as JSON")
+    parser.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        what, *paths = args.one
+        result = measure_check(Path(paths[0])) if what == "check" else measure_build(Path(paths[0]), Path(paths[1]))
+        print(json.dumps(result))
+        return 0
+    sizes = lambda text: [int(s) for s in text.split(",") if s.strip()]  # noqa: E731
+    results = run(sizes(args.check), sizes(args.build))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(table(results))
+    missed = [size for size, c in results["check"].items() if int(size) == 200
+              and (min(c["seconds"], c["cpu_seconds"]) >= TARGETS["check_seconds"] or c["peak_mb"] >= TARGETS["check_mb"])]
+    missed += [size for size, b in results["build"].items()
+               if b["noop"]["printed"] or b["noop"]["seconds"] >= TARGETS["noop_share"] * b["cold"]["seconds"]
+               or b["edit"]["printed"] != b["edit_expected"]]
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
