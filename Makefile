@@ -6,13 +6,19 @@ PY     := $(VENV)/bin/python
 SYSTEM_PACKAGES := fonts-noto-cjk fonts-droid-fallback libharfbuzz-subset0 chromium poppler-utils zbar-tools mupdf-tools
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: build test bench setup system python check clean
+.PHONY: build test lint bench setup system python check clean
 
 build: setup
 	$(VENV)/bin/rulebook build
 
-test: setup
+test: setup lint
 	$(PY) -m pytest
+
+# The generator's code: lint, format and types (configured in pyproject.toml).
+lint: setup
+	$(PY) -m ruff check generator
+	$(PY) -m ruff format --check generator
+	$(PY) -m mypy
 
 setup: system python
 

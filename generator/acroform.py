@@ -5,6 +5,7 @@ poppler (Evince, Okular, pdftoppm), PDFium (Chrome) and MuPDF, whether the form 
 from __future__ import annotations
 
 import io
+from typing import cast
 
 import pypdf
 from pypdf.generic import (
@@ -34,9 +35,9 @@ def settle(pdf: bytes) -> bytes:
     writer = pypdf.PdfWriter(io.BytesIO(pdf), incremental=True)
     if "/AcroForm" not in writer.root_object:
         return pdf
-    form = writer.root_object["/AcroForm"].get_object()
-    resources = form.setdefault(NameObject("/DR"), DictionaryObject()).get_object()
-    fonts = resources.setdefault(NameObject("/Font"), DictionaryObject()).get_object()
+    form = cast(DictionaryObject, writer.root_object["/AcroForm"].get_object())
+    resources = cast(DictionaryObject, form.setdefault(NameObject("/DR"), DictionaryObject()).get_object())
+    fonts = cast(DictionaryObject, resources.setdefault(NameObject("/Font"), DictionaryObject()).get_object())
     if TICK_FONT not in fonts:
         fonts[NameObject(TICK_FONT)] = writer._add_object(
             DictionaryObject(
@@ -49,7 +50,7 @@ def settle(pdf: bytes) -> bytes:
         )
     form[NameObject("/NeedAppearances")] = pypdf.generic.BooleanObject(False)
     for page in writer.pages:
-        for ref in page.get("/Annots", []):
+        for ref in cast(list, page.get("/Annots", [])):
             widget = ref.get_object()
             if widget.get("/Subtype") != "/Widget":
                 continue
@@ -66,7 +67,7 @@ def settle(pdf: bytes) -> bytes:
 
 def _upright(widget: DictionaryObject) -> None:
     """WeasyPrint writes /Rect top before bottom; some readers then place the appearance off the box."""
-    x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
+    x1, y1, x2, y2 = (float(v) for v in cast(ArrayObject, widget["/Rect"]))
     widget[NameObject("/Rect")] = ArrayObject(
         FloatObject(round(v, 4)) for v in (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
     )
@@ -84,7 +85,7 @@ def _da(widget: DictionaryObject) -> tuple[str, float, str]:
 
 
 def _checkbox(writer: pypdf.PdfWriter, widget: DictionaryObject) -> None:
-    x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
+    x1, y1, x2, y2 = (float(v) for v in cast(ArrayObject, widget["/Rect"]))
     width, height = x2 - x1, y2 - y1
     widget[NameObject("/DA")] = TextStringObject(f"{TICK_FONT} 0 Tf 0 g")
     look = widget.setdefault(NameObject("/MK"), DictionaryObject()).get_object()

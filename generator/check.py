@@ -19,8 +19,9 @@ from generator.project import Project
 from generator.project_files import unsafe_files
 
 
-def check(project: Project, paths: list[Path] | None = None, today: date | None = None,
-          base: str | None = None) -> tuple[Handbook, list[Finding]]:
+def check(
+    project: Project, paths: list[Path] | None = None, today: date | None = None, base: str | None = None
+) -> tuple[Handbook, list[Finding]]:
     """(handbook, findings) for the named policy files or folders (default: the whole of policies/); with base (a git
     revision), also what changing the base's policies into these must declare. An unknown base raises RevisionError."""
     # Loading makes hundreds of thousands of objects that all live on; the cyclic garbage collector would scan them
@@ -34,7 +35,9 @@ def check(project: Project, paths: list[Path] | None = None, today: date | None 
             gc.enable()
 
 
-def _check(project: Project, paths: list[Path] | None, today: date | None, base: str | None) -> tuple[Handbook, list[Finding]]:
+def _check(
+    project: Project, paths: list[Path] | None, today: date | None, base: str | None
+) -> tuple[Handbook, list[Finding]]:
     today = today or date.today()
     whole = not paths
     everything = policy_files([project.policies])

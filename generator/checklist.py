@@ -40,13 +40,28 @@ def choices(handbook: Handbook) -> tuple[str, ...]:
 
 def columns(registry: Registry) -> tuple[str, ...]:
     """The CSV's columns: ids and paths, then each text once per language of the registry."""
+
     def each(name: str) -> tuple[str, ...]:
         return tuple(f"{name}_{code}" for code in registry.codes)
 
     return (
-        "policy", "version", "checklist", "item", "check", "clause_policy", "clause", *each("clause_number"),
-        "clause_path", *each("do"), "role", *each("role_name"), "frequency", *each("evidence"), "pdf_field",
-        "addition_owner", *each("addition_reason"),
+        "policy",
+        "version",
+        "checklist",
+        "item",
+        "check",
+        "clause_policy",
+        "clause",
+        *each("clause_number"),
+        "clause_path",
+        *each("do"),
+        "role",
+        *each("role_name"),
+        "frequency",
+        *each("evidence"),
+        "pdf_field",
+        "addition_owner",
+        *each("addition_reason"),
     )
 
 
@@ -192,63 +207,99 @@ def resolve(handbook: Handbook, policy: Policy, checklist: Checklist) -> list[tu
     for i, item in enumerate(checklist.items):
         check = handbook.resolve_check(item, policy)
         if check is None:
-            dangling.append(f"{policy.path.name}:{policy.pos(checklist.at + ('items', i))[1]}: checklist "
-                            f"'{checklist.id}' lists check '{item}', which does not exist")
+            dangling.append(
+                f"{policy.path.name}:{policy.pos(checklist.at + ('items', i))[1]}: checklist "
+                f"'{checklist.id}' lists check '{item}', which does not exist"
+            )
             continue
         owner = check.clause.policy
         found.append((check.id if owner is policy else f"{owner.id}#{check.id}", check))
     if dangling:
-        raise ChecklistError("\n".join(dangling) + "\nhint: name checks that exist (`rulebook check` lists them all as E080)")
+        raise ChecklistError(
+            "\n".join(dangling) + "\nhint: name checks that exist (`rulebook check` lists them all as E080)"
+        )
     return found
 
 
-def checklist_content(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str = BILINGUAL,
-                      localisers: Localisers | None = None) -> ChecklistContent:
+def checklist_content(
+    handbook: Handbook,
+    policy: Policy,
+    checklist: Checklist,
+    lang: str = BILINGUAL,
+    localisers: Localisers | None = None,
+) -> ChecklistContent:
     """What one checklist says in one language of the registry, bilingually, or in the policy's own script ("zh")."""
     localisers = localisers or config.localisers(Project(handbook.root), handbook)
     return _content(handbook, policy, checklist, lang, languages(handbook, policy, lang), localisers)
 
 
-def _content(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str, langs: tuple[str, ...],
-             localisers: Localisers) -> ChecklistContent:
+def _content(
+    handbook: Handbook, policy: Policy, checklist: Checklist, lang: str, langs: tuple[str, ...], localisers: Localisers
+) -> ChecklistContent:
     words = _Words(handbook, localisers, langs)
     rows = []
     for number, (ref, check) in enumerate(resolve(handbook, policy, checklist), start=1):
         clause, source = check.clause, check.clause.policy
-        title = words.all(clause.title, source.script, source) or tuple(_short(t) for t in words.all(clause.text, source.script, source))
-        rows.append(Row(
-            number=number, ref=ref, check=check.id, clause_policy=source.id, clause=clause.id,
-            clause_ref=clause.id if source is policy else f"{source.id}#{clause.id}",
-            clause_number=tuple(localisers[lg].full_label(clause) for lg in langs), clause_title=title,
-            clause_path=f"{locations.policy(source.id)}#{clause.id}", do=words.all(check.do, source.script, source),
-            role=check.role, role_name=words.role(check.role), frequency=check.frequency,
-            evidence=words.all(check.evidence, source.script, source),
-            box=field_name(policy, checklist, ref), note=field_name(policy, checklist, ref, "note"),
-            **_addition(words, check, source),
-        ))
+        title = words.all(clause.title, source.script, source) or tuple(
+            _short(t) for t in words.all(clause.text, source.script, source)
+        )
+        rows.append(
+            Row(
+                number=number,
+                ref=ref,
+                check=check.id,
+                clause_policy=source.id,
+                clause=clause.id,
+                clause_ref=clause.id if source is policy else f"{source.id}#{clause.id}",
+                clause_number=tuple(localisers[lg].full_label(clause) for lg in langs),
+                clause_title=title,
+                clause_path=f"{locations.policy(source.id)}#{clause.id}",
+                do=words.all(check.do, source.script, source),
+                role=check.role,
+                role_name=words.role(check.role),
+                frequency=check.frequency,
+                evidence=words.all(check.evidence, source.script, source),
+                box=field_name(policy, checklist, ref),
+                note=field_name(policy, checklist, ref, "note"),
+                **_addition(words, check, source),
+            )
+        )
     blanks = tuple(
         Blank(f.id, f.type, words.all(f.label, policy.script), field_name(policy, checklist, "field", f.id))
         for f in checklist.fields
     ) or tuple(
-        Blank(ident, kind, words.word(key), field_name(policy, checklist, "field", ident)) for ident, key, kind in DEFAULT_FIELDS
+        Blank(ident, kind, words.word(key), field_name(policy, checklist, "field", ident))
+        for ident, key, kind in DEFAULT_FIELDS
     )
     owner = handbook.roles.get(policy.owner)
     return ChecklistContent(
-        policy_id=policy.id, checklist_id=checklist.id, lang=lang, langs=langs,
+        policy_id=policy.id,
+        checklist_id=checklist.id,
+        lang=lang,
+        langs=langs,
         font=handbook.languages.font(handbook.languages[langs[0]], policy.script),
         org=words.role(policy.owner) if owner else (),
-        policy_title=words.all(policy.title, policy.script), title=words.all(checklist.title, policy.script),
-        version=policy.version, effective=policy.effective.isoformat(), produced=produced_on().isoformat(),
-        event=words.all(checklist.event, policy.script, policy), role_name=words.role(checklist.role),
-        frequency=checklist.frequency, rows=tuple(rows), blanks=blanks,
+        policy_title=words.all(policy.title, policy.script),
+        title=words.all(checklist.title, policy.script),
+        version=policy.version,
+        effective=policy.effective.isoformat(),
+        produced=produced_on().isoformat(),
+        event=words.all(checklist.event, policy.script, policy),
+        role_name=words.role(checklist.role),
+        frequency=checklist.frequency,
+        rows=tuple(rows),
+        blanks=blanks,
     )
 
 
 def _addition(words: _Words, check: Check, source: Policy) -> dict:
     if check.addition is None:
         return {}
-    return {"addition_owner": check.addition.owner, "addition_owner_name": words.role(check.addition.owner),
-            "addition_reason": words.all(check.addition.reason, source.script, source)}
+    return {
+        "addition_owner": check.addition.owner,
+        "addition_owner_name": words.role(check.addition.owner),
+        "addition_reason": words.all(check.addition.reason, source.script, source),
+    }
 
 
 def _short(text: str, n: int = 24) -> str:
@@ -258,7 +309,9 @@ def _short(text: str, n: int = 24) -> str:
 # Exports -------------------------------------------------------------------------------------------------------
 
 
-def table(handbook: Handbook, policy: Policy, checklist: Checklist, localisers: Localisers | None = None) -> ChecklistContent:
+def table(
+    handbook: Handbook, policy: Policy, checklist: Checklist, localisers: Localisers | None = None
+) -> ChecklistContent:
     """The checklist for the exports: every text in every language of the registry, whatever the PDF's language."""
     localisers = localisers or config.localisers(Project(handbook.root), handbook)
     return _content(handbook, policy, checklist, "all", handbook.languages.codes, localisers)
@@ -269,9 +322,18 @@ def records(content: ChecklistContent) -> list[dict]:
     out = []
     for row in content.rows:
         record = {
-            "policy": content.policy_id, "version": content.version, "checklist": content.checklist_id,
-            "item": row.number, "check": row.check, "clause_policy": row.clause_policy, "clause": row.clause,
-            "clause_path": row.clause_path, "role": row.role, "frequency": row.frequency, "pdf_field": row.box, "addition_owner": row.addition_owner,
+            "policy": content.policy_id,
+            "version": content.version,
+            "checklist": content.checklist_id,
+            "item": row.number,
+            "check": row.check,
+            "clause_policy": row.clause_policy,
+            "clause": row.clause,
+            "clause_path": row.clause_path,
+            "role": row.role,
+            "frequency": row.frequency,
+            "pdf_field": row.box,
+            "addition_owner": row.addition_owner,
         }
         for i, code in enumerate(content.langs):
             record[f"clause_number_{code}"] = row.clause_number[i]
@@ -301,11 +363,19 @@ def to_csv(rows: list[dict], registry: Registry) -> bytes:
 def to_json(content: ChecklistContent) -> bytes:
     """The table() with its header (title, dates, the form's other fields); items are the CSV's rows."""
     data = {
-        "policy": content.policy_id, "version": content.version, "effective": content.effective,
-        "checklist": content.checklist_id, "title": dict(zip(content.langs, content.title)),
-        "event": dict(zip(content.langs, content.event)) or None, "role": dict(zip(content.langs, content.role_name)) or None,
-        "frequency": content.frequency, "produced": content.produced,
-        "fields": [{"id": b.id, "type": b.kind, "label": dict(zip(content.langs, b.label)), "pdf_field": b.name} for b in content.blanks],
+        "policy": content.policy_id,
+        "version": content.version,
+        "effective": content.effective,
+        "checklist": content.checklist_id,
+        "title": dict(zip(content.langs, content.title, strict=False)),
+        "event": dict(zip(content.langs, content.event, strict=False)) or None,
+        "role": dict(zip(content.langs, content.role_name, strict=False)) or None,
+        "frequency": content.frequency,
+        "produced": content.produced,
+        "fields": [
+            {"id": b.id, "type": b.kind, "label": dict(zip(content.langs, b.label, strict=False)), "pdf_field": b.name}
+            for b in content.blanks
+        ],
         "items": records(content),
     }
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -314,8 +384,15 @@ def to_json(content: ChecklistContent) -> bytes:
 # Rendering -----------------------------------------------------------------------------------------------------
 
 
-def checklist_page(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str, *,
-                   site_root: str = SITE_ROOT, files: str = "../") -> str:
+def checklist_page(
+    handbook: Handbook,
+    policy: Policy,
+    checklist: Checklist,
+    lang: str,
+    *,
+    site_root: str = SITE_ROOT,
+    files: str = "../",
+) -> str:
     """The checklist as an HTML fragment for the site's page (insert it as a raw HTML block): boxes tick on screen, a
     print stylesheet, and every item links to its clause at <site_root>policies/<policy-id>/#<clause-id>.
 
@@ -326,8 +403,9 @@ def checklist_page(handbook: Handbook, policy: Policy, checklist: Checklist, lan
     project = Project(handbook.root)
     localisers = config.localisers(project, handbook)
     content = checklist_content(handbook, policy, checklist, lang, localisers)
-    html = pdf.Templates(project, "checklist").render("page.html", c=content, site_root=site_root, files=files,
-                                                     t=_words_of(localisers))
+    html = pdf.Templates(project, "checklist").render(
+        "page.html", c=content, site_root=site_root, files=files, t=_words_of(localisers)
+    )
     # No blank lines: Markdown would end the raw HTML block at the first one.
     return "\n".join(line for line in html.splitlines() if line.strip()) + "\n"
 
@@ -337,8 +415,14 @@ def _words_of(localisers: Localisers):
     return lambda lang, key, **values: localisers[lang].word(key, **values)
 
 
-def checklist_pdf(handbook: Handbook, policy: Policy, checklist: Checklist, lang: str = BILINGUAL,
-                  localisers: Localisers | None = None, printing: pdf.Printing | None = None) -> tuple[bytes, bool]:
+def checklist_pdf(
+    handbook: Handbook,
+    policy: Policy,
+    checklist: Checklist,
+    lang: str = BILINGUAL,
+    localisers: Localisers | None = None,
+    printing: pdf.Printing | None = None,
+) -> tuple[bytes, bool]:
     """The fillable PDF in memory, and whether printing's cache had it. Raises ChecklistError or pdf.PrintError."""
     localisers = localisers or config.localisers(Project(handbook.root), handbook)
     content = checklist_content(handbook, policy, checklist, lang, localisers)
@@ -349,26 +433,55 @@ def checklist_pdf(handbook: Handbook, policy: Policy, checklist: Checklist, lang
     packages = handbook.languages.font_packages()
 
     def make() -> tuple[bytes, dict]:
-        job = pdf.PrintJob(templates, fonts=[page_font], forms=True, name=f"checklist {content.name}",
-                           fix_in=" or ".join(sources), packages=packages)
-        printed = job.print("checklist.html", c=content, font=page_font, field_font=pdf.FORM_FONT,
-                            t=_words_of(localisers))
+        job = pdf.PrintJob(
+            templates,
+            fonts=[page_font],
+            forms=True,
+            name=f"checklist {content.name}",
+            fix_in=" or ".join(sources),
+            packages=packages,
+        )
+        printed = job.print(
+            "checklist.html", c=content, font=page_font, field_font=pdf.FORM_FONT, t=_words_of(localisers)
+        )
         return printed.pdf, {}
 
-    entry, reused = pdf.print_cached(printing, templates, content=content, fonts=[page_font], forms=True,
-                                     options=handbook.languages.languages, packages=packages, make=make)
+    entry, reused = pdf.print_cached(
+        printing,
+        templates,
+        content=content,
+        fonts=[page_font],
+        forms=True,
+        options=handbook.languages.languages,
+        packages=packages,
+        make=make,
+    )
     return entry.pdf, reused
 
 
 def select(handbook: Handbook, ids: Iterable[str] = ()) -> list[tuple[Policy, Checklist]]:
     """The checklists named by ids ('policy-id' or 'policy-id/checklist-id'); all of them when ids is empty."""
-    return pdf.select(handbook, "checklists", ids, lambda unknown, declared: UnknownChecklist(
-        f"no checklist {', '.join(repr(u) for u in unknown)}; there are: {', '.join(declared) or 'none'}"))
+    return pdf.select(
+        handbook,
+        "checklists",
+        ids,
+        lambda unknown, declared: UnknownChecklist(
+            f"no checklist {', '.join(repr(u) for u in unknown)}; there are: {', '.join(declared) or 'none'}"
+        ),
+    )
 
 
-def write_checklists(handbook: Handbook, out_dir: Path, project: Project, *, ids: Iterable[str] = (),
-                     lang: str = BILINGUAL, formats: Iterable[str] = FORMATS,
-                     progress: Callable[[str], None] | None = None, printing: pdf.Printing | None = None) -> list[Path]:
+def write_checklists(
+    handbook: Handbook,
+    out_dir: Path,
+    project: Project,
+    *,
+    ids: Iterable[str] = (),
+    lang: str = BILINGUAL,
+    formats: Iterable[str] = FORMATS,
+    progress: Callable[[str], None] | None = None,
+    printing: pdf.Printing | None = None,
+) -> list[Path]:
     """Write the chosen checklists (default all) as PDF, CSV and JSON into out_dir at locations.checklist_file;
     printing says through which cache and over how many processes the PDFs are printed, and counts them.
 
@@ -391,31 +504,40 @@ def write_checklists(handbook: Handbook, out_dir: Path, project: Project, *, ids
 
     def print_one(chosen: tuple[Policy, Checklist, ChecklistContent]) -> tuple[bytes, bool, float]:
         started = time.perf_counter()
-        return (*checklist_pdf(handbook, chosen[0], chosen[1], lang, localisers, printing), time.perf_counter() - started)
+        return (
+            *checklist_pdf(handbook, chosen[0], chosen[1], lang, localisers, printing),
+            time.perf_counter() - started,
+        )
 
     pdfs = pdf.each(print_one, tables, printing.jobs) if "pdf" in formats else [None] * len(tables)
     target, made = Path(out_dir) / locations.CHECKLISTS, []
     with pdf.staged(target, whole=not ids and len(formats) == len(FORMATS)) as staging:
-        for (policy, checklist, exported), printed in zip(tables, pdfs):
-            outputs = {
-                "pdf": lambda: printed,
-                "csv": lambda: (to_csv(records(exported), handbook.languages), False, None),
-                "json": lambda: (to_json(exported), False, None),
-            }
+        for (policy, checklist, exported), printed in zip(tables, pdfs, strict=True):
             for fmt in formats:
                 started = time.perf_counter()
-                data, reused, seconds = outputs[fmt]()
+                seconds: float | None = None
+                reused = False
                 if fmt == "pdf":
+                    assert printed is not None  # printed above whenever pdf is among the formats
+                    data, reused, seconds = printed
                     printing.count(reused)
-                name = str(Path(locations.checklist_file(policy.id, checklist.id, fmt)).relative_to(locations.CHECKLISTS))
+                elif fmt == "csv":
+                    data = to_csv(records(exported), handbook.languages)
+                else:
+                    data = to_json(exported)
+                name = str(
+                    Path(locations.checklist_file(policy.id, checklist.id, fmt)).relative_to(locations.CHECKLISTS)
+                )
                 (staging / name).parent.mkdir(parents=True, exist_ok=True)
                 (staging / name).write_bytes(data)
                 made.append(name)
                 if progress:
                     size = f"{len(data) / 1024:.0f} KB" if len(data) >= 1024 else f"{len(data)} B"
                     seconds = time.perf_counter() - started if seconds is None else seconds
-                    progress(f"made {name}  ({len(exported.rows)} items, {size}, {seconds:.1f} s"
-                             f"{', from the cache' if reused else ''})")
+                    progress(
+                        f"made {name}  ({len(exported.rows)} items, {size}, {seconds:.1f} s"
+                        f"{', from the cache' if reused else ''})"
+                    )
     if progress:
         progress(f"wrote {len(made)} file{'s' * (len(made) != 1)} to {project.relative(target)}/")
     return [target / name for name in made]

@@ -49,10 +49,20 @@ def _printing(args):
 
 
 def _printing_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--no-cache", action="store_true", help="print every PDF, neither reading nor filling the cache of "
-                   "printed PDFs ($XDG_CACHE_HOME/rulebook, by default ~/.cache/rulebook)")
-    p.add_argument("-j", "--jobs", metavar="N", type=_jobs, default=None,
-                   help=f"print on N processes at once (default: one per core, here {os.cpu_count() or 1})")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="print every PDF, neither reading nor filling the cache of "
+        "printed PDFs ($XDG_CACHE_HOME/rulebook, by default ~/.cache/rulebook)",
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        metavar="N",
+        type=_jobs,
+        default=None,
+        help=f"print on N processes at once (default: one per core, here {os.cpu_count() or 1})",
+    )
 
 
 def _print_findings(project: Project, findings, file=None) -> None:
@@ -76,7 +86,10 @@ def cmd_check(args) -> int:
         _, findings = check(project, [Path(p) for p in args.paths] or None, args.today, base=args.base)
     except RevisionError as exc:
         print(f"rulebook check: --base {args.base}: {exc}", file=sys.stderr)
-        print("hint: name a commit, branch or tag of this repository, e.g. `rulebook check --base origin/main`", file=sys.stderr)
+        print(
+            "hint: name a commit, branch or tag of this repository, e.g. `rulebook check --base origin/main`",
+            file=sys.stderr,
+        )
         return USAGE
     if args.format == "json":
         print(to_json([replace(f, path=_relative(project, f.path)) for f in findings]))
@@ -101,7 +114,10 @@ def cmd_translated(args) -> int:
     registry = load_languages(project, [])
     unknown = [key for key in args.lang or [] if key not in registry.translations]
     if unknown:
-        print(f"rulebook translated: --lang {', '.join(unknown)}: the translations are {', '.join(registry.translations)}", file=sys.stderr)
+        print(
+            f"rulebook translated: --lang {', '.join(unknown)}: the translations are {', '.join(registry.translations)}",
+            file=sys.stderr,
+        )
         return USAGE
     try:
         marked = mark_reviewed(path, registry, int(line) if line else None, args.lang)
@@ -109,8 +125,14 @@ def cmd_translated(args) -> int:
         print(f"rulebook translated: {exc}", file=sys.stderr)
         return FAILED
     for mark in marked:
-        print(f"{_relative(project, str(path))}:{mark.line}: {mark.key} reviewed against {mark.chinese[:20]}{'…' * (len(mark.chinese) > 20)}")
-    print(f"marked {len(marked)} translation{'s' * (len(marked) != 1)} as reviewed" if marked else "nothing to mark: every written translation was already marked")
+        print(
+            f"{_relative(project, str(path))}:{mark.line}: {mark.key} reviewed against {mark.chinese[:20]}{'…' * (len(mark.chinese) > 20)}"
+        )
+    print(
+        f"marked {len(marked)} translation{'s' * (len(marked) != 1)} as reviewed"
+        if marked
+        else "nothing to mark: every written translation was already marked"
+    )
     return 0
 
 
@@ -118,8 +140,11 @@ def _unknown_languages(command: str, asked: list[str], known: tuple[str, ...]) -
     """Report the --lang values the handbook's language registry does not have; True if there were any."""
     unknown = [lang for lang in asked if lang not in known]
     if unknown:
-        print(f"rulebook {command}: --lang {', '.join(unknown)}: the handbook's languages are {', '.join(known)} "
-              "(policies/handbook/languages.yaml declares them)", file=sys.stderr)
+        print(
+            f"rulebook {command}: --lang {', '.join(unknown)}: the handbook's languages are {', '.join(known)} "
+            "(policies/handbook/languages.yaml declares them)",
+            file=sys.stderr,
+        )
     return bool(unknown)
 
 
@@ -134,12 +159,24 @@ def cmd_poster(args) -> int:
         return USAGE
     config.load(project).require_real_site_url()  # a ConfigError: main() prints it and fails
     for path in broken:
-        print(f"rulebook poster: skipped {_relative(project, path)}: it does not load (run `rulebook check`)", file=sys.stderr)
+        print(
+            f"rulebook poster: skipped {_relative(project, path)}: it does not load (run `rulebook check`)",
+            file=sys.stderr,
+        )
     printing = _printing(args)
     try:
-        written = write_posters(handbook, Path(args.out), project, ids=args.ids, size=args.size, langs=args.lang,
-                                keep_going=True, progress=print, warn=lambda line: print(line, file=sys.stderr),
-                                printing=printing)
+        written = write_posters(
+            handbook,
+            Path(args.out),
+            project,
+            ids=args.ids,
+            size=args.size,
+            langs=args.lang,
+            keep_going=True,
+            progress=print,
+            warn=lambda line: print(line, file=sys.stderr),
+            printing=printing,
+        )
     except UnknownPoster as exc:
         print(f"rulebook poster: {exc}", file=sys.stderr)
         return USAGE
@@ -165,25 +202,41 @@ def cmd_checklist(args) -> int:
     project = _project(args)
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     if not formats or any(f not in FORMATS for f in formats):
-        print(f"rulebook checklist: --format takes a comma-separated list of {', '.join(FORMATS)}, not '{args.format}'", file=sys.stderr)
+        print(
+            f"rulebook checklist: --format takes a comma-separated list of {', '.join(FORMATS)}, not '{args.format}'",
+            file=sys.stderr,
+        )
         return USAGE
     handbook, _, broken = load(project)
     if _unknown_languages("checklist", [args.lang], choices(handbook)):
         return USAGE
     for path in broken:
-        print(f"rulebook checklist: skipped {_relative(project, path)}: it does not load (run `rulebook check`)", file=sys.stderr)
+        print(
+            f"rulebook checklist: skipped {_relative(project, path)}: it does not load (run `rulebook check`)",
+            file=sys.stderr,
+        )
     if not any(policy.checklists for policy in handbook.policies.values()):
         print("rulebook checklist: no checklist to make (declare one under checklists: in a policy)", file=sys.stderr)
         return FAILED
     printing = _printing(args)
     try:
-        write_checklists(handbook, Path(args.out), project, ids=args.ids, lang=args.lang, formats=formats, progress=print,
-                         printing=printing)
+        write_checklists(
+            handbook,
+            Path(args.out),
+            project,
+            ids=args.ids,
+            lang=args.lang,
+            formats=formats,
+            progress=print,
+            printing=printing,
+        )
     except UnknownChecklist as exc:
         print(f"rulebook checklist: {exc}", file=sys.stderr)
         return USAGE
     except (ChecklistError, PrintError) as exc:
-        print(f"rulebook checklist: {exc}\nnothing was written; the files from before are as they were", file=sys.stderr)
+        print(
+            f"rulebook checklist: {exc}\nnothing was written; the files from before are as they were", file=sys.stderr
+        )
         return FAILED
     if "pdf" in formats:
         print(printing.summary())
@@ -201,8 +254,13 @@ def cmd_import(args) -> int:
         project = None
     try:
         _, report = import_file(
-            Path(args.file), project, policy_id=args.id, output=Path(args.output) if args.output else None,
-            script=args.script, guidance=args.guidance, force=args.force,
+            Path(args.file),
+            project,
+            policy_id=args.id,
+            output=Path(args.output) if args.output else None,
+            script=args.script,
+            guidance=args.guidance,
+            force=args.force,
         )
     except ImportFailed as exc:
         print(f"rulebook import: {exc}", file=sys.stderr)
@@ -244,7 +302,10 @@ def cmd_codeowners(args) -> int:
         current = path.read_text(encoding="utf-8") if path.is_file() else None
         if current == text:
             return 0
-        print(f"rulebook codeowners: {_relative(project, str(path))} is out of date; run `rulebook codeowners`", file=sys.stderr)
+        print(
+            f"rulebook codeowners: {_relative(project, str(path))} is out of date; run `rulebook codeowners`",
+            file=sys.stderr,
+        )
         return FAILED
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -322,26 +383,59 @@ def build_parser() -> argparse.ArgumentParser:
         description="Policy-as-code handbook: validate the regulations in policies/ and render the site, posters and checklists.",
     )
     parser.add_argument("--version", action="version", version=f"rulebook {__version__}")
-    parser.add_argument("-C", "--project", metavar="DIR", help="run in the project at DIR (default: the nearest folder upwards with mkdocs.yml)")
+    parser.add_argument(
+        "-C",
+        "--project",
+        metavar="DIR",
+        help="run in the project at DIR (default: the nearest folder upwards with mkdocs.yml)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     default_langs = languages.default().codes
 
-    p = sub.add_parser("check", help="validate policies and report every problem", description="Validate policy files against the schema and the handbook's rules. Prints path:line:col: CODE message for each problem.")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="policy files or folders (default: the project's policies/)")
+    p = sub.add_parser(
+        "check",
+        help="validate policies and report every problem",
+        description="Validate policy files against the schema and the handbook's rules. Prints path:line:col: CODE message for each problem.",
+    )
+    p.add_argument(
+        "paths", nargs="*", metavar="PATH", help="policy files or folders (default: the project's policies/)"
+    )
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
-    p.add_argument("--format", choices=["text", "json", "github"], default="text", help="output format: text, json, or github (workflow annotations on each file:line) (default: text)")
-    p.add_argument("--today", metavar="YYYY-MM-DD", type=_date, help="date to check review deadlines against (default: today)")
-    p.add_argument("--base", metavar="REV", help="also check what changed since the git revision REV: content changes need a new version, removed clauses a retired id, amended clauses `changed:`")
+    p.add_argument(
+        "--format",
+        choices=["text", "json", "github"],
+        default="text",
+        help="output format: text, json, or github (workflow annotations on each file:line) (default: text)",
+    )
+    p.add_argument(
+        "--today", metavar="YYYY-MM-DD", type=_date, help="date to check review deadlines against (default: today)"
+    )
+    p.add_argument(
+        "--base",
+        metavar="REV",
+        help="also check what changed since the git revision REV: content changes need a new version, removed clauses a retired id, amended clauses `changed:`",
+    )
     p.set_defaults(run=cmd_check)
 
-    p = sub.add_parser("translated", help="record that translations were reviewed against the Chinese as it is now",
-                       description="Write en_of: (the fingerprint of the Chinese) beside every written translation of the text at FILE:LINE, or of every text in FILE. `rulebook check` reports a translation as out of date when the Chinese beside it changes afterwards.")
-    p.add_argument("target", metavar="FILE[:LINE]", help="a policy file, or a line of it (as `rulebook check` reports it)")
-    p.add_argument("--lang", metavar="KEY", action="append", help="only this translation (a text key such as en); repeat for several (default: every translation)")
+    p = sub.add_parser(
+        "translated",
+        help="record that translations were reviewed against the Chinese as it is now",
+        description="Write en_of: (the fingerprint of the Chinese) beside every written translation of the text at FILE:LINE, or of every text in FILE. `rulebook check` reports a translation as out of date when the Chinese beside it changes afterwards.",
+    )
+    p.add_argument(
+        "target", metavar="FILE[:LINE]", help="a policy file, or a line of it (as `rulebook check` reports it)"
+    )
+    p.add_argument(
+        "--lang",
+        metavar="KEY",
+        action="append",
+        help="only this translation (a text key such as en); repeat for several (default: every translation)",
+    )
     p.set_defaults(run=cmd_translated)
 
     p = sub.add_parser(
-        "import", help="turn a plain-text regulation into a policy file",
+        "import",
+        help="turn a plain-text regulation into a policy file",
         description="Import a regulation saved as text (UTF-8, GB18030, Big5 or UTF-16: a Word/PDF export or a copied "
         "web page) as a policy file: strips site noise, web boilerplate and pinyin annotations, recovers the numbering "
         "as the source writes it (第一章 第一節 第一條, 第 9-1 條, 一、 （一） 1. 1.1 (1) 1) a. ①), keeps lines the source "
@@ -352,49 +446,127 @@ def build_parser() -> argparse.ArgumentParser:
         "accepted answer is imported as a guidance document.",
     )
     p.add_argument("file", metavar="FILE", help="the text file to import")
-    p.add_argument("--id", metavar="ID", help="policy id: lower-case letters, digits and hyphens (default: made from the file name)")
+    p.add_argument(
+        "--id",
+        metavar="ID",
+        help="policy id: lower-case letters, digits and hyphens (default: made from the file name)",
+    )
     p.add_argument("-o", "--output", metavar="OUT", help="file to write (default: policies/ID.yaml in the project)")
-    p.add_argument("--script", choices=languages.default().scripts, help="write the Chinese in this script (default: the one the source mostly uses)")
-    p.add_argument("--guidance", action="store_true", help="import as a guidance document (type: guidance); automatic for Q&A pages")
+    p.add_argument(
+        "--script",
+        choices=languages.default().scripts,
+        help="write the Chinese in this script (default: the one the source mostly uses)",
+    )
+    p.add_argument(
+        "--guidance",
+        action="store_true",
+        help="import as a guidance document (type: guidance); automatic for Q&A pages",
+    )
     p.add_argument("--force", action="store_true", help="replace the output file if it exists")
     p.set_defaults(run=cmd_import)
 
-    p = sub.add_parser("build", help="build the handbook site", description="Check the handbook, then build the website (mkdocs with the rulebook plugin) into DIR. The new site replaces the old one only once it is complete; a handbook with errors is reported as by `rulebook check` and nothing is built.")
+    p = sub.add_parser(
+        "build",
+        help="build the handbook site",
+        description="Check the handbook, then build the website (mkdocs with the rulebook plugin) into DIR. The new site replaces the old one only once it is complete; a handbook with errors is reported as by `rulebook check` and nothing is built.",
+    )
     p.add_argument("--out", metavar="DIR", help="output folder (default: site/ in the project)")
     p.add_argument("-v", "--verbose", action="store_true", help="show mkdocs' progress messages")
-    p.add_argument("--strict", action="store_true", help="refuse to build what must not be published: posters whose QR codes would open a placeholder site_url")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse to build what must not be published: posters whose QR codes would open a placeholder site_url",
+    )
     _printing_options(p)
     p.set_defaults(run=cmd_build)
 
-    p = sub.add_parser("serve", help="preview the site, reloading on every change", description="Serve the handbook site locally; saving a policy, a hand-written page or a site template rebuilds it and reloads the browser.")
+    p = sub.add_parser(
+        "serve",
+        help="preview the site, reloading on every change",
+        description="Serve the handbook site locally; saving a policy, a hand-written page or a site template rebuilds it and reloads the browser.",
+    )
     p.add_argument("-a", "--dev-addr", metavar="IP:PORT", help="address to serve on (default: 127.0.0.1:8000)")
     p.add_argument("--open", action="store_true", help="open the site in the default browser")
     p.set_defaults(run=cmd_serve)
 
-    p = sub.add_parser("poster", help="print wall posters as one-page PDFs", description="Print the posters the policies declare (posters: in a policy file), one PDF per poster and language, into DIR/posters/<policy-id>/<poster-id>-<lang>.pdf. The type is scaled to fill one sheet.")
-    p.add_argument("ids", nargs="*", metavar="ID", help="a policy id (all its posters) or policy-id/poster-id (default: every poster)")
+    p = sub.add_parser(
+        "poster",
+        help="print wall posters as one-page PDFs",
+        description="Print the posters the policies declare (posters: in a policy file), one PDF per poster and language, into DIR/posters/<policy-id>/<poster-id>-<lang>.pdf. The type is scaled to fill one sheet.",
+    )
+    p.add_argument(
+        "ids",
+        nargs="*",
+        metavar="ID",
+        help="a policy id (all its posters) or policy-id/poster-id (default: every poster)",
+    )
     p.add_argument("--size", choices=["A4", "A3", "A2"], default="A3", help="sheet size (default: A3)")
-    p.add_argument("--lang", metavar="LANG", action="append", help=f"a language of the handbook ({', '.join(default_langs)} unless policies/handbook/languages.yaml says otherwise) or bilingual; repeat for several (default: every language)")
+    p.add_argument(
+        "--lang",
+        metavar="LANG",
+        action="append",
+        help=f"a language of the handbook ({', '.join(default_langs)} unless policies/handbook/languages.yaml says otherwise) or bilingual; repeat for several (default: every language)",
+    )
     p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
     _printing_options(p)
     p.set_defaults(run=cmd_poster)
 
-    p = sub.add_parser("checklist", help="make fill-in checklists: fillable PDF, CSV and JSON", description="Make the checklists the policies declare (checklists: in a policy file) into DIR/checklists/<policy-id>/<checklist-id>.pdf (a fillable form), .csv and .json (one row per item, for task tools). Every item shows the clause it comes from.")
-    p.add_argument("ids", nargs="*", metavar="ID", help="a policy id (all its checklists) or policy-id/checklist-id (default: every checklist)")
-    p.add_argument("--lang", metavar="LANG", default="bilingual", help=f"language of the PDF: a language of the handbook ({', '.join(default_langs)} unless policies/handbook/languages.yaml says otherwise), or bilingual: the Chinese with the first translation beneath (default: bilingual)")
-    p.add_argument("--format", default="pdf,csv,json", metavar="LIST", help="what to write, comma-separated: pdf, csv, json (default: all three)")
+    p = sub.add_parser(
+        "checklist",
+        help="make fill-in checklists: fillable PDF, CSV and JSON",
+        description="Make the checklists the policies declare (checklists: in a policy file) into DIR/checklists/<policy-id>/<checklist-id>.pdf (a fillable form), .csv and .json (one row per item, for task tools). Every item shows the clause it comes from.",
+    )
+    p.add_argument(
+        "ids",
+        nargs="*",
+        metavar="ID",
+        help="a policy id (all its checklists) or policy-id/checklist-id (default: every checklist)",
+    )
+    p.add_argument(
+        "--lang",
+        metavar="LANG",
+        default="bilingual",
+        help=f"language of the PDF: a language of the handbook ({', '.join(default_langs)} unless policies/handbook/languages.yaml says otherwise), or bilingual: the Chinese with the first translation beneath (default: bilingual)",
+    )
+    p.add_argument(
+        "--format",
+        default="pdf,csv,json",
+        metavar="LIST",
+        help="what to write, comma-separated: pdf, csv, json (default: all three)",
+    )
     p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
     _printing_options(p)
     p.set_defaults(run=cmd_checklist)
 
-    p = sub.add_parser("diff", help="show what changed in the policies, clause by clause", description="Compare the handbook at two versions by clause id: added and removed clauses with their text, reworded text (Chinese by character, English by word, numbers whole), blanks filled, renumbering, metadata, changes to roles, glossary, topics and external documents with the clauses they affect, and what else the change needs (a version bump, a retired id, translations, broken references, posters and checklists to print again). BASE and HEAD are git revisions; as with git's three dots, the comparison starts from their merge base (main...HEAD); main..HEAD compares the two tips. HEAD defaults to the files on disk.")
-    p.add_argument("base", nargs="?", default="HEAD", metavar="BASE", help="the revision to compare from, or a range A...B or A..B (default: HEAD)")
-    p.add_argument("head", nargs="?", default=None, metavar="HEAD", help="the revision to compare to (default: the working tree)")
-    p.add_argument("--format", choices=["text", "markdown", "json"], default="text", help="text for a terminal, markdown for a pull request comment, json for tools")
+    p = sub.add_parser(
+        "diff",
+        help="show what changed in the policies, clause by clause",
+        description="Compare the handbook at two versions by clause id: added and removed clauses with their text, reworded text (Chinese by character, English by word, numbers whole), blanks filled, renumbering, metadata, changes to roles, glossary, topics and external documents with the clauses they affect, and what else the change needs (a version bump, a retired id, translations, broken references, posters and checklists to print again). BASE and HEAD are git revisions; as with git's three dots, the comparison starts from their merge base (main...HEAD); main..HEAD compares the two tips. HEAD defaults to the files on disk.",
+    )
+    p.add_argument(
+        "base",
+        nargs="?",
+        default="HEAD",
+        metavar="BASE",
+        help="the revision to compare from, or a range A...B or A..B (default: HEAD)",
+    )
+    p.add_argument(
+        "head", nargs="?", default=None, metavar="HEAD", help="the revision to compare to (default: the working tree)"
+    )
+    p.add_argument(
+        "--format",
+        choices=["text", "markdown", "json"],
+        default="text",
+        help="text for a terminal, markdown for a pull request comment, json for tools",
+    )
     p.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed, like git diff --exit-code")
     p.set_defaults(run=cmd_diff)
 
-    p = sub.add_parser("codeowners", help="write CODEOWNERS so each policy's pull requests reach its reviewers", description="Write the GitHub CODEOWNERS file (.github/CODEOWNERS, or where one already is) from the reviewers that policies/handbook/roles.yaml names for each policy's owner and approver (a role without reviewers uses those of the department it is part_of). `rulebook check` warns (W130) when the committed file is out of date.")
+    p = sub.add_parser(
+        "codeowners",
+        help="write CODEOWNERS so each policy's pull requests reach its reviewers",
+        description="Write the GitHub CODEOWNERS file (.github/CODEOWNERS, or where one already is) from the reviewers that policies/handbook/roles.yaml names for each policy's owner and approver (a role without reviewers uses those of the department it is part_of). `rulebook check` warns (W130) when the committed file is out of date.",
+    )
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 when the file is missing or out of date")
     p.set_defaults(run=cmd_codeowners)
     return parser

@@ -19,11 +19,20 @@ PARAMETER = re.compile(r"\{([a-z0-9]+(?:-[a-z0-9]+)*)\}")
 CHINESE_DIGITS = "零一二三四五六七八九"
 LEVELS = {1: "chapter", 2: "section", 3: "item", 4: "sub-item"}
 STYLES = {
-    "chapter": "{cn}、", "section": "（{cn}）", "item": "{n}.", "sub-item": "({n})",
+    "chapter": "{cn}、",
+    "section": "（{cn}）",
+    "item": "{n}.",
+    "sub-item": "({n})",
     # The numbering of laws and of the company rules written like them, kept as the source wrote it. 條/節 are
     # written in the policy's script (label()); an inserted article (第 9-1 條) adds its second number.
-    "law-chapter": "第{cn}章", "law-section": "第{cn}節", "article": "第{cn}條", "article-arabic": "第 {n} 條",
-    "decimal": "{n}", "item-paren": "{n})", "letter": "{a}.", "circled": "{c}",
+    "law-chapter": "第{cn}章",
+    "law-section": "第{cn}節",
+    "article": "第{cn}條",
+    "article-arabic": "第 {n} 條",
+    "decimal": "{n}",
+    "item-paren": "{n})",
+    "letter": "{a}.",
+    "circled": "{c}",
 }
 
 
@@ -53,7 +62,11 @@ def format_label(style: str, n: int, inserted: int | None = None) -> str:
         label = f"第{chinese_numeral(n)}條之{chinese_numeral(inserted)}"
     else:
         label = STYLES[style].format(
-            n=n, cn=chinese_numeral(n), a=chr(96 + n) if 1 <= n <= 26 else str(n), c=chr(0x245F + n) if 1 <= n <= 20 else f"({n})")
+            n=n,
+            cn=chinese_numeral(n),
+            a=chr(96 + n) if 1 <= n <= 26 else str(n),
+            c=chr(0x245F + n) if 1 <= n <= 20 else f"({n})",
+        )
     return label
 
 
@@ -223,8 +236,11 @@ class Clause:
             return self.label(numbering)
         chain = [*self.ancestors(), self]
         # A decimal label already holds its decimal parents' numbers (2.1.1, not 2.12.1.1).
-        return "".join(c.label(numbering) for c, child in zip(chain, [*chain[1:], None], strict=True)
-                       if not (c.style == "decimal" and child is not None and child.style == "decimal"))
+        return "".join(
+            c.label(numbering)
+            for c, child in zip(chain, [*chain[1:], None], strict=True)
+            if not (c.style == "decimal" and child is not None and child.style == "decimal")
+        )
 
     def walk(self) -> Iterator["Clause"]:
         # Depth first, in reading order; a stack, as nested generators pass each clause up through every level.

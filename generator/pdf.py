@@ -12,7 +12,6 @@ import multiprocessing
 import os
 import shutil
 import signal
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -26,13 +25,11 @@ from urllib.request import url2pathname
 import jinja2
 import weasyprint
 
-from generator import acroform
 import generator
+from generator import acroform, output_folders, pdf_cache
 from generator import fonts as installed
-from generator import pdf_cache
 from generator.fonts import FIELD_FONT
 from generator.form_font import FORM_FONT, form_font
-from generator import output_folders
 from generator.pdf_cache import Printing
 
 if TYPE_CHECKING:
@@ -40,6 +37,7 @@ if TYPE_CHECKING:
     from generator.project import Project
 
 FORM_FONT_URL = "rulebook:form-font.ttf"
+
 
 class PrintError(Exception):
     """A file that must not be written; the message says which, why and what to do."""
@@ -56,8 +54,9 @@ class FontsMissing(PrintError):
 # Which posters or checklists ---------------------------------------------------------------------------------------
 
 
-def select(handbook: Handbook, kind: str, ids: Iterable[str],
-           refusal: Callable[[list[str], list[str]], Exception]) -> list[tuple[Policy, Any]]:
+def select(
+    handbook: Handbook, kind: str, ids: Iterable[str], refusal: Callable[[list[str], list[str]], Exception]
+) -> list[tuple[Policy, Any]]:
     """The (policy, poster or checklist) pairs that ids name, in the handbook's order; kind is the policy's attribute,
     "posters" or "checklists". An id is 'policy-id' (all of that policy's) or 'policy-id/item-id'; no ids, all of them.
 
@@ -84,15 +83,20 @@ class Templates:
         self.project, self.kind = project, kind
         self.folder = project.templates / kind
         self.environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(self.folder), autoescape=True, undefined=jinja2.StrictUndefined,
-            trim_blocks=True, lstrip_blocks=True,
+            loader=jinja2.FileSystemLoader(self.folder),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
 
     def render(self, name: str, **values) -> str:
         path = self.folder / name
         if not path.is_file():
-            raise PrintError(f"{self.project.relative(path)} is missing: the {self.kind} templates live in "
-                             f"{self.project.relative(self.folder)}/")
+            raise PrintError(
+                f"{self.project.relative(path)} is missing: the {self.kind} templates live in "
+                f"{self.project.relative(self.folder)}/"
+            )
         try:
             return self.environment.get_template(name).render(**values)
         except jinja2.TemplateSyntaxError as exc:
@@ -127,7 +131,9 @@ class AssetFetcher(weasyprint.URLFetcher):
         if parts.scheme == "file" and parts.netloc in ("", "localhost"):
             # Resolved first, so that neither a symlink nor a .. leads out of the folder.
             path = Path(url2pathname(parts.path)).resolve()
-            hidden = path.is_relative_to(self.root) and any(part.startswith(".") for part in path.relative_to(self.root).parts)
+            hidden = path.is_relative_to(self.root) and any(
+                part.startswith(".") for part in path.relative_to(self.root).parts
+            )
             if path.is_relative_to(self.root) and not hidden and path.is_file():
                 kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 return weasyprint.urls.URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
@@ -172,8 +178,16 @@ class PrintJob:
     messages, fix_in where its words can be changed (a policy file).
     """
 
-    def __init__(self, templates: Templates, *, fonts: Iterable[str], forms: bool = False, name: str = "the PDF",
-                 fix_in: str = "the policy", packages: dict[str, str] | None = None):
+    def __init__(
+        self,
+        templates: Templates,
+        *,
+        fonts: Iterable[str],
+        forms: bool = False,
+        name: str = "the PDF",
+        fix_in: str = "the policy",
+        packages: dict[str, str] | None = None,
+    ):
         from weasyprint.text.fonts import FontConfiguration
 
         self.templates, self.forms, self.name, self.fix_in = templates, forms, name, fix_in
@@ -200,7 +214,8 @@ class PrintJob:
         base = self.templates.folder.resolve().as_uri() + "/"
         with weasyprint_warnings() as warnings:
             document = weasyprint.HTML(string=source, base_url=base, url_fetcher=self.fetcher).render(
-                font_config=self.font_config, stylesheets=self.stylesheets, pdf_forms=self.forms)
+                font_config=self.font_config, stylesheets=self.stylesheets, pdf_forms=self.forms
+            )
         self.warnings += warnings
         return document
 
@@ -210,19 +225,25 @@ class PrintJob:
             pdf = document.write_pdf(pdf_forms=self.forms)
         self.warnings += warnings
         if self.fetcher.refused:
-            raise PrintError(f"{self.name}: the template asks for {', '.join(dict.fromkeys(self.fetcher.refused))}; "
-                             f"only files under {self.templates.project.relative(self.fetcher.root)}/ and data: URIs "
-                             "may be used")
+            raise PrintError(
+                f"{self.name}: the template asks for {', '.join(dict.fromkeys(self.fetcher.refused))}; "
+                f"only files under {self.templates.project.relative(self.fetcher.root)}/ and data: URIs "
+                "may be used"
+            )
         # WeasyPrint logs '.notdef glyph rendered for Unicode string unsupported by fonts: "X" (U+XXXX)'.
         missing = sorted({m.split(": ", 1)[-1] for m in self.warnings if ".notdef" in m})
         if missing:
-            raise PrintError(f"{self.name}: no installed font has {', '.join(missing)}, which would print as empty "
-                             f"boxes; replace {'it' if len(missing) == 1 else 'them'} in {self.fix_in}")
+            raise PrintError(
+                f"{self.name}: no installed font has {', '.join(missing)}, which would print as empty "
+                f"boxes; replace {'it' if len(missing) == 1 else 'them'} in {self.fix_in}"
+            )
         used = {font.family for font in document.fonts.values()}
         stray = used - set(self.fonts) - ({FORM_FONT} if self.forms else set())
         if stray:
-            raise PrintError(f"{self.name}: some characters were set in {', '.join(sorted(stray))} because "
-                             f"{' and '.join(self.fonts)} lacks them; replace them in {self.fix_in}")
+            raise PrintError(
+                f"{self.name}: some characters were set in {', '.join(sorted(stray))} because "
+                f"{' and '.join(self.fonts)} lacks them; replace them in {self.fix_in}"
+            )
         if self.forms:
             pdf = acroform.settle(pdf)
         return Printed(pdf, len(document.pages), used, list(dict.fromkeys(self.warnings)))
@@ -234,9 +255,17 @@ class PrintJob:
 # Cached and parallel ---------------------------------------------------------------------------------------------
 
 
-def print_cached(printing: Printing | None, templates: Templates, *, content: Any, fonts: Iterable[str],
-            forms: bool = False, options: Any = None, packages: dict[str, str] | None = None,
-            make: Callable[[], tuple[bytes, dict]]) -> tuple[pdf_cache.Entry, bool]:
+def print_cached(
+    printing: Printing | None,
+    templates: Templates,
+    *,
+    content: Any,
+    fonts: Iterable[str],
+    forms: bool = False,
+    options: Any = None,
+    packages: dict[str, str] | None = None,
+    make: Callable[[], tuple[bytes, dict]],
+) -> tuple[pdf_cache.Entry, bool]:
     """The PDF of content: read back from the cache when everything that decides it is unchanged, else make() (the
     PDF and what to remember beside it) and store it. Returns the entry and whether it was reused.
 
@@ -254,11 +283,16 @@ def print_cached(printing: Printing | None, templates: Templates, *, content: An
         pdf, meta = make()
         return pdf_cache.Entry(pdf, meta), False
     key = pdf_cache.key(
-        templates.kind, content, options, forms, fonts,
+        templates.kind,
+        content,
+        options,
+        forms,
+        fonts,
         pdf_cache.file_digests(sorted(p for p in templates.folder.rglob("*") if p.is_file())),
         pdf_cache.file_digests([templates.project.templates / "words.yaml"]),
         pdf_cache.file_stamps(sorted({p for f in families for p in installed.font_files().get(f, ())})),
-        _software(), os.environ.get("SOURCE_DATE_EPOCH", ""),
+        _software(),
+        os.environ.get("SOURCE_DATE_EPOCH", ""),
     )
     entry = cache.get(key)
     if entry is not None:
@@ -325,7 +359,9 @@ def staged(target: Path, *, whole: bool = False) -> Iterator[Path]:
         if whole:
             output_folders.claim(target)
         elif target.is_symlink() or (os.path.lexists(target) and not target.is_dir()):
-            raise output_folders.OutputRefused(f"{target} is a symbolic link or a file; the files are written into a real folder only")
+            raise output_folders.OutputRefused(
+                f"{target} is a symbolic link or a file; the files are written into a real folder only"
+            )
         output_folders.remove_leftovers(target)
     except output_folders.OutputRefused as exc:
         raise PrintError(str(exc)) from None

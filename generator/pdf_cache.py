@@ -67,8 +67,11 @@ class PdfCache:
     def put(self, key: str, pdf: bytes, meta: dict | None = None) -> None:
         """Store pdf under key. A cache that cannot be written (a full or read-only disk) only costs the next build
         its time, so the failure is swallowed."""
-        header = json.dumps({"sha256": hashlib.sha256(pdf).hexdigest(), "size": len(pdf), "meta": meta or {}},
-                            ensure_ascii=False, sort_keys=True).encode("utf-8")
+        header = json.dumps(
+            {"sha256": hashlib.sha256(pdf).hexdigest(), "size": len(pdf), "meta": meta or {}},
+            ensure_ascii=False,
+            sort_keys=True,
+        ).encode("utf-8")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
@@ -114,13 +117,16 @@ class PdfCache:
 def _parse(data: bytes) -> Entry | None:
     if not data.startswith(FORMAT):
         return None
-    header, newline, pdf = data[len(FORMAT):].partition(b"\n")
+    header, newline, pdf = data[len(FORMAT) :].partition(b"\n")
     try:
         info = json.loads(header) if newline else None
     except ValueError:
         return None
-    if (not isinstance(info, dict) or info.get("size") != len(pdf)
-            or info.get("sha256") != hashlib.sha256(pdf).hexdigest()):
+    if (
+        not isinstance(info, dict)
+        or info.get("size") != len(pdf)
+        or info.get("sha256") != hashlib.sha256(pdf).hexdigest()
+    ):
         return None
     return Entry(pdf, info.get("meta") or {})
 
@@ -165,8 +171,10 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"__type__": type(value).__qualname__,
-                **{f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+        return {
+            "__type__": type(value).__qualname__,
+            **{f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        }
     if isinstance(value, (tuple, list)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):

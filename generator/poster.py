@@ -10,7 +10,6 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
-from urllib.parse import urlsplit
 
 import segno
 
@@ -145,7 +144,9 @@ def _label(clause: Clause, words: Localiser, role: str) -> str:
     if words.chinese_numbering:
         return words.label(clause)
     # Dotted numbers on a sheet: in full for headings (5.1), short for the rules under them.
-    return words.label(clause) if role == "heading" else (f"{clause.number}." if role == "rule" else f"({clause.number})")
+    return (
+        words.label(clause) if role == "heading" else (f"{clause.number}." if role == "rule" else f"({clause.number})")
+    )
 
 
 def _item(clause: Clause, langs: tuple[str, ...], words: _Words, under_rule: bool = False) -> Item:
@@ -154,7 +155,8 @@ def _item(clause: Clause, langs: tuple[str, ...], words: _Words, under_rule: boo
     else:
         role = "point" if under_rule else "rule"
     versions = tuple(
-        Version(lang, words.spans(clause.title, lang, clause.id), words.spans(clause.text, lang, clause.id)) for lang in langs
+        Version(lang, words.spans(clause.title, lang, clause.id), words.spans(clause.text, lang, clause.id))
+        for lang in langs
     )
     children = tuple(_item(c, langs, words, under_rule=role != "heading") for c in clause.clauses)
     return Item(clause.id, role, clause.level, _label(clause, words.localisers[langs[0]], role), versions, children)
@@ -184,8 +186,14 @@ def fingerprint(text: str, version: str) -> str:
     return hashlib.sha256(f"{version}\n{text}".encode()).hexdigest()[:8]
 
 
-def poster_content(handbook: Handbook, policy: Policy, poster: Poster, lang: str, base_url: str | None,
-                   localisers: Localisers | None = None) -> PosterContent:
+def poster_content(
+    handbook: Handbook,
+    policy: Policy,
+    poster: Poster,
+    lang: str,
+    base_url: str | None,
+    localisers: Localisers | None = None,
+) -> PosterContent:
     """What one poster says in one language of the registry, or bilingually."""
     localisers = localisers or config.localisers(Project(handbook.root), handbook)
     langs = languages(handbook, policy, lang)
@@ -203,7 +211,11 @@ def poster_content(handbook: Handbook, policy: Policy, poster: Poster, lang: str
     policy_title = tuple(words.plain(policy.title, lg, where="title") for lg in langs)
     title = tuple(words.plain(poster.title, lg, where="poster title") for lg in langs) if poster.title else policy_title
     # One heading that only repeats the sheet's title would say it twice.
-    if len(items) == 1 and items[0].role == "heading" and _flat(items[0].versions[0].title).casefold() == title[0].casefold():
+    if (
+        len(items) == 1
+        and items[0].role == "heading"
+        and _flat(items[0].versions[0].title).casefold() == title[0].casefold()
+    ):
         items[0] = replace(items[0], titled=False)
     # The QR code opens the page in the sheet's main language.
     page = handbook.languages.prefix(langs[0]) + locations.policy(policy.id)
@@ -212,12 +224,26 @@ def poster_content(handbook: Handbook, policy: Policy, poster: Poster, lang: str
     if words.untranslated:
         notes.append(f"no English text yet for {', '.join(sorted(set(words.untranslated)))}: printed in Chinese")
     if words.blanks:
-        notes.append(f"{len(set(words.blanks))} blank(s) printed as lines to fill in by hand ({', '.join(sorted(set(words.blanks)))}); "
-                     f"give the parameters a value in {policy.path.name} to print them")
+        notes.append(
+            f"{len(set(words.blanks))} blank(s) printed as lines to fill in by hand ({', '.join(sorted(set(words.blanks)))}); "
+            f"give the parameters a value in {policy.path.name} to print them"
+        )
     font = handbook.languages.font(handbook.languages[langs[0]], policy.script)
     content = PosterContent(
-        policy.id, poster.id, lang, langs, font, org, policy_title,
-        title, tuple(items), policy.version, policy.effective.isoformat(), url, "", tuple(notes),
+        policy.id,
+        poster.id,
+        lang,
+        langs,
+        font,
+        org,
+        policy_title,
+        title,
+        tuple(items),
+        policy.version,
+        policy.effective.isoformat(),
+        url,
+        "",
+        tuple(notes),
     )
     return replace(content, fingerprint=fingerprint(sheet_text(content), policy.version))
 
@@ -245,17 +271,27 @@ class PrintedPoster:
         return locations.poster_file(self.content.policy_id, self.content.poster_id, self.content.lang)
 
 
-def print_poster(handbook: Handbook, policy: Policy, poster: Poster, project: Project, lang: str | None = None,
-                 size: str = "A3", base_url: str | None = None, localisers: Localisers | None = None,
-                 printing: pdf.Printing | None = None) -> PrintedPoster:
+def print_poster(
+    handbook: Handbook,
+    policy: Policy,
+    poster: Poster,
+    project: Project,
+    lang: str | None = None,
+    size: str = "A3",
+    base_url: str | None = None,
+    localisers: Localisers | None = None,
+    printing: pdf.Printing | None = None,
+) -> PrintedPoster:
     """One poster as a one-page PDF in memory (by default in the handbook's default language), read back from
     printing's cache when nothing it depends on changed. Raises PosterError with a message meant for the user, or
     pdf.FontsMissing, which no other sheet would escape either."""
     started = time.perf_counter()
     lang = lang or handbook.languages.default.code
     if size not in PAPERS or lang not in choices(handbook):
-        raise PosterError(f"cannot print a poster in {lang!r} on {size!r}: sizes are {', '.join(PAPERS)}, "
-                          f"languages {', '.join(choices(handbook))}")
+        raise PosterError(
+            f"cannot print a poster in {lang!r} on {size!r}: sizes are {', '.join(PAPERS)}, "
+            f"languages {', '.join(choices(handbook))}"
+        )
     paper = PAPERS[size]
     localisers = localisers or config.localisers(project, handbook)
     content = poster_content(handbook, policy, poster, lang, base_url, localisers)
@@ -264,18 +300,39 @@ def print_poster(handbook: Handbook, policy: Policy, poster: Poster, project: Pr
     templates = pdf.Templates(project, "poster")
 
     def make() -> tuple[bytes, dict]:
-        job = pdf.PrintJob(templates, fonts=[font], name=f"poster {name}", fix_in=policy.path.name,
-                           packages=handbook.languages.font_packages())
+        job = pdf.PrintJob(
+            templates,
+            fonts=[font],
+            name=f"poster {name}",
+            fix_in=policy.path.name,
+            packages=handbook.languages.font_packages(),
+        )
         qr = segno.make(content.url, error="m").svg_data_uri(omitsize=True, border=2) if content.url else None
-        fitted = fit(lambda type_pt: job.layout("poster.html", poster=content, paper=paper, type_pt=round(type_pt, 2),
-                                                 qr=qr, font=font, t=_words_of(localisers)), paper)
+        fitted = fit(
+            lambda type_pt: job.layout(
+                "poster.html",
+                poster=content,
+                paper=paper,
+                type_pt=round(type_pt, 2),
+                qr=qr,
+                font=font,
+                t=_words_of(localisers),
+            ),
+            paper,
+        )
         printed = job.finish(fitted.layout)
         return printed.pdf, {"type_pt": fitted.type_pt, "layouts": fitted.layouts, "warnings": printed.warnings}
 
     try:
-        entry, reused = pdf.print_cached(printing, templates, content=content, fonts=[font],
-                                         options=(paper, handbook.languages.languages),
-                                         packages=handbook.languages.font_packages(), make=make)
+        entry, reused = pdf.print_cached(
+            printing,
+            templates,
+            content=content,
+            fonts=[font],
+            options=(paper, handbook.languages.languages),
+            packages=handbook.languages.font_packages(),
+            make=make,
+        )
     except TooLong as exc:
         bigger = larger(paper)
         raise PosterError(
@@ -291,8 +348,16 @@ def print_poster(handbook: Handbook, policy: Policy, poster: Poster, project: Pr
     # What WeasyPrint ignored in a restyled template (an unknown CSS property, say) is worth telling its author.
     ignored = [f"template: {m}" for m in entry.meta["warnings"] if "refused" not in m]
     notes = list(content.notes) + ignored + ([] if content.url else [NO_SITE_URL])
-    return PrintedPoster(content, paper, entry.pdf, entry.meta["type_pt"], entry.meta["layouts"],
-                         time.perf_counter() - started, notes, reused)
+    return PrintedPoster(
+        content,
+        paper,
+        entry.pdf,
+        entry.meta["type_pt"],
+        entry.meta["layouts"],
+        time.perf_counter() - started,
+        notes,
+        reused,
+    )
 
 
 def _excess(overflow: float) -> str:
@@ -301,8 +366,14 @@ def _excess(overflow: float) -> str:
 
 def select(handbook: Handbook, ids: Iterable[str] = ()) -> list[tuple[Policy, Poster]]:
     """The posters named by ids ('policy-id' or 'policy-id/poster-id'); all of them when ids is empty."""
-    return pdf.select(handbook, "posters", ids, lambda unknown, declared: UnknownPoster(
-        f"no such policy or poster: {', '.join(unknown)}\nhint: posters are: {', '.join(declared) or 'none'}"))
+    return pdf.select(
+        handbook,
+        "posters",
+        ids,
+        lambda unknown, declared: UnknownPoster(
+            f"no such policy or poster: {', '.join(unknown)}\nhint: posters are: {', '.join(declared) or 'none'}"
+        ),
+    )
 
 
 def _words_of(localisers: Localisers) -> Callable[..., str]:
@@ -310,9 +381,19 @@ def _words_of(localisers: Localisers) -> Callable[..., str]:
     return lambda lang, key, **values: localisers[lang].word(key, **values)
 
 
-def write_posters(handbook: Handbook, out_dir: Path, project: Project, *, ids: Iterable[str] = (), size: str = "A3",
-                  langs: Iterable[str] | None = None, keep_going: bool = False, progress: Callable[[str], None] | None = None,
-                  warn: Callable[[str], None] | None = None, printing: pdf.Printing | None = None) -> list[Path]:
+def write_posters(
+    handbook: Handbook,
+    out_dir: Path,
+    project: Project,
+    *,
+    ids: Iterable[str] = (),
+    size: str = "A3",
+    langs: Iterable[str] | None = None,
+    keep_going: bool = False,
+    progress: Callable[[str], None] | None = None,
+    warn: Callable[[str], None] | None = None,
+    printing: pdf.Printing | None = None,
+) -> list[Path]:
     """Print the posters ids name (by default every poster every policy declares, in every language of the registry)
     into out_dir at locations.poster_file. progress hears of each file written, warn of the sheets' notes; printing
     says through which cache and over how many processes (by default: no cache, one process) and counts the PDFs.
@@ -357,7 +438,9 @@ def write_posters(handbook: Handbook, out_dir: Path, project: Project, *, ids: I
         if progress:
             progress(describe(project, written[-1], sheet))
         for note in sheet.notes:
-            notes.setdefault(note if note == NO_SITE_URL else f"{sheet.content.policy_id}/{sheet.content.poster_id}: {note}", None)
+            notes.setdefault(
+                note if note == NO_SITE_URL else f"{sheet.content.policy_id}/{sheet.content.poster_id}: {note}", None
+            )
     if warn:
         for note in notes:
             warn(f"note: {note}")
@@ -367,5 +450,7 @@ def write_posters(handbook: Handbook, out_dir: Path, project: Project, *, ids: I
 
 
 def describe(project: Project, path: Path, sheet: PrintedPoster) -> str:
-    return (f"wrote {project.relative(path)}  ({sheet.paper.name}, type {sheet.type_pt:.1f} pt, "
-            f"{len(sheet.pdf) / 1024:.0f} KB, {sheet.seconds:.1f} s{', from the cache' if sheet.reused else ''})")
+    return (
+        f"wrote {project.relative(path)}  ({sheet.paper.name}, type {sheet.type_pt:.1f} pt, "
+        f"{len(sheet.pdf) / 1024:.0f} KB, {sheet.seconds:.1f} s{', from the cache' if sheet.reused else ''})"
+    )

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -65,8 +64,9 @@ def printing(*, cache: bool | None = None, jobs: int | None = None) -> Printing:
     return Printing(PdfCache() if cache else None, jobs)
 
 
-def print_all(handbook: Handbook, project: Project, out: Path, chosen: dict[str, Writer],
-              printing: Printing | None = None) -> Printing:
+def print_all(
+    handbook: Handbook, project: Project, out: Path, chosen: dict[str, Writer], printing: Printing | None = None
+) -> Printing:
     """Print with each chosen writer into a folder of its own inside out, then move the files in: the checklist
     writer replaces its whole output folder, which in the site also holds the checklists' web pages. Each writer
     spreads its sheets over printing.jobs processes. Returns printing, which has counted the PDFs."""

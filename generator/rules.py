@@ -51,9 +51,13 @@ def _walk_texts(data, registry: Registry, at: tuple) -> list[tuple[tuple, dict]]
             if SOURCE in data and keys.issuperset(data) and all(isinstance(v, str) for v in data.values()):
                 found.append((at, {key: data.get(key, "") for key in order}))
                 continue
-            stack.extend((at + (key,), value) for key, value in reversed(data.items()) if isinstance(value, (dict, list)))
+            stack.extend(
+                (at + (key,), value) for key, value in reversed(data.items()) if isinstance(value, (dict, list))
+            )
         elif isinstance(data, list):
-            stack.extend((at + (i,), value) for i, value in reversed(list(enumerate(data))) if isinstance(value, (dict, list)))
+            stack.extend(
+                (at + (i,), value) for i, value in reversed(list(enumerate(data))) if isinstance(value, (dict, list))
+            )
     return found
 
 
@@ -87,7 +91,11 @@ def unique_ids(hb: Handbook, today: date) -> Iterator[Finding]:
             for ident, at in entries:
                 if ident in first:
                     line = p.pos(first[ident] + ("id",))[1]
-                    yield finding(p.pos(at + ("id",)), "E021", f"{scope} id '{ident}' is used twice in this policy (first at line {line})")
+                    yield finding(
+                        p.pos(at + ("id",)),
+                        "E021",
+                        f"{scope} id '{ident}' is used twice in this policy (first at line {line})",
+                    )
                 else:
                     first[ident] = at
 
@@ -97,7 +105,9 @@ def retired_ids(hb: Handbook, today: date) -> Iterator[Finding]:
         retired = set(p.retired_ids)
         for c in p.walk():
             if c.id in retired:
-                yield finding(p.pos(c.at + ("id",)), "E022", f"clause id '{c.id}' was retired and may not be used again")
+                yield finding(
+                    p.pos(c.at + ("id",)), "E022", f"clause id '{c.id}' was retired and may not be used again"
+                )
 
 
 def references(hb: Handbook, today: date) -> Iterator[Finding]:
@@ -109,16 +119,31 @@ def references(hb: Handbook, today: date) -> Iterator[Finding]:
                 where = p.pos(c.at + ("refs", i))
                 if ref.startswith("external:"):
                     name = ref.split(":", 1)[1]
-                    yield finding(where, "E031", f"reference '{ref}' names no document declared in handbook/external.yaml", _did_you_mean(name, hb.external, CODES["E031"][2]))
+                    yield finding(
+                        where,
+                        "E031",
+                        f"reference '{ref}' names no document declared in handbook/external.yaml",
+                        _did_you_mean(name, hb.external, CODES["E031"][2]),
+                    )
                     continue
                 policy_id, _, clause_id = ref.partition("#")
                 if policy_id in hb.unloaded:
                     continue  # that file's own error is reported; its clauses cannot be looked up until it loads
                 if policy_id and policy_id not in hb.policies:
-                    yield finding(where, "E030", f"reference '{ref}' points to policy '{policy_id}', which the handbook does not hold", _did_you_mean(policy_id, hb.policies, CODES["E030"][2]))
+                    yield finding(
+                        where,
+                        "E030",
+                        f"reference '{ref}' points to policy '{policy_id}', which the handbook does not hold",
+                        _did_you_mean(policy_id, hb.policies, CODES["E030"][2]),
+                    )
                 else:
                     target = hb.policies[policy_id] if policy_id else p
-                    yield finding(where, "E030", f"reference '{ref}' points to clause '{clause_id}', which {'policy ' + policy_id if policy_id else 'this policy'} does not have", _did_you_mean(clause_id, [x.id for x in target.walk()], CODES["E030"][2]))
+                    yield finding(
+                        where,
+                        "E030",
+                        f"reference '{ref}' points to clause '{clause_id}', which {'policy ' + policy_id if policy_id else 'this policy'} does not have",
+                        _did_you_mean(clause_id, [x.id for x in target.walk()], CODES["E030"][2]),
+                    )
 
 
 def topic_sources(hb: Handbook, today: date) -> Iterator[Finding]:
@@ -133,8 +158,18 @@ def topic_sources(hb: Handbook, today: date) -> Iterator[Finding]:
         if policy_id in hb.unloaded:
             continue
         policy = hb.policies.get(policy_id)
-        if topic.source.startswith("external:") or not policy_id or policy is None or hb.resolve(topic.source, policy) is None:
-            yield finding(data.smap.at(topic.at + ("source",)), "E030", f"topic '{topic.id}' names its source '{topic.source}', which is no clause of the handbook", "Write it as policy-id#clause-id.")
+        if (
+            topic.source.startswith("external:")
+            or not policy_id
+            or policy is None
+            or hb.resolve(topic.source, policy) is None
+        ):
+            yield finding(
+                data.smap.at(topic.at + ("source",)),
+                "E030",
+                f"topic '{topic.id}' names its source '{topic.source}', which is no clause of the handbook",
+                "Write it as policy-id#clause-id.",
+            )
 
 
 def roles_and_topics(hb: Handbook, today: date) -> Iterator[Finding]:
@@ -147,13 +182,23 @@ def roles_and_topics(hb: Handbook, today: date) -> Iterator[Finding]:
             named += [(cl.role, cl.at + ("role",)) for cl in p.checklists if cl.role]
             for role, at in named:
                 if role not in hb.roles:
-                    yield finding(p.pos(at), "E032", f"unknown role or department '{role}'", _did_you_mean(role, hb.roles, CODES["E032"][2]))
+                    yield finding(
+                        p.pos(at),
+                        "E032",
+                        f"unknown role or department '{role}'",
+                        _did_you_mean(role, hb.roles, CODES["E032"][2]),
+                    )
     if "requirements" in hb.data:
         for p in hb.policies.values():
             for c in p.walk():
                 for i, topic in enumerate(c.topics):
                     if topic not in hb.topics:
-                        yield finding(p.pos(c.at + ("topics", i)), "E033", f"unknown topic '{topic}'", _did_you_mean(topic, hb.topics, CODES["E033"][2]))
+                        yield finding(
+                            p.pos(c.at + ("topics", i)),
+                            "E033",
+                            f"unknown topic '{topic}'",
+                            _did_you_mean(topic, hb.topics, CODES["E033"][2]),
+                        )
 
 
 def required_clauses(hb: Handbook, today: date) -> Iterator[Finding]:
@@ -161,7 +206,11 @@ def required_clauses(hb: Handbook, today: date) -> Iterator[Finding]:
         kinds = {c.kind for c in p.walk()}
         for req in hb.required_clauses:
             if p.type in req.policy_types and req.kind not in kinds:
-                yield finding(p.pos(("clauses",), key=True), "W142" if p.draft else "E040", f"a {p.type} must have a clause of kind '{req.kind}' ({req.name.zh}); none found")
+                yield finding(
+                    p.pos(("clauses",), key=True),
+                    "W142" if p.draft else "E040",
+                    f"a {p.type} must have a clause of kind '{req.kind}' ({req.name.zh}); none found",
+                )
 
 
 def topic_coverage(hb: Handbook, today: date) -> Iterator[Finding]:
@@ -171,7 +220,11 @@ def topic_coverage(hb: Handbook, today: date) -> Iterator[Finding]:
         return  # with a policy file that does not load, its clauses' topics are unknown: coverage cannot be judged
     for topic in hb.topics.values():
         if not any(c.policy.type == "regulation" for c in hb.covering(topic.id)):
-            yield finding(data.smap.at(topic.at + ("id",)), "E041", f"required topic '{topic.id}' ({topic.name.zh}) is covered by no clause of any regulation")
+            yield finding(
+                data.smap.at(topic.at + ("id",)),
+                "E041",
+                f"required topic '{topic.id}' ({topic.name.zh}) is covered by no clause of any regulation",
+            )
 
 
 def translations(hb: Handbook, today: date) -> Iterator[Finding]:
@@ -183,8 +236,12 @@ def translations(hb: Handbook, today: date) -> Iterator[Finding]:
                     where = p.pos(at + ((key,) if key in _raw(p.data, at) else ()), key=key not in _raw(p.data, at))
                     name = _language_name(hb.languages, key)
                     # A draft is previewed before it is translated: its gaps are shown on the site, not refused.
-                    yield finding(where, "W141" if p.draft else "E050", f"missing {name} translation of '{_short(text[SOURCE])}'",
-                                  f"Write it under {key}: next to {SOURCE}:.")
+                    yield finding(
+                        where,
+                        "W141" if p.draft else "E050",
+                        f"missing {name} translation of '{_short(text[SOURCE])}'",
+                        f"Write it under {key}: next to {SOURCE}:.",
+                    )
 
 
 def _raw(data, at: tuple) -> dict:
@@ -210,7 +267,11 @@ def numbering(hb: Handbook, today: date) -> Iterator[Finding]:
             numbered = [c for c in siblings if c.number is not None and not c.inserted]  # 第 9-1 條 takes no number
             for expected, c in enumerate(numbered, start=1):
                 if c.number != expected:
-                    yield finding(p.pos(c.at + ("number",)), "E051", f"{c.level_name} '{c.id}' is numbered {c.number}, expected {expected}")
+                    yield finding(
+                        p.pos(c.at + ("number",)),
+                        "E051",
+                        f"{c.level_name} '{c.id}' is numbered {c.number}, expected {expected}",
+                    )
                     break
 
 
@@ -227,7 +288,9 @@ def parameters(hb: Handbook, today: date) -> Iterator[Finding]:
             for name in sorted(every):
                 if p.parameter(name) is None:
                     key = next(k for k in text if name in names[k])
-                    yield finding(p.pos(at + (key,)), "E060", f"text uses {{{name}}}, but no parameter '{name}' is defined")
+                    yield finding(
+                        p.pos(at + (key,)), "E060", f"text uses {{{name}}}, but no parameter '{name}' is defined"
+                    )
             for key in translation_keys:
                 if not text[key].strip():
                     continue
@@ -238,7 +301,11 @@ def parameters(hb: Handbook, today: date) -> Iterator[Finding]:
             if param.id not in used:
                 yield finding(p.pos(param.at + ("id",)), "W102", f"parameter '{param.id}' is used in no text")
             elif param.value is None:
-                yield finding(p.pos(param.at + ("id",)), "W101", f"blank '{param.id}' ({param.label.zh}) is not filled in; used {used[param.id]} time{'s' * (used[param.id] != 1)}")
+                yield finding(
+                    p.pos(param.at + ("id",)),
+                    "W101",
+                    f"blank '{param.id}' ({param.label.zh}) is not filled in; used {used[param.id]} time{'s' * (used[param.id] != 1)}",
+                )
 
 
 def editorial_notes(hb: Handbook, today: date) -> Iterator[Finding]:
@@ -246,12 +313,24 @@ def editorial_notes(hb: Handbook, today: date) -> Iterator[Finding]:
         for note in p.editorial_notes:
             clause = p.clause(note.clause)
             if clause is None:
-                yield finding(p.pos(note.at + ("clause",)), "E070", f"editorial note names clause '{note.clause}', which does not exist")
+                yield finding(
+                    p.pos(note.at + ("clause",)),
+                    "E070",
+                    f"editorial note names clause '{note.clause}', which does not exist",
+                )
             elif not note.is_repair and (note.original or note.restored):
-                yield finding(p.pos(note.at + ("kind",)), "E070", f"the editorial note on clause '{note.clause}' is a flag, which keeps the text verbatim, yet it gives original or restored text",
-                              "Remove 'original' and 'restored', or drop 'kind: flag' if the text was repaired.")
+                yield finding(
+                    p.pos(note.at + ("kind",)),
+                    "E070",
+                    f"the editorial note on clause '{note.clause}' is a flag, which keeps the text verbatim, yet it gives original or restored text",
+                    "Remove 'original' and 'restored', or drop 'kind: flag' if the text was repaired.",
+                )
             elif note.is_repair and note.restored not in " ".join(t.zh for t in (clause.title, clause.text) if t):
-                yield finding(p.pos(note.at + ("restored",)), "E070", f"the restored text does not occur in clause '{note.clause}'")
+                yield finding(
+                    p.pos(note.at + ("restored",)),
+                    "E070",
+                    f"the restored text does not occur in clause '{note.clause}'",
+                )
 
 
 def selections(hb: Handbook, today: date) -> Iterator[Finding]:
@@ -259,13 +338,21 @@ def selections(hb: Handbook, today: date) -> Iterator[Finding]:
         for poster in p.posters:
             for i, clause_id in enumerate(poster.clauses):
                 if p.clause(clause_id) is None:
-                    yield finding(p.pos(poster.at + ("clauses", i)), "E080", f"poster '{poster.id}' selects clause '{clause_id}', which does not exist")
+                    yield finding(
+                        p.pos(poster.at + ("clauses", i)),
+                        "E080",
+                        f"poster '{poster.id}' selects clause '{clause_id}', which does not exist",
+                    )
         for checklist in p.checklists:
             for i, item in enumerate(checklist.items):
                 if item.partition("#")[0] in hb.unloaded and "#" in item:
                     continue
                 if hb.resolve_check(item, p) is None:
-                    yield finding(p.pos(checklist.at + ("items", i)), "E080", f"checklist '{checklist.id}' lists check '{item}', which does not exist")
+                    yield finding(
+                        p.pos(checklist.at + ("items", i)),
+                        "E080",
+                        f"checklist '{checklist.id}' lists check '{item}', which does not exist",
+                    )
 
 
 def printable_characters(hb: Handbook, today: date) -> Iterable[Finding]:
@@ -287,7 +374,11 @@ def glossary_terms(hb: Handbook, today: date) -> Iterator[Finding]:
     longer = {t.zh: [o.zh for o in hb.terms if t.zh in o.zh and t.zh != o.zh] for t in hb.terms}
     for p in hb.policies.values():
         terms = [
-            (convert(t.zh, glossary.script, p.script), [convert(x, glossary.script, p.script) for x in t.exclude + longer[t.zh]], t)
+            (
+                convert(t.zh, glossary.script, p.script),
+                [convert(x, glossary.script, p.script) for x in t.exclude + longer[t.zh]],
+                t,
+            )
             for t in hb.terms
         ]
         for at, text in _texts(p.data, hb.languages):
@@ -298,7 +389,9 @@ def glossary_terms(hb: Handbook, today: date) -> Iterator[Finding]:
             # Most terms occur in no given text; only those that do are worth counting against their exclusions.
             for zh, exclude, term in [t for t in terms if t[0] in chinese]:
                 if _contains(chinese, zh, exclude) and not any(_uses(english, form) for form in term.forms):
-                    yield finding(p.pos(at + ("en",)), "W120", f"Chinese uses {term.zh} but the English does not say '{term.en}'")
+                    yield finding(
+                        p.pos(at + ("en",)), "W120", f"Chinese uses {term.zh} but the English does not say '{term.en}'"
+                    )
 
 
 def _contains(chinese: str, term: str, exclude: list[str]) -> bool:
@@ -328,9 +421,24 @@ def codeowners(hb: Handbook, today: date) -> Iterator[Finding]:
 
 
 RULES: list[Rule] = [
-    file_name, unique_ids, retired_ids, references, roles_and_topics, required_clauses, topic_coverage, topic_sources,
-    translations, numbering, parameters, editorial_notes, selections, printable_characters, review_dates, glossary_terms,
-    codeowners, *history.RULES,
+    file_name,
+    unique_ids,
+    retired_ids,
+    references,
+    roles_and_topics,
+    required_clauses,
+    topic_coverage,
+    topic_sources,
+    translations,
+    numbering,
+    parameters,
+    editorial_notes,
+    selections,
+    printable_characters,
+    review_dates,
+    glossary_terms,
+    codeowners,
+    *history.RULES,
 ]
 
 WHOLE_HANDBOOK_RULES = {topic_coverage, topic_sources, codeowners}

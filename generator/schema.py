@@ -43,8 +43,11 @@ def _for_languages(contents: dict, registry: languages.Registry) -> dict:
         defs["text"] = {
             **text,
             "required": [languages.SOURCE],
-            "properties": {languages.SOURCE: source, **{key: dict(translation) for key in registry.translations},
-                           **{f"{key}_of": dict(reviewed) for key in registry.translations}},
+            "properties": {
+                languages.SOURCE: source,
+                **{key: dict(translation) for key in registry.translations},
+                **{f"{key}_of": dict(reviewed) for key in registry.translations},
+            },
         }
 
     def scripts(node):
@@ -96,8 +99,9 @@ def _quick(name: str, registry: languages.Registry):
     contents = _contents(name, registry)
     resources = [(f"{_BASE}{other}.schema.json", _contents(other, registry)) for other in SCHEMAS]
     try:
-        return jsonschema_rs.validator_for(contents, registry=jsonschema_rs.Registry(resources),
-                                           base_uri=f"{_BASE}{name}.schema.json")
+        return jsonschema_rs.validator_for(
+            contents, registry=jsonschema_rs.Registry(resources), base_uri=f"{_BASE}{name}.schema.json"
+        )
     except Exception:  # a schema it cannot compile: the thorough path still checks everything
         return None
 
@@ -105,7 +109,9 @@ def _quick(name: str, registry: languages.Registry):
 def _describe(value) -> str:
     if value is None:
         return "nothing"
-    return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+    return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list", dict: "a mapping"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _expected(schema: dict) -> str:
@@ -113,9 +119,19 @@ def _expected(schema: dict) -> str:
         return "one of " + ", ".join(map(str, schema["enum"]))
     if "$ref" in schema:
         ref = schema["$ref"].rsplit("/", 1)[-1]
-        return {"slug": "a lower-case id like 'expense-claims'", "date": "a date YYYY-MM-DD", "text": "a mapping of texts by language (zh:, en:)"}.get(ref, ref)
+        return {
+            "slug": "a lower-case id like 'expense-claims'",
+            "date": "a date YYYY-MM-DD",
+            "text": "a mapping of texts by language (zh:, en:)",
+        }.get(ref, ref)
     kind = str(schema.get("type"))
-    return {"string": "text", "integer": "a whole number", "boolean": "true or false", "array": "a list", "object": "a mapping"}.get(kind, kind)
+    return {
+        "string": "text",
+        "integer": "a whole number",
+        "boolean": "true or false",
+        "array": "a list",
+        "object": "a mapping",
+    }.get(kind, kind)
 
 
 _PATTERNS = {
@@ -137,7 +153,9 @@ def _to_finding(error: ValidationError, doc: Document) -> list[Finding]:
         for key in sorted(set(error.instance) - set(allowed)):
             near = difflib.get_close_matches(key, allowed, n=1)
             hint = f"did you mean '{near[0]}'?" if near else "allowed keys: " + ", ".join(allowed)
-            out.append(finding(doc.source.at(where + (key,), key=True), "E012", f"unknown key '{key}' in {dotted}", hint))
+            out.append(
+                finding(doc.source.at(where + (key,), key=True), "E012", f"unknown key '{key}' in {dotted}", hint)
+            )
         return out
     if validator == "required":
         missing = error.message.split("'")[1]
@@ -145,9 +163,21 @@ def _to_finding(error: ValidationError, doc: Document) -> list[Finding]:
     if validator == "anyOf" and error.schema.get("anyOf", [{}])[0].get("required"):
         return [finding(doc.source.at(where), "E011", f"{dotted} needs at least one of title, text or clauses")]
     if validator == "pattern":
-        return [finding(doc.source.at(where), "E010", f"{dotted}: '{error.instance}' is not {_PATTERNS.get(error.validator_value, 'well-formed')}")]
+        return [
+            finding(
+                doc.source.at(where),
+                "E010",
+                f"{dotted}: '{error.instance}' is not {_PATTERNS.get(error.validator_value, 'well-formed')}",
+            )
+        ]
     if validator in ("type", "enum", "const"):
-        return [finding(doc.source.at(where), "E010", f"{dotted} should be {_expected(error.schema)}, not {_describe(error.instance) if validator == 'type' else repr(error.instance)}")]
+        return [
+            finding(
+                doc.source.at(where),
+                "E010",
+                f"{dotted} should be {_expected(error.schema)}, not {_describe(error.instance) if validator == 'type' else repr(error.instance)}",
+            )
+        ]
     if validator == "minLength" and error.validator_value == 1:
         return [finding(doc.source.at(where), "E010", f"{dotted} must not be empty")]
     return [finding(doc.source.at(where), "E010", f"{dotted}: {error.message}")]

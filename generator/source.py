@@ -22,7 +22,9 @@ _STR = "tag:yaml.org,2002:str"
 MAX_DEPTH = 40
 # Tags a file may spell out (`!!str 0123`); any other tag (`!!python/object`, `!custom`) is refused.
 # A timestamp is let through to be reported as such: dates are text here.
-PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")}
+PLAIN_TAGS = {
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")
+}
 
 
 # libyaml's parser when PyYAML was built with it (its wheels are): the pure-Python scanner is most of a check's time.
@@ -106,12 +108,24 @@ def _build(node: yaml.Node, loader: _Loader, at: JsonPath, smap: SourceMap, find
     if type(node) is yaml.ScalarNode and node.tag == _STR:
         return node.value  # what the constructor would make of it, without its machinery: most values are text
     if node.tag not in PLAIN_TAGS:
-        findings.append(finding((smap.path, *_mark(node)), "E010", f"{'.'.join(map(str, at)) or '(top level)'}: the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed in these files; remove it"))
+        findings.append(
+            finding(
+                (smap.path, *_mark(node)),
+                "E010",
+                f"{'.'.join(map(str, at)) or '(top level)'}: the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed in these files; remove it",
+            )
+        )
         return None
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
         # A composed alias is the same node again: refusing repeats stops self-reference and "billion laughs" files.
         if id(node) in seen:
-            findings.append(finding((smap.path, *_mark(node)), "E005", f"{'.'.join(map(str, at)) or '(top level)'}: aliases (*name) are not allowed in these files; write the value out"))
+            findings.append(
+                finding(
+                    (smap.path, *_mark(node)),
+                    "E005",
+                    f"{'.'.join(map(str, at)) or '(top level)'}: aliases (*name) are not allowed in these files; write the value out",
+                )
+            )
             return None
         seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
@@ -131,7 +145,11 @@ def _build(node: yaml.Node, loader: _Loader, at: JsonPath, smap: SourceMap, find
             if key in result:
                 first = smap.keys[at + (key,)]
                 findings.append(
-                    finding((smap.path, *_mark(key_node)), "E003", f"duplicate key '{key}' (first at line {first[0]}); the second value would silently win")
+                    finding(
+                        (smap.path, *_mark(key_node)),
+                        "E003",
+                        f"duplicate key '{key}' (first at line {first[0]}); the second value would silently win",
+                    )
                 )
                 continue
             smap.keys[at + (key,)] = _mark(key_node)
@@ -143,7 +161,13 @@ def _build(node: yaml.Node, loader: _Loader, at: JsonPath, smap: SourceMap, find
         return loader.construct_object(node, deep=True)
     except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError, yaml.YAMLError):
         # e.g. `!!int abc`, `!!int ""`, `!!bool maybe`: a tag the value does not fit
-        findings.append(finding((smap.path, *_mark(node)), "E010", f"{'.'.join(map(str, at))}: '{node.value}' cannot be read as {node.tag.rsplit(':', 1)[-1]}"))
+        findings.append(
+            finding(
+                (smap.path, *_mark(node)),
+                "E010",
+                f"{'.'.join(map(str, at))}: '{node.value}' cannot be read as {node.tag.rsplit(':', 1)[-1]}",
+            )
+        )
         return None
 
 
@@ -160,7 +184,9 @@ def read_text(path: Path) -> tuple[str | None, list[Finding]]:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return None, [finding((path, line, 1), "E001", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")]
+        return None, [
+            finding((path, line, 1), "E001", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")
+        ]
 
 
 def over_limits(path: Path, text: str) -> list[Finding]:
@@ -174,13 +200,23 @@ def over_limits(path: Path, text: str) -> list[Finding]:
             start = event.start_mark
             assert start is not None  # libyaml marks every event it parses
             if isinstance(event, yaml.AliasEvent):
-                return [finding((path, start.line + 1, start.column + 1), "E005",
-                                f"aliases (*name) are not allowed in these files; write the value out instead of *{event.anchor}")]
+                return [
+                    finding(
+                        (path, start.line + 1, start.column + 1),
+                        "E005",
+                        f"aliases (*name) are not allowed in these files; write the value out instead of *{event.anchor}",
+                    )
+                ]
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return [finding((path, start.line + 1, start.column + 1), "E005",
-                                    f"lists and mappings nest more than {MAX_DEPTH} levels deep here: too deeply to read")]
+                    return [
+                        finding(
+                            (path, start.line + 1, start.column + 1),
+                            "E005",
+                            f"lists and mappings nest more than {MAX_DEPTH} levels deep here: too deeply to read",
+                        )
+                    ]
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:
@@ -211,7 +247,9 @@ def load_document(path: Path, text: str | None = None) -> tuple[Document | None,
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = " ".join(filter(None, [exc.context, exc.problem]))
         if exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
-            problem += f" (the construct began at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1})"
+            problem += (
+                f" (the construct began at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1})"
+            )
         return None, [finding((path, line, col), "E002", f"YAML syntax error: {problem}")]
     except yaml.YAMLError as exc:
         return None, [finding((path, 1, 1), "E002", f"YAML error: {exc}")]

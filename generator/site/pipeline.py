@@ -75,14 +75,23 @@ class HandbookSite:
             log.warning(self.settings.placeholder_warning())
         missing = self.localisers.missing_words()
         if missing:
-            raise SiteError(f"templates/words.yaml has no words for {', '.join(missing[:10])}"
-                            f"{' …' if len(missing) > 10 else ''}; add them, or a fallback to the language")
+            raise SiteError(
+                f"templates/words.yaml has no words for {', '.join(missing[:10])}"
+                f"{' …' if len(missing) > 10 else ''}; add them, or a fallback to the language"
+            )
         self.writers = publish.writers() if print_files else {}
         checklists = locations.CHECKLISTS in self.writers
-        downloads = Downloads(locations.POSTERS in self.writers, checklists, publish.checklist_page() if checklists else None)
+        downloads = Downloads(
+            locations.POSTERS in self.writers, checklists, publish.checklist_page() if checklists else None
+        )
         try:
-            self.renderer = SiteRenderer(handbook, self.templates, self.localisers, downloads,
-                                         earlier=versions.earlier_versions(project, handbook))
+            self.renderer = SiteRenderer(
+                handbook,
+                self.templates,
+                self.localisers,
+                downloads,
+                earlier=versions.earlier_versions(project, handbook),
+            )
             self.pages = {page.path: page for page in self.renderer.pages()}
         except jinja2.TemplateError as exc:
             where = f"{getattr(exc, 'filename', None) or project.relative(self.templates)}:{getattr(exc, 'lineno', '') or ''}"
@@ -148,20 +157,35 @@ class HandbookSite:
             out.append(GeneratedFile(name, f"---\n{front}---\n"))
         for asset in sorted((self.templates / "assets").glob("*")):
             out.append(GeneratedFile(f"{self.ASSETS}/{asset.name}", source=asset))
-        log.info(f"rendering {len(self.pages)} pages from {len(self.handbook.policies)} policies "
-                 f"in {len(self.registry.languages)} languages")
+        log.info(
+            f"rendering {len(self.pages)} pages from {len(self.handbook.policies)} policies "
+            f"in {len(self.registry.languages)} languages"
+        )
         return out
 
     def browser_settings(self) -> dict:
         """What the browser script needs to know: each language's folder and search index (site paths)."""
-        return {"languages": self.registry.prefixes(), "default": self.registry.default.code,
-                "search": {code: self.search_file(code) for code in self.registry.codes},
-                "words": {code: {key: self.localisers[code].word(key) for key in self.THEME_WORDS} for code in self.registry.codes},
-                "names": {lang.code: lang.name for lang in self.registry}}
+        return {
+            "languages": self.registry.prefixes(),
+            "default": self.registry.default.code,
+            "search": {code: self.search_file(code) for code in self.registry.codes},
+            "words": {
+                code: {key: self.localisers[code].word(key) for key in self.THEME_WORDS} for code in self.registry.codes
+            },
+            "names": {lang.code: lang.name for lang in self.registry},
+        }
 
     # Words the theme's templates show (palette toggles, permanent links, the not-found page), per language.
-    THEME_WORDS = ("theme.to_dark", "theme.to_light", "theme.permalink", "theme.search_label", "notfound.title",
-                   "notfound.text", "notfound.home", "nav.home")
+    THEME_WORDS = (
+        "theme.to_dark",
+        "theme.to_light",
+        "theme.permalink",
+        "theme.search_label",
+        "notfound.title",
+        "notfound.text",
+        "notfound.home",
+        "nav.home",
+    )
 
     @staticmethod
     def search_file(lang: str) -> str:
@@ -191,8 +215,9 @@ class HandbookSite:
         replaced = {page.path for page in self.pages.values() if page.searchable}
         entries = [entry for page in self.pages.values() if page.searchable for entry in page.search_entries]
         ignore = {code: self.localisers[code].word("search.ignore").split() for code in self.registry.codes}
-        indexes = search.language_indexes(index, entries, replaced, lambda loc: self.language_of(loc)[0],
-                                          search.glossary_words(self.handbook), ignore)
+        indexes = search.language_indexes(
+            index, entries, replaced, lambda loc: self.language_of(loc)[0], search.glossary_words(self.handbook), ignore
+        )
         files = {self.search_file(code): {"config": index.get("config", {}), **made} for code, made in indexes.items()}
         files["search/search_index.json"] = {**index, "docs": []}
         return files
@@ -202,7 +227,9 @@ class HandbookSite:
             return
         posters = sum(len(p.posters) for p in self.handbook.policies.values())
         checklists = sum(len(p.checklists) for p in self.handbook.policies.values())
-        log.info(f"printing {posters} posters (each in {len(self.registry.languages)} languages) and {checklists} checklists")
+        log.info(
+            f"printing {posters} posters (each in {len(self.registry.languages)} languages) and {checklists} checklists"
+        )
         started = time.monotonic()
         try:
             self.printing = publish.print_all(self.handbook, self.project, site, self.writers, publish.printing())
