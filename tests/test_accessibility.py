@@ -9,6 +9,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from test_browser import browser, served  # noqa: F401 (fixtures: one site build and one browser for this module)
 
+pytestmark = pytest.mark.slow  # axe in a real browser on a built site
+
 # One page of each kind the site has, in the language whose pages differ most in layout (Chinese and English).
 PAGES = [
     "", "en/", "policies/operations-wall-rules/", "en/policies/operations-wall-rules/",

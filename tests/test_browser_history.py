@@ -17,6 +17,8 @@ from generator.loader import load
 from generator.project import Project
 from generator.site.build import build
 
+pytestmark = pytest.mark.slow  # a real browser on a built site
+
 
 @pytest.fixture(scope="module")
 def amended_site(tmp_path_factory):

@@ -19,6 +19,8 @@ from generator.diff import Comparison, compare_policy, render
 from generator.loader import build_policy, load_valid
 from generator.project import Project
 
+pytestmark = pytest.mark.slow  # generated policies through every command
+
 ROOT = Path(__file__).resolve().parents[1]
 REAL = sorted((ROOT / "policies").glob("*.yaml"))
 TODAY = "2026-06-01"

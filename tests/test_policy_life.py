@@ -20,6 +20,9 @@ from test_site import assemble_project
 from generator.cli import main
 from generator.project import Project
 from generator.site.build import build as site_build
+import pytest
+
+pytestmark = pytest.mark.slow  # a policy's whole life, with real builds
 
 SOURCE = Path(__file__).parent / "import_cases" / "attendance-lines.txt"
 ID = "attendance"

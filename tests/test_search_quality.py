@@ -16,6 +16,9 @@ from test_browser import browser, served  # noqa: F401 (fixtures: one site build
 
 from generator.loader import load
 from generator.project import Project
+import pytest
+
+pytestmark = pytest.mark.slow  # every query typed into the real search box of a built site
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = yaml.safe_load((Path(__file__).with_name("search_queries.yaml")).read_text(encoding="utf-8"))
