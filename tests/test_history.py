@@ -351,23 +351,24 @@ def test_marking_a_file_reviewed_changes_nothing_but_the_marks(corpus, capsys):
         return [strip(v) for v in node] if isinstance(node, list) else node
 
     assert strip(after) == before
-    marks = [t for t in _texts(after) if "en_of" in t]
+    marks = [t for t in texts(after) if "en_of" in t]
     assert marks and all(t["en_of"] == fingerprint(t["zh"]) for t in marks)
-    assert all(("en_of" in t) == bool(t["en"].strip()) for t in _texts(after))
+    assert all(("en_of" in t) == bool(t["en"].strip()) for t in texts(after))
     assert main(["-C", str(corpus), "translated", str(target)]) == 0
     assert "nothing to mark" in capsys.readouterr().out.splitlines()[-1]
 
 
-def _texts(node):
+def texts(node):
+    """Every text mapping (one with zh: and en:) in policy data."""
     if isinstance(node, dict):
         if "zh" in node and "en" in node:
             yield node
             return
         for value in node.values():
-            yield from _texts(value)
+            yield from texts(value)
     elif isinstance(node, list):
         for value in node:
-            yield from _texts(value)
+            yield from texts(value)
 
 
 def test_translated_names_a_line_without_a_text_as_wrong(corpus, capsys):

@@ -14,7 +14,7 @@ from pathlib import Path
 import cssselect2
 import tinyhtml5
 from mkdocs.exceptions import MkDocsException
-from test_history import check, git, path_of, read, write
+from test_history import check, git, path_of, read, texts, write
 from test_site import assemble_project
 
 from generator.cli import main
@@ -30,19 +30,6 @@ ID = "attendance"
 
 def codes(findings: list[dict], severity: str | None = None) -> set[str]:
     return {f["code"] for f in findings if Path(f["path"]).stem == ID and (severity is None or f["severity"] == severity)}
-
-
-def texts(node):
-    """Every text mapping in policy data."""
-    if isinstance(node, dict):
-        if "zh" in node and "en" in node:
-            yield node
-            return
-        for value in node.values():
-            yield from texts(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from texts(value)
 
 
 def clauses(node):
