@@ -404,15 +404,10 @@ def checklist_page(
     localisers = config.localisers(project, handbook)
     content = checklist_content(handbook, policy, checklist, lang, localisers)
     html = pdf.Templates(project, "checklist").render(
-        "page.html", c=content, site_root=site_root, files=files, t=_words_of(localisers)
+        "page.html", c=content, site_root=site_root, files=files, t=localisers.word_in
     )
     # No blank lines: Markdown would end the raw HTML block at the first one.
     return "\n".join(line for line in html.splitlines() if line.strip()) + "\n"
-
-
-def _words_of(localisers: Localisers):
-    """The templates' `t(lang, key)`: an interface word in one of the checklist's languages."""
-    return lambda lang, key, **values: localisers[lang].word(key, **values)
 
 
 def checklist_pdf(
@@ -441,9 +436,7 @@ def checklist_pdf(
             fix_in=" or ".join(sources),
             packages=packages,
         )
-        printed = job.print(
-            "checklist.html", c=content, font=page_font, field_font=pdf.FORM_FONT, t=_words_of(localisers)
-        )
+        printed = job.print("checklist.html", c=content, font=page_font, field_font=pdf.FORM_FONT, t=localisers.word_in)
         return printed.pdf, {}
 
     entry, reused = pdf.print_cached(

@@ -156,3 +156,7 @@ class Localisers(dict):
                 except MissingWords:
                     out.append(f"{key} ({code})")
         return out
+
+    def word_in(self, lang: str, key: str, **values) -> str:
+        """An interface word in one of the languages: the printed sheets' templates call it as `t(lang, key)`."""
+        return self[lang].word(key, **values)

@@ -316,7 +316,7 @@ def print_poster(
                 type_pt=round(type_pt, 2),
                 qr=qr,
                 font=font,
-                t=_words_of(localisers),
+                t=localisers.word_in,
             ),
             paper,
         )
@@ -374,11 +374,6 @@ def select(handbook: Handbook, ids: Iterable[str] = ()) -> list[tuple[Policy, Po
             f"no such policy or poster: {', '.join(unknown)}\nhint: posters are: {', '.join(declared) or 'none'}"
         ),
     )
-
-
-def _words_of(localisers: Localisers) -> Callable[..., str]:
-    """The templates' `t(lang, key)`: an interface word in one of the sheet's languages."""
-    return lambda lang, key, **values: localisers[lang].word(key, **values)
 
 
 def write_posters(
