@@ -68,34 +68,45 @@ def _ranges(points: list[int]) -> list[list[int]]:
     return ranges
 
 
-def _locate(family: str, bold: bool) -> tuple[Path, int] | None:
-    """The file (and its index in a collection) fontconfig sets family in, as WeasyPrint would find it."""
+def _locate(family: str) -> list[tuple[Path, int]] | None:
+    """The files (and their index in a collection) fontconfig sets family in, regular and bold, as WeasyPrint would
+    find them; asked at once, since each answer takes fontconfig a while."""
     if shutil.which("fc-match") is None:
         return None
+    asked: list[subprocess.Popen] = []
     try:
-        done = subprocess.run(
-            ["fc-match", "-f", "%{family}\n%{file}\n%{index}", f"{family}:weight={'bold' if bold else 'regular'}"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-        )
+        for weight in ("regular", "bold"):
+            asked.append(
+                subprocess.Popen(
+                    ["fc-match", "-f", "%{family}\n%{file}\n%{index}", f"{family}:weight={weight}"],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    text=True,
+                )
+            )
+        answers = [(run.communicate(timeout=20)[0], run.returncode) for run in asked]
     except (OSError, subprocess.SubprocessError):
+        for run in asked:
+            run.kill()
         return None
-    names, file, index = (done.stdout.split("\n") + ["", "", ""])[:3]
-    if done.returncode != 0 or family not in names.split(",") or not file:
-        return None
-    return Path(file), int(index or 0)
+    faces = []
+    for out, code in answers:
+        names, file, index = (out.split("\n") + ["", "", ""])[:3]
+        if code != 0 or family not in names.split(",") or not file:
+            return None
+        faces.append((Path(file), int(index or 0)))
+    return faces
 
 
 @lru_cache(maxsize=None)
 def widths(family: str) -> Widths | None:
     """The advance widths of family, or None when fontconfig, fontTools or the family is missing (then nothing is
     estimated, and a poster is laid out to know whether it fits)."""
-    faces = [_locate(family, bold) for bold in (False, True)]
-    if any(face is None for face in faces):
+    faces = _locate(family)
+    if faces is None:
         return None
     stamps = []
-    for path, index in faces:  # type: ignore[misc]
+    for path, index in faces:
         try:
             stat = path.stat()
         except OSError:
@@ -105,7 +116,7 @@ def widths(family: str) -> Widths | None:
     store = default_root() / "font-widths" / f"{key}.json"
     tables = _read(store)
     if tables is None:
-        tables = _measure(faces)  # type: ignore[arg-type]
+        tables = _measure(faces)
         if tables is None:
             return None
         _write(store, tables)

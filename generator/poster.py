@@ -432,11 +432,9 @@ def _code() -> str:
     )
 
 
-def unfit(
-    policy: Policy, poster: Poster, content: PosterContent, paper: Paper, verdict: SheetFit, registry: Registry
-) -> Finding:
+def unfit(policy: Policy, poster: Poster, lang: str, paper: Paper, verdict: SheetFit, registry: Registry) -> Finding:
     """The finding for a poster that does not fit: `rulebook check` reports it and the printer refuses with it."""
-    language = next((lang.name for lang in registry if lang.code == content.lang), content.lang)
+    language = next((each.name for each in registry if each.code == lang), lang)
     excess = (
         f"more than {FAR_TOO_LONG:g} times too long"
         if verdict.overflow == float("inf")
@@ -458,7 +456,11 @@ def unfit(
 
 
 def unfit_posters(hb: Handbook) -> list[Finding]:
-    """E135 for every poster the site build would refuse: in force, on SITE_SIZE, in each language of the registry."""
+    """E135 for every poster the site build would refuse: in force, on SITE_SIZE, in each language of the registry.
+
+    The verdicts of a policy's posters are kept in the PDF cache by everything they follow from (its file, the
+    handbook's data, the site's configuration and words, the poster templates, the fonts, this code), so that a
+    check of unchanged policies makes no poster at all."""
     project = Project(hb.root)
     try:
         base_url = config.load(project).site_url
@@ -469,21 +471,63 @@ def unfit_posters(hb: Handbook) -> list[Finding]:
 
     cache = publish.printing(jobs=1).cache
     paper = PAPERS[SITE_SIZE]
+    shared = _shared_inputs(project, hb) if cache else None
     out = []
     for policy in hb.policies.values():
-        if policy.status != "in-force":
+        if policy.status != "in-force" or not policy.posters:
             continue
-        for poster in policy.posters:
-            for lang in hb.languages.codes:
-                try:
-                    content = poster_content(hb, policy, poster, lang, base_url, localisers)
-                except PosterError:
-                    continue  # a clause that does not exist: E080
-                sheet = _Sheet(project, hb, policy, content, paper, localisers)
-                verdict = sheet_fit(sheet, cache)
-                if verdict is not None and not verdict.fits:
-                    out.append(unfit(policy, poster, content, paper, verdict, hb.languages))
+        key = pdf_cache.key("poster-fit-policy", shared, pdf_cache.file_digests([policy.path])) if shared else None
+        known = cache.get(key) if cache and key else None
+        if known is not None:
+            verdicts = [
+                (
+                    v["poster"],
+                    v["lang"],
+                    SheetFit(False, v["by"], float(v["overflow"]), tuple(map(tuple, v["longest"]))),
+                )
+                for v in known.meta["unfit"]
+            ]
+        else:
+            verdicts, decided = [], True
+            for poster in policy.posters:
+                for lang in hb.languages.codes:
+                    try:
+                        content = poster_content(hb, policy, poster, lang, base_url, localisers)
+                    except PosterError:
+                        continue  # a clause that does not exist: E080
+                    verdict = sheet_fit(_Sheet(project, hb, policy, content, paper, localisers), cache)
+                    decided = decided and verdict is not None
+                    if verdict is not None and not verdict.fits:
+                        verdicts.append((poster.id, lang, verdict))
+            if cache and key and decided:
+                unfit_meta = [
+                    {"poster": p, "lang": lg, "by": v.by, "overflow": str(v.overflow), "longest": v.longest}
+                    for p, lg, v in verdicts
+                ]
+                cache.put(key, b"", {"unfit": unfit_meta})
+        posters = {poster.id: poster for poster in policy.posters}
+        for poster_id, lang, verdict in verdicts:
+            if poster_id in posters:
+                out.append(unfit(policy, posters[poster_id], lang, paper, verdict, hb.languages))
     return out
+
+
+def _shared_inputs(project: Project, hb: Handbook) -> list | None:
+    """Everything besides its own file that a policy's posters follow from, or None when the fonts are unknown."""
+    # Every sheet is set in the font of a language of the registry (one without a font borrows another's).
+    widths = [font_widths.widths(family) for family in sorted({lang.font for lang in hb.languages if lang.font})]
+    if any(w is None for w in widths):
+        return None
+    data = sorted(p for p in project.handbook_data.rglob("*") if p.is_file())
+    templates = sorted(p for p in (project.templates / "poster").rglob("*") if p.is_file())
+    return [
+        pdf_cache.file_digests(data),
+        [str(p.relative_to(project.handbook_data)) for p in data],
+        pdf_cache.file_digests([*templates, project.templates / "words.yaml", project.root / config.SITE_FILE]),
+        [w.files for w in widths if w],
+        SITE_SIZE,
+        _code(),
+    ]
 
 
 def print_poster(
@@ -517,7 +561,7 @@ def print_poster(
     templates = pdf.Templates(project, "poster")
 
     def refuse(verdict: SheetFit) -> PosterError:
-        found = unfit(policy, poster, content, paper, verdict, handbook.languages)
+        found = unfit(policy, poster, lang, paper, verdict, handbook.languages)
         return PosterError(replace(found, path=project.relative(Path(found.path))).format())
 
     verdict = sheet_fit(sheet, printing.cache if printing else None)

@@ -56,6 +56,22 @@ def test_a_poster_far_too_long_is_reported_by_check_without_laying_it_out(tmp_pa
         assert "--size A2" in f["hint"]
 
 
+def test_a_check_of_unchanged_policies_makes_no_poster_and_an_edit_makes_them_again(tmp_path, capsys, monkeypatch):
+    project = poster_project(tmp_path, {"extra-rules": policy_with([rule(1, "規" * 50_000, "Rule.")])})
+    made = []
+    real = poster.poster_content
+    monkeypatch.setattr(poster, "poster_content", lambda *args: made.append(args[1].id) or real(*args))
+    first = check_findings(project, capsys)[1]
+    assert sorted(set(made)) == ["extra-rules", "fixture-wall-rules"]
+    made.clear()
+    assert check_findings(project, capsys)[1] == first  # the same findings, from the cache
+    assert made == []
+    path = project.policies / "extra-rules.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    assert check_findings(project, capsys)[1] == first
+    assert set(made) == {"extra-rules"}  # only the edited policy's posters are made again
+
+
 def test_the_real_posters_need_no_layout_to_be_judged(tmp_path, capsys, monkeypatch):
     project = Project(make_project(tmp_path, policies="corpus", templates=True, mkdocs=True))
     no_layout(monkeypatch)
