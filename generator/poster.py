@@ -8,17 +8,28 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-import segno
+import yaml
 
-from generator import config, locations, pdf
-from generator.languages import SOURCE
+import generator
+from generator import config, font_widths, locations, pdf_cache
+from generator.findings import CODES, Finding, finding
+from generator.languages import SOURCE, Registry
 from generator.localise import Localiser, Localisers
 from generator.model import PARAMETER, Clause, Handbook, Policy, Poster, Text
-from generator.poster_fit import PAPERS, Paper, TooLong, fit, larger
+from generator.poster_fit import PAPERS, SURE_FIT, SURE_OVERFLOW, Paper, TooLong, estimate, fit, larger, overflow
 from generator.project import Project
+
+if TYPE_CHECKING:
+    from generator import pdf  # imported where it prints: WeasyPrint takes a second to load, and `check` needs none
+
+# The sheet the site build prints every poster on, and so the one `rulebook check` holds each poster to.
+SITE_SIZE = "A3"
+FAR_TOO_LONG = 8  # beyond this many times too long, the message says only that
 
 BILINGUAL = "bilingual"  # the Chinese of the policy's own script with the first translation beneath: on request
 
@@ -271,20 +282,271 @@ class PrintedPoster:
         return locations.poster_file(self.content.policy_id, self.content.poster_id, self.content.lang)
 
 
+class _Sheet:
+    """One poster's content on one paper, as the printer lays it out: the same layout decides whether it fits."""
+
+    def __init__(
+        self,
+        project: Project,
+        handbook: Handbook,
+        policy: Policy,
+        content: PosterContent,
+        paper: Paper,
+        localisers: Localisers,
+    ):
+        self.project, self.handbook, self.policy = project, handbook, policy
+        self.content, self.paper, self.localisers = content, paper, localisers
+
+    def job(self) -> pdf.PrintJob:
+        from generator import pdf
+
+        name = f"{self.policy.id}/{self.content.poster_id} ({self.content.lang}, {self.paper.name})"
+        return pdf.PrintJob(
+            pdf.Templates(self.project, "poster"),
+            fonts=[self.content.font],
+            name=f"poster {name}",
+            fix_in=self.policy.path.name,
+            packages=self.handbook.languages.font_packages(),
+        )
+
+    def layouts(self, job: pdf.PrintJob) -> Callable[[float], pdf.weasyprint.Document]:
+        import segno
+
+        content = self.content
+        qr = segno.make(content.url, error="m").svg_data_uri(omitsize=True, border=2) if content.url else None
+        return lambda type_pt: job.layout(
+            "poster.html",
+            poster=content,
+            paper=self.paper,
+            type_pt=round(type_pt, 2),
+            qr=qr,
+            font=content.font,
+            t=self.localisers.word_in,
+        )
+
+
+@dataclass(frozen=True)
+class SheetFit:
+    """Whether a poster fits its sheet at the smallest permitted type, and if not, by how much (a share of the
+    sheet: 0.3 is 30 % too long; inf, more than 8 times) and how that is known: "estimate" (bounds from the fonts'
+    widths, generator.poster_fit.estimate) or "layout" (WeasyPrint's, at that size)."""
+
+    fits: bool
+    by: str
+    overflow: float = 0.0
+    longest: tuple[tuple[str, float], ...] = ()  # the clauses taking the most room, longest first, with their share
+
+
+def sheet_fit(sheet: _Sheet, cache: pdf_cache.PdfCache | None) -> SheetFit | None:
+    """The verdict `rulebook check` reports and the printer obeys: the estimate where its bounds decide, else a
+    layout at the smallest type, remembered in cache by everything that decides it. None when it cannot be known
+    here (no WeasyPrint, a font or template missing): the printer then says why it cannot print."""
+    content, paper = sheet.content, sheet.paper
+    widths = font_widths.widths(content.font)
+    longest: tuple[tuple[str, float], ...] = ()
+    if widths is not None:
+        need, sure = estimate(content, paper, widths)
+        longest = need.clauses[:3]
+        if sure and need.upper <= SURE_FIT:
+            return SheetFit(True, "estimate")
+        if need.lower >= SURE_OVERFLOW:
+            return SheetFit(False, "estimate", _capped(need.lower - 1), longest)
+    key = _fit_key(sheet)
+    entry = cache.get(key) if cache and key else None
+    if entry is None:
+        try:
+            from generator import pdf
+        except ImportError:
+            return None
+        try:
+            layout = sheet.layouts(sheet.job())
+            document = layout(paper.min_type_pt)
+            pages = len(document.pages)
+            excess = _excess_of(document, lambda: overflow(lambda size: len(layout(size).pages), paper.min_type_pt))
+        except pdf.PrintError:  # a font or template missing, a broken template: the printer says so itself
+            return None
+        entry = pdf_cache.Entry(b"", {"pages": pages, "overflow": excess if excess != float("inf") else "inf"})
+        if cache and key:
+            cache.put(key, b"", entry.meta)
+    if entry.meta["pages"] == 1:
+        return SheetFit(True, "layout")
+    return SheetFit(False, "layout", _capped(float(entry.meta["overflow"])), longest)
+
+
+def _capped(excess: float) -> float:
+    return excess if excess <= FAR_TOO_LONG else float("inf")
+
+
+def _excess_of(document, searched: Callable[[], float]) -> float:
+    """How much longer than its sheet a laid-out poster is: the height it fills on its pages (the masthead, and the
+    rules down to the last one each page holds), over one page's. Where WeasyPrint's boxes cannot be read, searched()
+    finds it by the type size that would fit."""
+    pages = document.pages
+    if len(pages) == 1:
+        return 0.0
+    try:
+        filled = 0.0
+        for page in pages:
+            box = page._page_box
+            main = next(b for b in _boxes(box) if getattr(b, "element_tag", None) == "main")
+            # A block split over pages reaches to the foot of the page; what it holds ends at its lowest child.
+            filled += max(b.position_y + b.margin_height() for b in _boxes(main) if b is not main) - box.content_box_y()
+        return filled / pages[0]._page_box.height - 1
+    except (AttributeError, StopIteration, ZeroDivisionError):
+        return searched()
+
+
+def _boxes(box):
+    yield box
+    for child in getattr(box, "children", None) or ():
+        yield from _boxes(child)
+
+
+def _fit_key(sheet: _Sheet) -> str | None:
+    """What decides a layout's verdict: the content, the paper, the poster templates, the interface words, the font
+    files, this generator's code and WeasyPrint's version (read without loading WeasyPrint)."""
+    widths = font_widths.widths(sheet.content.font)
+    try:
+        weasyprint = metadata.version("weasyprint")
+    except metadata.PackageNotFoundError:
+        return None
+    folder = sheet.project.templates / "poster"
+    return pdf_cache.key(
+        "poster-fit",
+        sheet.content,
+        sheet.paper,
+        pdf_cache.file_digests(sorted(p for p in folder.rglob("*") if p.is_file())),
+        pdf_cache.file_digests([sheet.project.templates / "words.yaml"]),
+        list(widths.files) if widths else [],
+        _code(),
+        weasyprint,
+    )
+
+
+@lru_cache(maxsize=1)
+def _code() -> str:
+    package = Path(generator.__file__).parent
+    return pdf_cache.key(
+        generator.__version__,
+        pdf_cache.file_digests(sorted(p for p in package.rglob("*") if p.suffix in (".py", ".yaml", ".json"))),
+    )
+
+
+def unfit(policy: Policy, poster: Poster, lang: str, paper: Paper, verdict: SheetFit, registry: Registry) -> Finding:
+    """The finding for a poster that does not fit: `rulebook check` reports it and the printer refuses with it."""
+    language = next((each.name for each in registry if each.code == lang), lang)
+    excess = (
+        f"more than {FAR_TOO_LONG:g} times too long"
+        if verdict.overflow == float("inf")
+        else f"{'about' if verdict.by == 'layout' else 'at least'} {max(verdict.overflow, 0.01):.0%} too long"
+    )
+    longest = ", ".join(
+        f"{clause.id} (line {policy.pos(clause.at)[1]}, up to {max(share, 0.01):.0%} of the sheet)"
+        for clause, share in ((policy.clause(c), share) for c, share in verdict.longest)
+        if clause is not None
+    )
+    bigger = larger(paper)
+    return finding(
+        policy.pos(poster.at),
+        "E135",
+        f"poster {policy.id}/{poster.id} does not fit on one {paper.name} sheet in {language}: at the smallest permitted "
+        f"type ({paper.min_type_pt:g} pt) it is {excess}" + (f"; its longest clauses are {longest}" if longest else ""),
+        CODES["E135"][2] + (f" `rulebook poster --size {bigger.name}` prints it on a larger sheet." if bigger else ""),
+    )
+
+
+def unfit_posters(hb: Handbook) -> list[Finding]:
+    """E135 for every poster the site build would refuse: in force, on SITE_SIZE, in each language of the registry.
+
+    The verdicts of a policy's posters are kept in the PDF cache by everything they follow from (its file, the
+    handbook's data, the site's configuration and words, the poster templates, the fonts, this code), so that a
+    check of unchanged policies makes no poster at all."""
+    project = Project(hb.root)
+    try:
+        base_url = config.load(project).site_url
+        localisers = config.localisers(project, hb)
+    except (config.ConfigError, OSError, ValueError, yaml.YAMLError):
+        return []  # without the site's configuration or words no poster is printed; the build says why
+    from generator import publish
+
+    cache = publish.printing(jobs=1).cache
+    paper = PAPERS[SITE_SIZE]
+    shared = _shared_inputs(project, hb) if cache else None
+    out = []
+    for policy in hb.policies.values():
+        if policy.status != "in-force" or not policy.posters:
+            continue
+        key = pdf_cache.key("poster-fit-policy", shared, pdf_cache.file_digests([policy.path])) if shared else None
+        known = cache.get(key) if cache and key else None
+        if known is not None:
+            verdicts = [
+                (
+                    v["poster"],
+                    v["lang"],
+                    SheetFit(False, v["by"], float(v["overflow"]), tuple(map(tuple, v["longest"]))),
+                )
+                for v in known.meta["unfit"]
+            ]
+        else:
+            verdicts, decided = [], True
+            for poster in policy.posters:
+                for lang in hb.languages.codes:
+                    try:
+                        content = poster_content(hb, policy, poster, lang, base_url, localisers)
+                    except PosterError:
+                        continue  # a clause that does not exist: E080
+                    verdict = sheet_fit(_Sheet(project, hb, policy, content, paper, localisers), cache)
+                    decided = decided and verdict is not None
+                    if verdict is not None and not verdict.fits:
+                        verdicts.append((poster.id, lang, verdict))
+            if cache and key and decided:
+                unfit_meta = [
+                    {"poster": p, "lang": lg, "by": v.by, "overflow": str(v.overflow), "longest": v.longest}
+                    for p, lg, v in verdicts
+                ]
+                cache.put(key, b"", {"unfit": unfit_meta})
+        posters = {poster.id: poster for poster in policy.posters}
+        for poster_id, lang, verdict in verdicts:
+            if poster_id in posters:
+                out.append(unfit(policy, posters[poster_id], lang, paper, verdict, hb.languages))
+    return out
+
+
+def _shared_inputs(project: Project, hb: Handbook) -> list | None:
+    """Everything besides its own file that a policy's posters follow from, or None when the fonts are unknown."""
+    # Every sheet is set in the font of a language of the registry (one without a font borrows another's).
+    widths = [font_widths.widths(family) for family in sorted({lang.font for lang in hb.languages if lang.font})]
+    if any(w is None for w in widths):
+        return None
+    data = sorted(p for p in project.handbook_data.rglob("*") if p.is_file())
+    templates = sorted(p for p in (project.templates / "poster").rglob("*") if p.is_file())
+    return [
+        pdf_cache.file_digests(data),
+        [str(p.relative_to(project.handbook_data)) for p in data],
+        pdf_cache.file_digests([*templates, project.templates / "words.yaml", project.root / config.SITE_FILE]),
+        [w.files for w in widths if w],
+        SITE_SIZE,
+        _code(),
+    ]
+
+
 def print_poster(
     handbook: Handbook,
     policy: Policy,
     poster: Poster,
     project: Project,
     lang: str | None = None,
-    size: str = "A3",
+    size: str = SITE_SIZE,
     base_url: str | None = None,
     localisers: Localisers | None = None,
     printing: pdf.Printing | None = None,
 ) -> PrintedPoster:
     """One poster as a one-page PDF in memory (by default in the handbook's default language), read back from
     printing's cache when nothing it depends on changed. Raises PosterError with a message meant for the user, or
-    pdf.FontsMissing, which no other sheet would escape either."""
+    pdf.FontsMissing, which no other sheet would escape either. A poster too long for its sheet is refused with
+    the finding `rulebook check` reports for it (sheet_fit decides for both)."""
+    from generator import pdf
+
     started = time.perf_counter()
     lang = lang or handbook.languages.default.code
     if size not in PAPERS or lang not in choices(handbook):
@@ -295,31 +557,20 @@ def print_poster(
     paper = PAPERS[size]
     localisers = localisers or config.localisers(project, handbook)
     content = poster_content(handbook, policy, poster, lang, base_url, localisers)
-    font = content.font
-    name = f"{policy.id}/{poster.id} ({lang}, {size})"
+    sheet = _Sheet(project, handbook, policy, content, paper, localisers)
     templates = pdf.Templates(project, "poster")
 
+    def refuse(verdict: SheetFit) -> PosterError:
+        found = unfit(policy, poster, lang, paper, verdict, handbook.languages)
+        return PosterError(replace(found, path=project.relative(Path(found.path))).format())
+
+    verdict = sheet_fit(sheet, printing.cache if printing else None)
+    if verdict is not None and not verdict.fits:
+        raise refuse(verdict)
+
     def make() -> tuple[bytes, dict]:
-        job = pdf.PrintJob(
-            templates,
-            fonts=[font],
-            name=f"poster {name}",
-            fix_in=policy.path.name,
-            packages=handbook.languages.font_packages(),
-        )
-        qr = segno.make(content.url, error="m").svg_data_uri(omitsize=True, border=2) if content.url else None
-        fitted = fit(
-            lambda type_pt: job.layout(
-                "poster.html",
-                poster=content,
-                paper=paper,
-                type_pt=round(type_pt, 2),
-                qr=qr,
-                font=font,
-                t=localisers.word_in,
-            ),
-            paper,
-        )
+        job = sheet.job()
+        fitted = fit(sheet.layouts(job), paper)
         printed = job.finish(fitted.layout)
         return printed.pdf, {"type_pt": fitted.type_pt, "layouts": fitted.layouts, "warnings": printed.warnings}
 
@@ -328,19 +579,14 @@ def print_poster(
             printing,
             templates,
             content=content,
-            fonts=[font],
+            fonts=[content.font],
             options=(paper, handbook.languages.languages),
             packages=handbook.languages.font_packages(),
             make=make,
         )
     except TooLong as exc:
-        bigger = larger(paper)
-        raise PosterError(
-            f"poster {name} does not fit on one sheet: at the smallest permitted type ({paper.min_type_pt:g} pt) "
-            f"it needs {exc.pages} pages, {_excess(exc.overflow)}. Select fewer clauses for it under "
-            f"posters: in {policy.path.name} or split it into two posters"
-            + (f", or print it on a larger sheet (--size {bigger.name})." if bigger else ".")
-        ) from None
+        # Only where the verdict could not be known beforehand: the layout's own measure, in the same words.
+        raise refuse(SheetFit(False, "layout", exc.overflow)) from None
     except pdf.FontsMissing:
         raise
     except pdf.PrintError as exc:
@@ -360,12 +606,10 @@ def print_poster(
     )
 
 
-def _excess(overflow: float) -> str:
-    return "more than 8 times too long" if overflow == float("inf") else f"about {max(overflow, 0.01):.0%} too long"
-
-
 def select(handbook: Handbook, ids: Iterable[str] = ()) -> list[tuple[Policy, Poster]]:
     """The posters named by ids ('policy-id' or 'policy-id/poster-id'); all of them when ids is empty."""
+    from generator import pdf
+
     return pdf.select(
         handbook,
         "posters",
@@ -382,7 +626,7 @@ def write_posters(
     project: Project,
     *,
     ids: Iterable[str] = (),
-    size: str = "A3",
+    size: str = SITE_SIZE,
     langs: Iterable[str] | None = None,
     keep_going: bool = False,
     progress: Callable[[str], None] | None = None,
@@ -396,6 +640,8 @@ def write_posters(
     Every sheet is printed in memory first. One that fails raises PostersFailed (listing every failure) before any
     file is written; with keep_going, the sheets that did print are written first. Returns [] when ids choose none.
     """
+    from generator import pdf
+
     chosen = select(handbook, ids)
     if not chosen:
         return []

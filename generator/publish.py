@@ -29,6 +29,8 @@ def writers() -> dict[str, Writer]:
     """The printers this installation has, by output folder (a minimal install may lack WeasyPrint)."""
     found: dict[str, Writer] = {}
     try:
+        import weasyprint  # noqa: F401 - generator.poster loads it only when it prints
+
         from generator.poster import write_posters
 
         found[locations.POSTERS] = write_posters

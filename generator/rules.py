@@ -360,6 +360,13 @@ def printable_characters(hb: Handbook, today: date) -> Iterable[Finding]:
     return unprintable(hb)
 
 
+def poster_fit(hb: Handbook, today: date) -> Iterable[Finding]:
+    """Posters too long for the site's sheet, which would stop the site build (generator.poster.sheet_fit)."""
+    from generator.poster import unfit_posters
+
+    return unfit_posters(hb)
+
+
 def review_dates(hb: Handbook, today: date) -> Iterator[Finding]:
     for p in hb.policies.values():
         if p.next_review < today:
@@ -435,6 +442,7 @@ RULES: list[Rule] = [
     editorial_notes,
     selections,
     printable_characters,
+    poster_fit,
     review_dates,
     glossary_terms,
     codeowners,

@@ -98,11 +98,12 @@ def test_case_gives_exactly_its_findings(case: str, tmp_path, capsys):
 def test_every_code_has_a_case():
     """Each finding code has a failing-input case here, or a test of its own (unreadable files and topic gaps below,
     a broken language registry in test_languages.py, a stale CODEOWNERS in test_codeowners.py, unsafe files such as
-    symlinks and FIFOs in tests/hostile, changes against a base revision in test_history.py)."""
+    symlinks and FIFOs in tests/hostile, changes against a base revision in test_history.py, a poster too long for its
+    sheet in tests/hostile and test_poster_fit.py: it needs the templates, which these cases' projects do not have)."""
     from generator.findings import CODES
 
     covered = {code for case in CASE_DATA for _, _, code in expected(case)}
-    assert set(CODES) - covered == {"E001", "E004", "E023", "E041", "W130", "E100", "E101", "E102", "E103", "E104", "E105"}
+    assert set(CODES) - covered == {"E001", "E004", "E023", "E041", "W130", "E100", "E101", "E102", "E103", "E104", "E105", "E135"}
 
 
 def test_text_output_format_and_summary(tmp_path, capsys):
