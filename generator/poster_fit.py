@@ -152,9 +152,9 @@ BODY_LINE, SECOND_LINE = 1.5, 1.4  # line-height of the text and of a second lan
 CJK_PIECE_EM = 4.0
 PIECE_MARGIN_EM = 2.0
 LATIN_RUN = re.compile(r"[^\s\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]+")
-# The template asks that points and a second language never be set below the smallest type (`max(0.88em, …pt)`);
-# a WeasyPrint without CSS max() sets them at these shares of their parent's size instead. The upper bound takes the
-# smallest type, the lower one these (and the page area's whole width), so both hold either way.
+# The template sets points and a second language at these shares of the type size, but never below the smallest
+# type. The upper bound takes the smallest type, the lower one these shares (and the page area's whole width), so
+# both hold whatever the template's floor.
 SMALLER = {"points": 0.88, "second": 0.82}
 # The bounds count advance widths without kerning, which may set a line of Latin letters a few per cent tighter.
 KERNING = 0.95
