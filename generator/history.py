@@ -147,8 +147,17 @@ def version_fingerprint(policy: Policy) -> str:
     acknowledgement forms and shown on its page, so a signed form says which text was read (docs/acknowledgements.md).
     """
     content = {k: _content(policy.data.get(k, "in-force" if k == "status" else None)) for k in CONTENT}
-    canonical = json.dumps([policy.id, policy.version, content], ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha256("".join(canonical.split()).encode("utf-8")).hexdigest()[:8]
+    canonical = json.dumps(_unspaced([policy.id, policy.version, content]), ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:8]
+
+
+def _unspaced(data):
+    """Data with the whitespace taken out of every string: re-wrapping a YAML block changes no word."""
+    if isinstance(data, dict):
+        return {k: _unspaced(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_unspaced(v) for v in data]
+    return "".join(data.split()) if isinstance(data, str) else data
 
 
 def _chinese(clause: Clause) -> tuple:
