@@ -88,9 +88,7 @@ def acknowledgement_content(
 ) -> AcknowledgementContent:
     """What the form of policy's current version says in lang, a language of the registry."""
     if lang not in handbook.languages.codes:
-        raise AcknowledgementError(
-            f"unknown language '{lang}': choose one of {', '.join(handbook.languages.codes)}"
-        )
+        raise AcknowledgementError(f"unknown language '{lang}': choose one of {', '.join(handbook.languages.codes)}")
     words = localisers[lang]
     title = words.text(policy.title, policy.script)
     effective = words.date(policy.effective)
@@ -259,4 +257,3 @@ def write_acknowledgements(
                 f"{made.size / 1024:.0f} KB, {made.seconds:.1f} s{', from the cache' if made.reused else ''})"
             )
     return [made.path for made in written]
-

@@ -580,7 +580,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "acknowledgement",
         help="print read-and-sign forms: one fillable PDF per policy version and language",
-        description="Print an acknowledgement form (\"I have read and understood\") for the current version of each "
+        description='Print an acknowledgement form ("I have read and understood") for the current version of each '
         "policy in force, one fillable one-page PDF per language, into "
         "DIR/acknowledgements/<policy-id>/<policy-id>-<version>-<lang>.pdf. Each form prints the version's "
         "fingerprint (shown on the policy's page too) and a QR code to the policy's page in its language; its fields "

@@ -147,7 +147,9 @@ def version_fingerprint(policy: Policy) -> str:
     acknowledgement forms and shown on its page, so a signed form says which text was read (docs/acknowledgements.md).
     """
     content = {k: _content(policy.data.get(k, "in-force" if k == "status" else None)) for k in CONTENT}
-    canonical = json.dumps(_unspaced([policy.id, policy.version, content]), ensure_ascii=False, sort_keys=True, default=str)
+    canonical = json.dumps(
+        _unspaced([policy.id, policy.version, content]), ensure_ascii=False, sort_keys=True, default=str
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:8]
 
 

@@ -19,7 +19,9 @@ from generator.project import Project
 
 NO_CACHE, JOBS = "RULEBOOK_NO_CACHE", "RULEBOOK_JOBS"
 
-Writer = Callable[..., object]  # write_posters / write_checklists / write_acknowledgements: (handbook, out_dir, project, printing=) → paths
+Writer = Callable[
+    ..., object
+]  # write_posters / write_checklists / write_acknowledgements: (handbook, out_dir, project, printing=) → paths
 
 
 class PublishFailed(Exception):

@@ -195,7 +195,10 @@ def test_a_draft_has_no_form(tmp_path):
 
     project = project_at(tmp_path / "p")
     path = project.policies / "mini-finance-rules.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("\ntype: regulation\n", "\ntype: regulation\nstatus: draft\n"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("\ntype: regulation\n", "\ntype: regulation\nstatus: draft\n"),
+        encoding="utf-8",
+    )
     handbook, _, _ = load(project)
     assert handbook.policies["mini-finance-rules"].draft
     assert [p.id for p in select(handbook)] == ["mini-wall-rules"]
@@ -278,7 +281,9 @@ def test_the_qr_code_opens_the_policy_page_in_the_forms_language(printed, tmp_pa
     _, handbook, _, _ = printed
     for code in handbook.languages.codes:
         image = tmp_path / code
-        subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(form(printed, code)), str(image)], check=True)
+        subprocess.run(
+            ["pdftoppm", "-r", "150", "-png", "-singlefile", str(form(printed, code)), str(image)], check=True
+        )
         decoded = subprocess.run(["zbarimg", "--quiet", "--raw", f"{image}.png"], capture_output=True, text=True).stdout
         prefix = handbook.languages.prefix(code)  # the default language at the root, the others under their code
         assert decoded.split() == [f"{SITE}{prefix}policies/mini-wall-rules/"]
@@ -349,10 +354,16 @@ def test_the_site_build_publishes_the_forms_its_pages_link(printed, tmp_path):
     out = tmp_path / "site"
     out.mkdir()
     printing = publish.print_all(
-        handbook, project, out, {locations.ACKNOWLEDGEMENTS: writers[locations.ACKNOWLEDGEMENTS]}, pdf.Printing(cache, 1)
+        handbook,
+        project,
+        out,
+        {locations.ACKNOWLEDGEMENTS: writers[locations.ACKNOWLEDGEMENTS]},
+        pdf.Printing(cache, 1),
     )
     made = sorted(str(p.relative_to(out)) for p in out.rglob("*.pdf"))
-    assert made == sorted(f"acknowledgements/mini-wall-rules/mini-wall-rules-1.1.0-{code}.pdf" for code in handbook.languages.codes)
+    assert made == sorted(
+        f"acknowledgements/mini-wall-rules/mini-wall-rules-1.1.0-{code}.pdf" for code in handbook.languages.codes
+    )
     assert printing.reused == len(made)  # the same words, templates and fonts: the forms printed above
 
 
@@ -361,7 +372,16 @@ def test_the_command_reports_each_form_with_its_fingerprint_and_reuses_the_cache
     project = project_at(tmp_path / "p")
     handbook, _, _ = load(project)
     fingerprint = version_fingerprint(handbook.policies["mini-finance-rules"])
-    args = ["-C", str(project.root), "acknowledgement", "mini-finance-rules", "--lang", "en", "--out", str(tmp_path / "o")]
+    args = [
+        "-C",
+        str(project.root),
+        "acknowledgement",
+        "mini-finance-rules",
+        "--lang",
+        "en",
+        "--out",
+        str(tmp_path / "o"),
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert f"mini-finance-rules-2.0.0-en.pdf  (fingerprint {fingerprint}" in out
