@@ -282,6 +282,29 @@ def cmd_acknowledgement(args) -> int:
     return 0
 
 
+def cmd_acknowledgements_collect(args) -> int:
+    from generator.acknowledgement_records import collect, to_csv
+    from generator.loader import load
+    from generator.versions import earlier_versions
+
+    project = _project(args)
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        print(f"rulebook acknowledgements collect: no such folder: {args.folder}", file=sys.stderr)
+        return USAGE
+    handbook, _, _ = load(project)
+    records, findings = collect(
+        folder, handbook, earlier_versions(project, handbook), lambda path: _relative(project, path)
+    )
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(to_csv(records))
+    if findings:
+        _print_findings(project, findings, file=sys.stderr)
+    print(f"wrote {len(records)} record{'s' * (len(records) != 1)} to {_relative(project, out)}")
+    return FAILED if findings else 0
+
+
 def cmd_import(args) -> int:
     from generator.importer import ImportFailed, import_file
 
@@ -597,6 +620,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
     _printing_options(p)
     p.set_defaults(run=cmd_acknowledgement)
+
+    p = sub.add_parser(
+        "acknowledgements",
+        help="work with filled acknowledgement forms",
+        description="Work with acknowledgement forms employees filled in and saved.",
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = actions.add_parser(
+        "collect",
+        help="read filled acknowledgement forms into a CSV",
+        description="Read every filled acknowledgement form (PDF) in FOLDER and its subfolders into one CSV, a row per "
+        "form: name, number, department, date, policy, version, fingerprint, signature, language, verified (current: "
+        "the version in force; earlier: a version in the history; mismatch or unknown: reported as an error) and "
+        "file. Reports forms it cannot read, PDFs that are no acknowledgement form, and forms without a name or "
+        "date; exit 1 when there were any.",
+    )
+    q.add_argument("folder", metavar="FOLDER", help="the folder holding the filled PDFs")
+    q.add_argument(
+        "--out",
+        metavar="FILE",
+        default="acknowledgements.csv",
+        help="the CSV to write (default: acknowledgements.csv)",
+    )
+    q.set_defaults(run=cmd_acknowledgements_collect)
 
     p = sub.add_parser(
         "diff",

@@ -6,6 +6,7 @@ Expected words come from the fixture's YAML and from the field ids and file name
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 from pathlib import Path
@@ -387,3 +388,80 @@ def test_the_command_reports_each_form_with_its_fingerprint_and_reuses_the_cache
     assert f"mini-finance-rules-2.0.0-en.pdf  (fingerprint {fingerprint}" in out
     assert main(args) == 0
     assert "from the cache" in capsys.readouterr().out
+
+
+# Collected: filled forms in a folder become one CSV ----------------------------------------------------------------
+
+# The columns docs/acknowledgements.md documents, in order.
+COLUMNS = ["name", "number", "department", "date", "policy", "version", "fingerprint", "signature", "language", "verified", "file"]
+
+
+def filled(source: Path, target: Path, values: dict[str, str], info: dict | None = None, strip_info: bool = False) -> Path:
+    writer = pypdf.PdfWriter(clone_from=source)
+    writer.update_page_form_field_values(None, {f"acknowledgement:{k}": v for k, v in values.items()}, auto_regenerate=False)
+    if strip_info:
+        writer._info = None  # a reader that drops the document information on saving
+        writer.add_metadata({"/Producer": "another reader"})
+    if info:
+        writer.add_metadata(info)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    writer.write(target)
+    return target
+
+
+@pytest.mark.slow
+def test_collect_reads_every_filled_form_into_one_csv_and_reports_what_is_wrong(printed, tmp_path, capsys):
+    import csv
+
+    project, handbook, _, _ = printed
+    fingerprint = version_fingerprint(handbook.policies["mini-wall-rules"])
+    inbox = tmp_path / "inbox"
+    person = {"employee-name": "陳𠮷文", "employee-number": "E-017", "department": "運營部", "date": "2026-12-31", "signature": "陳𠮷文"}
+    filled(form(printed, "zh-Hant"), inbox / "a-chen.pdf", person)
+    # A name a spreadsheet would run as a formula, in a form saved by a reader that dropped the document information.
+    other = {"employee-name": "=HYPERLINK(\"http://x\")", "employee-number": "E-018", "department": "Finance", "date": "2027-01-02"}
+    filled(form(printed, "en"), inbox / "sub" / "b-other.pdf", other, strip_info=True)
+    filled(form(printed, "en"), inbox / "c-tampered.pdf", person, info={"/RulebookFingerprint": "00000000"})
+    filled(form(printed, "en"), inbox / "d-unsigned.pdf", {"employee-name": "Lee"})
+    (inbox / "e-garbage.pdf").write_bytes(b"not a pdf at all")
+    blank = pypdf.PdfWriter()
+    blank.add_blank_page(100, 100)
+    blank.write(inbox / "f-other-document.pdf")
+    (inbox / "notes.txt").write_text("ignored", encoding="utf-8")
+
+    out = tmp_path / "records.csv"
+    assert main(["-C", str(project.root), "acknowledgements", "collect", str(inbox), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    data = out.read_bytes()
+    assert data.startswith("\ufeff".encode())  # Excel reads UTF-8 only with a byte-order mark
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert list(rows[0]) == COLUMNS
+    by_file = {Path(r["file"]).name: r for r in rows}
+    assert sorted(by_file) == ["a-chen.pdf", "b-other.pdf", "c-tampered.pdf", "d-unsigned.pdf"]
+    chen = by_file["a-chen.pdf"]
+    assert (chen["name"], chen["number"], chen["department"], chen["date"], chen["signature"]) == (
+        "陳𠮷文", "E-017", "運營部", "2026-12-31", "陳𠮷文"
+    )
+    assert (chen["policy"], chen["version"], chen["fingerprint"], chen["language"], chen["verified"]) == (
+        "mini-wall-rules", "1.1.0", fingerprint, "zh-Hant", "current"
+    )
+    # Without its properties the form still says at its foot what it acknowledges.
+    assert (by_file["b-other.pdf"]["policy"], by_file["b-other.pdf"]["fingerprint"], by_file["b-other.pdf"]["verified"]) == (
+        "mini-wall-rules", fingerprint, "current"
+    )
+    assert by_file["b-other.pdf"]["name"] == "'=HYPERLINK(\"http://x\")"  # kept as text
+    assert by_file["c-tampered.pdf"]["verified"] == "mismatch"
+    codes = {(Path(line.split(":")[0]).name, line.split()[1]) for line in err.splitlines() if ": E1" in line}
+    assert codes == {
+        ("c-tampered.pdf", "E132"),
+        ("d-unsigned.pdf", "E133"),
+        ("e-garbage.pdf", "E130"),
+        ("f-other-document.pdf", "E131"),
+    }
+    assert "Traceback" not in err
+
+
+def test_collect_refuses_a_folder_that_is_not_there(tmp_path, capsys):
+    project = project_at(tmp_path / "p")
+    assert main(["-C", str(project.root), "acknowledgements", "collect", str(tmp_path / "nowhere")]) == 2
+    assert "no such folder" in capsys.readouterr().err
