@@ -4,13 +4,11 @@ printing the version's fingerprint so that a signed copy says which text was rea
 
 from __future__ import annotations
 
-import io
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-import pypdf
 import segno
 
 from generator import config, locations, pdf
@@ -29,9 +27,9 @@ FIELDS = (
     ("signature", "ack.signature"),
 )
 FIELD_PREFIX = "acknowledgement:"  # colons, not dots: a PDF reader takes a dot in a field name as nesting
-# What the form acknowledges, in the PDF's document information, where a collector reads it back.
-INFO = {"policy": "/RulebookPolicy", "version": "/RulebookVersion", "fingerprint": "/RulebookFingerprint"}
-INFO_LANGUAGE = "/RulebookLanguage"
+# What the form acknowledges, in this order, in the PDF's Keywords (the template's <meta name="keywords">, which
+# WeasyPrint writes into the document information) and in the line at its foot, joined by IDENTITY_SEPARATORS.
+IDENTITY = ("policy", "version", "fingerprint", "language")
 
 
 def field_name(ident: str) -> str:
@@ -110,24 +108,6 @@ def acknowledgement_content(
     )
 
 
-def _identify(document: bytes, content: AcknowledgementContent) -> bytes:
-    """The PDF with what it acknowledges in its document information: readers show it under Properties, and
-    `rulebook acknowledgements collect` reads it back. An incremental update, as generator.acroform makes."""
-    writer = pypdf.PdfWriter(io.BytesIO(document), incremental=True)
-    writer.add_metadata(
-        {
-            "/Subject": f"{content.policy_id} {content.version} {content.fingerprint}",
-            INFO["policy"]: content.policy_id,
-            INFO["version"]: content.version,
-            INFO["fingerprint"]: content.fingerprint,
-            INFO_LANGUAGE: content.lang,
-        }
-    )
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 def acknowledgement_pdf(
     handbook: Handbook,
     policy: Policy,
@@ -166,7 +146,7 @@ def acknowledgement_pdf(
                 f"acknowledgement form {policy.id} ({lang}) takes {printed.pages} pages, not one: shorten the "
                 "words in templates/words.yaml (ack.*) or the styles in templates/acknowledgement/"
             )
-        return _identify(printed.pdf, content), {}
+        return printed.pdf, {}
 
     try:
         entry, reused = pdf.print_cached(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pypdf
 from pypdf.errors import PdfReadError
 
-from generator.acknowledgement import FIELD_PREFIX, INFO, INFO_LANGUAGE
+from generator.acknowledgement import FIELD_PREFIX, IDENTITY
 from generator.checklist import spreadsheet_safe
 from generator.findings import Finding, finding
 from generator.history import version_fingerprint
@@ -37,7 +37,9 @@ COLUMNS = (
     "verified",
     "file",
 )
-# The line at the foot of every form, for a form whose reader dropped the document information on saving.
+# What a form acknowledges (IDENTITY), as its Keywords hold it and, for a form whose reader dropped the document
+# information on saving, as the line at its foot does.
+KEYWORDS = re.compile(r"^([a-z0-9][a-z0-9-]*), (\d+(?:\.\d+)+), ([0-9a-f]{8}), ([A-Za-z-]+)$")
 REFERENCE = re.compile(r"([a-z0-9][a-z0-9-]*)\s*·\s*(\d+(?:\.\d+)+)\s*·\s*([0-9a-f]{8})\s*·\s*([A-Za-z-]+)")
 
 
@@ -83,26 +85,24 @@ def read_form(path: Path, shown: str) -> tuple[dict[str, str], dict[str, str]] |
         with _quiet():
             reader = pypdf.PdfReader(path)
             fields = reader.get_fields() or {}
-            metadata = reader.metadata
-            info = {str(key): metadata[key] for key in metadata} if metadata else {}
-            footer = "" if info.get(INFO["fingerprint"]) else (reader.pages[0].extract_text() if reader.pages else "")
+            keywords = KEYWORDS.match(
+                " ".join(str(reader.metadata.get("/Keywords") or "").split()) if reader.metadata else ""
+            )
+            footer = "" if keywords else (reader.pages[0].extract_text() if reader.pages else "")
     except (PdfReadError, OSError, ValueError, KeyError, TypeError) as exc:
         return finding((shown, 1, 1), "E130", f"cannot be read as a PDF ({exc.__class__.__name__})")
     entries = {ident: _value(fields.get(FIELD_PREFIX + ident)) for ident in ENTRIES}
     if not any(FIELD_PREFIX + ident in fields for ident in ENTRIES):
         return finding((shown, 1, 1), "E131", "is not an acknowledgement form: it has none of its fields")
-    what = {key: str(info.get(name, "") or "").strip() for key, name in INFO.items()}
-    what["language"] = str(info.get(INFO_LANGUAGE, "") or "").strip()
-    if not what["fingerprint"]:
-        match = REFERENCE.search(" ".join(footer.split()))
-        if match is None:
-            return finding(
-                (shown, 1, 1),
-                "E131",
-                "has the acknowledgement fields but says neither in its properties nor at its foot which policy "
-                "version it acknowledges",
-            )
-        what = dict(zip(("policy", "version", "fingerprint", "language"), match.groups(), strict=True))
+    found = keywords or REFERENCE.search(" ".join(footer.split()))
+    if found is None:
+        return finding(
+            (shown, 1, 1),
+            "E131",
+            "has the acknowledgement fields but says neither in its keywords nor at its foot which policy version "
+            "it acknowledges",
+        )
+    what = dict(zip(IDENTITY, found.groups(), strict=True))
     return entries, what
 
 

@@ -144,7 +144,7 @@ def _content(data):
 def version_fingerprint(policy: Policy) -> str:
     """Eight hex digits that name the text of one version of a policy: a hash of its id, its version and its CONTENT
     in every language (without translation fingerprints and `changed:` marks), whitespace not counted. Printed on its
-    acknowledgement forms and shown on its page, so a signed form says which text was read (docs/acknowledgements.md).
+    acknowledgement forms and shown on its page, so a signed form says which text was read (docs/en/read-and-sign.md).
     """
     content = {k: _content(policy.data.get(k, "in-force" if k == "status" else None)) for k in CONTENT}
     canonical = json.dumps(

@@ -1,7 +1,7 @@
 """Acknowledgement forms on the small fixture corpus (tests/fixtures/mini): the documented field ids, the version's
 fingerprint on paper and online, filled in with Chinese and read back by poppler, and the links from the site.
 
-Expected words come from the fixture's YAML and from the field ids and file names docs/acknowledgements.md promises.
+Expected words come from the fixture's YAML and from the field ids and file names docs/en/read-and-sign.md promises.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from generator.project import Project
 FIXTURE = Path(__file__).parent / "fixtures" / "mini"
 SITE = "https://handbook.intranet.test/"
 MKDOCS = f"site_name: Test\nsite_url: {SITE}\n"
-# The field ids docs/acknowledgements.md documents: a company's collecting depends on them staying so.
+# The field ids docs/en/read-and-sign.md documents: a company's collecting depends on them staying so.
 FIELDS = [
     "acknowledgement:employee-name",
     "acknowledgement:employee-number",
@@ -266,12 +266,8 @@ def test_the_form_says_what_it_acknowledges_in_print_and_in_its_properties(print
         assert re.sub(r"\s+", "", title) in words
         assert data["version"] in words and "mini-wall-rules" in words
         assert words.count(fingerprint) >= 2  # beside the title and in the note under the fields
-        info = pypdf.PdfReader(path).metadata
-        assert (info["/RulebookPolicy"], info["/RulebookVersion"], info["/RulebookFingerprint"]) == (
-            "mini-wall-rules",
-            data["version"],
-            fingerprint,
-        )
+        keywords = pypdf.PdfReader(path).metadata["/Keywords"]
+        assert keywords == f"mini-wall-rules, {data['version']}, {fingerprint}, {code}"
     assert "2026年1月1日" in text_of(form(printed, "zh-Hant"))  # effective: 2026-01-01, in each language's form
     assert "1January2026" in text_of(form(printed, "en"))
     assert "阅读确认书" in text_of(form(printed, "zh-Hans"))
@@ -392,7 +388,7 @@ def test_the_command_reports_each_form_with_its_fingerprint_and_reuses_the_cache
 
 # Collected: filled forms in a folder become one CSV ----------------------------------------------------------------
 
-# The columns docs/acknowledgements.md documents, in order.
+# The columns docs/en/read-and-sign.md documents, in order.
 COLUMNS = ["name", "number", "department", "date", "policy", "version", "fingerprint", "signature", "language", "verified", "file"]
 
 
@@ -421,7 +417,7 @@ def test_collect_reads_every_filled_form_into_one_csv_and_reports_what_is_wrong(
     # A name a spreadsheet would run as a formula, in a form saved by a reader that dropped the document information.
     other = {"employee-name": "=HYPERLINK(\"http://x\")", "employee-number": "E-018", "department": "Finance", "date": "2027-01-02"}
     filled(form(printed, "en"), inbox / "sub" / "b-other.pdf", other, strip_info=True)
-    filled(form(printed, "en"), inbox / "c-tampered.pdf", person, info={"/RulebookFingerprint": "00000000"})
+    filled(form(printed, "en"), inbox / "c-tampered.pdf", person, info={"/Keywords": "mini-wall-rules, 1.1.0, 00000000, en"})
     filled(form(printed, "en"), inbox / "d-unsigned.pdf", {"employee-name": "Lee"})
     (inbox / "e-garbage.pdf").write_bytes(b"not a pdf at all")
     blank = pypdf.PdfWriter()
