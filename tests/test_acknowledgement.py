@@ -461,3 +461,23 @@ def test_collect_refuses_a_folder_that_is_not_there(tmp_path, capsys):
     project = project_at(tmp_path / "p")
     assert main(["-C", str(project.root), "acknowledgements", "collect", str(tmp_path / "nowhere")]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_a_form_of_an_earlier_version_verifies_against_that_versions_text(tmp_path):
+    from generator.acknowledgement_records import verify
+
+    old_project = project_at(tmp_path / "old")
+    old_fingerprint = edit(old_project, "mini-wall-rules", lambda data: data.update(version="1.0.0"))
+    old = load(old_project)[0].policies["mini-wall-rules"]
+    handbook, _, _ = load(project_at(tmp_path / "new"))
+    current = version_fingerprint(handbook.policies["mini-wall-rules"])
+    earlier = {"mini-wall-rules": {"1.0.0": old}}  # as generator.versions reads it from git
+
+    def form(version, fingerprint, policy="mini-wall-rules"):
+        return {"policy": policy, "version": version, "fingerprint": fingerprint, "language": "en"}
+
+    assert verify(form("1.1.0", current), handbook, earlier) == "current"
+    assert verify(form("1.0.0", old_fingerprint), handbook, earlier) == "earlier"
+    assert verify(form("1.0.0", current), handbook, earlier) == "mismatch"  # the new text under the old number
+    assert verify(form("1.0.0", old_fingerprint), handbook, {}) == "unknown"  # outside git: no earlier texts
+    assert verify(form("1.1.0", current, "no-such-policy"), handbook, earlier) == "unknown"
