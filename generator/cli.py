@@ -243,6 +243,68 @@ def cmd_checklist(args) -> int:
     return 0
 
 
+def cmd_acknowledgement(args) -> int:
+    from generator.acknowledgement import AcknowledgementError, UnknownPolicy, write_acknowledgements
+    from generator.loader import load
+    from generator.pdf import PrintError
+
+    project = _project(args)
+    handbook, _, broken = load(project)
+    if _unknown_languages("acknowledgement", args.lang or [], handbook.languages.codes):
+        return USAGE
+    placeholder = config.load(project).placeholder_warning()
+    if placeholder:
+        print(f"rulebook acknowledgement: {placeholder}. No form was printed.", file=sys.stderr)
+        return FAILED
+    for path in broken:
+        print(
+            f"rulebook acknowledgement: skipped {_relative(project, path)}: it does not load (run `rulebook check`)",
+            file=sys.stderr,
+        )
+    printing = _printing(args)
+    try:
+        written = write_acknowledgements(
+            handbook, Path(args.out), project, ids=args.ids, langs=args.lang, progress=print, printing=printing
+        )
+    except UnknownPolicy as exc:
+        print(f"rulebook acknowledgement: {exc}", file=sys.stderr)
+        return USAGE
+    except (AcknowledgementError, PrintError) as exc:
+        print(
+            f"rulebook acknowledgement: {exc}\nnothing was written; the files from before are as they were",
+            file=sys.stderr,
+        )
+        return FAILED
+    if not written:
+        print("rulebook acknowledgement: no policy in force to acknowledge", file=sys.stderr)
+        return FAILED
+    print(printing.summary())
+    return 0
+
+
+def cmd_acknowledgements_collect(args) -> int:
+    from generator.acknowledgement_records import collect, to_csv
+    from generator.loader import load
+    from generator.versions import earlier_versions
+
+    project = _project(args)
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        print(f"rulebook acknowledgements collect: no such folder: {args.folder}", file=sys.stderr)
+        return USAGE
+    handbook, _, _ = load(project)
+    records, findings = collect(
+        folder, handbook, earlier_versions(project, handbook), lambda path: _relative(project, path)
+    )
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(to_csv(records))
+    if findings:
+        _print_findings(project, findings, file=sys.stderr)
+    print(f"wrote {len(records)} record{'s' * (len(records) != 1)} to {_relative(project, out)}")
+    return FAILED if findings else 0
+
+
 def cmd_import(args) -> int:
     from generator.importer import ImportFailed, import_file
 
@@ -537,6 +599,51 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
     _printing_options(p)
     p.set_defaults(run=cmd_checklist)
+
+    p = sub.add_parser(
+        "acknowledgement",
+        help="print read-and-sign forms: one fillable PDF per policy version and language",
+        description='Print an acknowledgement form ("I have read and understood") for the current version of each '
+        "policy in force, one fillable one-page PDF per language, into "
+        "DIR/acknowledgements/<policy-id>/<policy-id>-<version>-<lang>.pdf. Each form prints the version's "
+        "fingerprint (shown on the policy's page too) and a QR code to the policy's page in its language; its fields "
+        "are named acknowledgement:employee-name, acknowledgement:employee-number, acknowledgement:department, "
+        "acknowledgement:date and acknowledgement:signature in every form.",
+    )
+    p.add_argument("ids", nargs="*", metavar="ID", help="a policy id (default: every policy in force)")
+    p.add_argument(
+        "--lang",
+        metavar="LANG",
+        action="append",
+        help=f"a language of the handbook ({', '.join(default_langs)} unless policies/handbook/languages.yaml says otherwise); repeat for several (default: every language)",
+    )
+    p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
+    _printing_options(p)
+    p.set_defaults(run=cmd_acknowledgement)
+
+    p = sub.add_parser(
+        "acknowledgements",
+        help="work with filled acknowledgement forms",
+        description="Work with acknowledgement forms employees filled in and saved.",
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = actions.add_parser(
+        "collect",
+        help="read filled acknowledgement forms into a CSV",
+        description="Read every filled acknowledgement form (PDF) in FOLDER and its subfolders into one CSV, a row per "
+        "form: name, number, department, date, policy, version, fingerprint, signature, language, verified (current: "
+        "the version in force; earlier: a version in the history; mismatch or unknown: reported as an error) and "
+        "file. Reports forms it cannot read, PDFs that are no acknowledgement form, and forms without a name or "
+        "date; exit 1 when there were any.",
+    )
+    q.add_argument("folder", metavar="FOLDER", help="the folder holding the filled PDFs")
+    q.add_argument(
+        "--out",
+        metavar="FILE",
+        default="acknowledgements.csv",
+        help="the CSV to write (default: acknowledgements.csv)",
+    )
+    q.set_defaults(run=cmd_acknowledgements_collect)
 
     p = sub.add_parser(
         "diff",

@@ -96,6 +96,23 @@ CODES: dict[str, tuple[str, str, str]] = {
     "E111": ("error", "history-current", "The last history entry is the policy's version, with its effective date."),
     "E112": ("error", "unknown-amendment-version", "Name a version listed under history:."),
     "E113": ("error", "unmarked-value", "Mark the filled-in blank with `changed: VERSION`."),
+    # Read-and-sign records (`rulebook acknowledgements collect`): about filled forms, not the handbook's files.
+    "E130": (
+        "error",
+        "unreadable-form",
+        "Save the form again as a PDF from the reader it was filled in, or remove it.",
+    ),
+    "E131": (
+        "error",
+        "not-an-acknowledgement",
+        "Collect only acknowledgement forms the handbook printed (acknowledgements/ in the site), filled in and saved.",
+    ),
+    "E132": (
+        "error",
+        "fingerprint-mismatch",
+        "Compare the fingerprint printed on the form with the policy page of its version; ask for the form again.",
+    ),
+    "E133": ("error", "incomplete-form", "Ask the employee to fill in the name and the date, and to sign."),
     "E135": (
         "error",
         "poster-too-long",

@@ -5,6 +5,8 @@ The rules here hold that record consistent in one revision; `changes_since` hold
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 from pathlib import Path
 from typing import Iterator
@@ -137,6 +139,27 @@ def _content(data):
     if isinstance(data, list):
         return [_content(v) for v in data]
     return data
+
+
+def version_fingerprint(policy: Policy) -> str:
+    """Eight hex digits that name the text of one version of a policy: a hash of its id, its version and its CONTENT
+    in every language (without translation fingerprints and `changed:` marks), whitespace not counted. Printed on its
+    acknowledgement forms and shown on its page, so a signed form says which text was read (docs/en/read-and-sign.md).
+    """
+    content = {k: _content(policy.data.get(k, "in-force" if k == "status" else None)) for k in CONTENT}
+    canonical = json.dumps(
+        _unspaced([policy.id, policy.version, content]), ensure_ascii=False, sort_keys=True, default=str
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:8]
+
+
+def _unspaced(data):
+    """Data with the whitespace taken out of every string: re-wrapping a YAML block changes no word."""
+    if isinstance(data, dict):
+        return {k: _unspaced(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_unspaced(v) for v in data]
+    return "".join(data.split()) if isinstance(data, str) else data
 
 
 def _chinese(clause: Clause) -> tuple:

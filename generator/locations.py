@@ -65,6 +65,15 @@ def checklist_file(policy_id: str, checklist_id: str, ext: str) -> str:
     return f"{checklist_folder(policy_id)}{checklist_id}.{ext}"
 
 
+ACKNOWLEDGEMENTS = "acknowledgements/"
+
+
+def acknowledgement_file(policy_id: str, version: str, lang: str) -> str:
+    """One fillable read-and-sign form per policy version and language; the file name says all three, so a filled copy
+    keeps saying what it acknowledges wherever it is saved."""
+    return f"{ACKNOWLEDGEMENTS}{policy_id}/{policy_id}-{version}-{lang}.pdf"
+
+
 def relative(from_page: str, target: str) -> str:
     """A relative link from the page at from_page (a folder path) to target (a path, maybe with #fragment)."""
     path, hash_, fragment = target.partition("#")

@@ -1,4 +1,5 @@
-"""Prints every poster and checklist of the handbook into an output folder, over all cores, through the PDF cache.
+"""Prints every poster, checklist and acknowledgement form of the handbook into an output folder, over all cores,
+through the PDF cache.
 
 Used by the site build; the files land at generator.locations' paths, beside the pages that link them.
 """
@@ -18,7 +19,9 @@ from generator.project import Project
 
 NO_CACHE, JOBS = "RULEBOOK_NO_CACHE", "RULEBOOK_JOBS"
 
-Writer = Callable[..., object]  # write_posters / write_checklists: (handbook, out_dir, project, printing=) → paths
+Writer = Callable[
+    ..., object
+]  # write_posters / write_checklists / write_acknowledgements: (handbook, out_dir, project, printing=) → paths
 
 
 class PublishFailed(Exception):
@@ -40,6 +43,12 @@ def writers() -> dict[str, Writer]:
         from generator.checklist import write_checklists
 
         found[locations.CHECKLISTS] = write_checklists
+    except ImportError:
+        pass
+    try:
+        from generator.acknowledgement import write_acknowledgements
+
+        found[locations.ACKNOWLEDGEMENTS] = write_acknowledgements
     except ImportError:
         pass
     return found

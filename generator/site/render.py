@@ -18,6 +18,7 @@ from markupsafe import Markup
 from generator import locations as paths
 from generator import model as m
 from generator.diff import compare_policy
+from generator.history import version_fingerprint
 from generator.languages import SOURCE
 from generator.localise import Localisers
 from generator.site.reading import Reader
@@ -35,6 +36,7 @@ class Downloads:
     posters: bool = False
     checklists: bool = False
     checklist_page: ChecklistPage | None = None
+    acknowledgements: bool = False
 
 
 @dataclass
@@ -167,6 +169,7 @@ class SiteRenderer:
             notes=self._notes(policy, r),
             posters=self._posters(policy, r),
             checklists=self._checklists(policy, r),
+            acknowledgements=self._acknowledgements(policy),
             superseded=None,
             retired=retired,
         )
@@ -202,6 +205,7 @@ class SiteRenderer:
             notes=self._notes(old, r),
             posters=[],
             checklists=[],
+            acknowledgements=[],
             superseded=superseded,
             retired=[],
         )
@@ -505,7 +509,9 @@ class SiteRenderer:
             return self._render("role-finder.html", path, lang, groups=[g for g in groups if g[1]])
         if name == "downloads":
             rows = [(p, self._posters(p, r), self._checklists(p, r)) for p in ordered_policies(self.handbook)]
-            return self._render("downloads.html", path, lang, rows=[row for row in rows if row[1] or row[2]])
+            forms = {p.id: self._acknowledgements(p) for p in ordered_policies(self.handbook)}
+            rows = [row for row in rows if row[1] or row[2] or forms[row[0].id]]
+            return self._render("downloads.html", path, lang, rows=rows, acknowledgements=forms)
         return None
 
     # Navigation
@@ -552,6 +558,7 @@ class SiteRenderer:
             "parallel": r.link(paths.parallel(policy.id)),
             "history": r.link(paths.history(policy.id)),
             "status": policy.status,
+            "fingerprint": version_fingerprint(policy),
         }
 
     def _blanks(self, policy: m.Policy, r: Reader) -> list[tuple[str, str, list[tuple[str, str, str]]]]:
@@ -611,6 +618,17 @@ class SiteRenderer:
             content = poster_content(self.handbook, policy, poster, lang, None, self.localisers)
             self._check_codes[key] = content.fingerprint
         return self._check_codes[key]
+
+    def _acknowledgements(self, policy: m.Policy) -> list[tuple[str, str, str, str]]:
+        """(language name, path, language code, version fingerprint) of each acknowledgement form of the policy's
+        current version; none for a draft or a retired policy, which nobody is asked to sign."""
+        if not self.downloads.acknowledgements or policy.status != "in-force":
+            return []
+        fingerprint = version_fingerprint(policy)
+        return [
+            (lang.name, paths.acknowledgement_file(policy.id, policy.version, lang.code), lang.code, fingerprint)
+            for lang in self.registry
+        ]
 
     def _checklists(self, policy: m.Policy, r: Reader) -> list[tuple[str, str, list]]:
         out: list[tuple[str, str, list]] = []
