@@ -40,6 +40,12 @@ def writers() -> dict[str, Writer]:
         found[locations.CHECKLISTS] = write_checklists
     except ImportError:
         pass
+    try:
+        from generator.book import write_books
+
+        found[locations.BOOKS] = write_books
+    except ImportError:
+        pass
     return found
 
 

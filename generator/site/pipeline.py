@@ -82,7 +82,10 @@ class HandbookSite:
         self.writers = publish.writers() if print_files else {}
         checklists = locations.CHECKLISTS in self.writers
         downloads = Downloads(
-            locations.POSTERS in self.writers, checklists, publish.checklist_page() if checklists else None
+            locations.POSTERS in self.writers,
+            checklists,
+            publish.checklist_page() if checklists else None,
+            books=locations.BOOKS in self.writers,
         )
         try:
             self.renderer = SiteRenderer(

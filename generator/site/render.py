@@ -35,6 +35,7 @@ class Downloads:
     posters: bool = False
     checklists: bool = False
     checklist_page: ChecklistPage | None = None
+    books: bool = False  # each policy in force, and the whole handbook, as a PDF per language (generator.book)
 
 
 @dataclass
@@ -505,7 +506,9 @@ class SiteRenderer:
             return self._render("role-finder.html", path, lang, groups=[g for g in groups if g[1]])
         if name == "downloads":
             rows = [(p, self._posters(p, r), self._checklists(p, r)) for p in ordered_policies(self.handbook)]
-            return self._render("downloads.html", path, lang, rows=[row for row in rows if row[1] or row[2]])
+            book = self.downloads.books
+            rows = [row for row in rows if row[1] or row[2] or (book and row[0].status == "in-force")]
+            return self._render("downloads.html", path, lang, rows=rows)
         return None
 
     # Navigation
