@@ -96,6 +96,11 @@ CODES: dict[str, tuple[str, str, str]] = {
     "E111": ("error", "history-current", "The last history entry is the policy's version, with its effective date."),
     "E112": ("error", "unknown-amendment-version", "Name a version listed under history:."),
     "E113": ("error", "unmarked-value", "Mark the filled-in blank with `changed: VERSION`."),
+    "E120": (
+        "error",
+        "unprintable-in-document",
+        "Replace the character (an emoji, say): the handbook PDFs print every text of a policy in force in its font.",
+    ),
     "W101": ("warning", "unfilled-parameter", "The company fills this blank in by giving the parameter a value."),
     "W102": ("warning", "unused-parameter", "Remove the parameter or use it in a text as {id}."),
     "W110": ("warning", "review-overdue", "Review the policy and set a new review date or version."),
