@@ -23,7 +23,7 @@ from generator.book import Typesetter, write_books
 from generator.cli import main
 from generator.loader import load
 from generator.pdf import Templates
-from generator.pdf_cache import Printing
+from generator.pdf_cache import PdfCache, Printing
 from generator.project import Project
 from generator.scripts import convert
 from generator.site.render import Downloads, SiteRenderer
@@ -122,7 +122,10 @@ def printed(tmp_path_factory) -> tuple[Project, Path]:
     out = project.root / "out"
     out.mkdir()
     writer = publish.writers()[locations.BOOKS]
-    publish.print_all(handbook, project, out, {locations.BOOKS: writer}, Printing(None, 2))
+    printing = publish.print_all(
+        handbook, project, out, {locations.BOOKS: writer}, Printing(PdfCache(project.root / "cache"), 2)
+    )
+    assert (printing.printed, printing.reused) == (9, 0)  # two policies and the book, in three languages
     return project, out
 
 
@@ -368,6 +371,29 @@ def test_the_site_links_each_policy_s_pdf_and_the_whole_book(tmp_path):
         assert f'href="../../books/policies/mini-finance-rules-{lang}.pdf"' in downloads
     without = SiteRenderer(handbook, project.templates / "site", config.localisers(project, handbook))
     assert "books/" not in without.policy_page(handbook.policies["mini-wall-rules"], "en").body
+
+
+@pytest.mark.slow
+def test_the_cache_reprints_only_the_documents_that_show_a_changed_text(printed, tmp_path):
+    source, _ = printed
+    shutil.copytree(source.root, tmp_path / "p", ignore=shutil.ignore_patterns("out"))
+    project = Project(tmp_path / "p")
+    cache = PdfCache(project.root / "cache")
+
+    def again() -> Printing:
+        handbook, _, _ = load(project)
+        printing = Printing(cache, 2)
+        write_books(handbook, tmp_path / f"out{len(list(tmp_path.glob('out*')))}", project, printing=printing)
+        return printing
+
+    unchanged = again()
+    assert (unchanged.printed, unchanged.reused) == (0, 9)
+    path = project.root / "policies" / "mini-finance-rules.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("量入为出，厉行节约。", "量入为出。"), encoding="utf-8")
+    changed = again()
+    # The Chinese changed: the finance rules and the book in the two Chinese scripts are printed again; their English
+    # (whose words did not change) and the wall rules come from the cache.
+    assert (changed.printed, changed.reused) == (4, 5)
 
 
 @pytest.mark.slow
