@@ -194,6 +194,55 @@ def cmd_poster(args) -> int:
     return 0
 
 
+def cmd_book(args) -> int:
+    from generator.book import BookError, BooksFailed, UnknownPolicy, write_books
+    from generator.loader import load
+    from generator.pdf import PrintError
+
+    project = _project(args)
+    handbook, _, broken = load(project)
+    if _unknown_languages("book", args.lang or [], handbook.languages.codes):
+        return USAGE
+    placeholder = config.load(project).placeholder_warning()
+    if placeholder:  # as for posters: a QR code to an example address opens nothing
+        print(f"rulebook book: {placeholder}. No PDF was printed: their QR codes would open it too", file=sys.stderr)
+        return FAILED
+    for path in broken:
+        print(
+            f"rulebook book: skipped {_relative(project, path)}: it does not load (run `rulebook check`)",
+            file=sys.stderr,
+        )
+    printing = _printing(args)
+    try:
+        written = write_books(
+            handbook,
+            Path(args.out),
+            project,
+            ids=args.ids,
+            langs=args.lang,
+            policies=not args.whole,
+            whole=args.whole or not args.ids,
+            progress=print,
+            warn=lambda line: print(line, file=sys.stderr),
+            printing=printing,
+        )
+    except UnknownPolicy as exc:
+        print(f"rulebook book: {exc}", file=sys.stderr)
+        return USAGE
+    except BooksFailed as exc:
+        for failure in exc.failures:
+            print(f"error: {failure}", file=sys.stderr)
+        return FAILED
+    except (BookError, PrintError) as exc:
+        print(f"rulebook book: {exc}", file=sys.stderr)
+        return FAILED
+    if not written:
+        print("rulebook book: no policy in force to print", file=sys.stderr)
+        return FAILED
+    print(printing.summary())
+    return 0
+
+
 def cmd_checklist(args) -> int:
     from generator.checklist import FORMATS, ChecklistError, UnknownChecklist, choices, write_checklists
     from generator.loader import load
@@ -572,6 +621,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
     _printing_options(p)
     p.set_defaults(run=cmd_poster)
+
+    p = sub.add_parser(
+        "book",
+        help="print the handbook as PDF documents: each policy, and the whole handbook as one book",
+        description="Print each policy in force as an A4 document (cover, contents, numbered clauses, cross-references as links, bookmarks, page numbers, a QR code to its page online), and all of them as one book, one PDF per language, into DIR/books/policies/<policy-id>-<lang>.pdf and DIR/books/handbook-<lang>.pdf. Every clause is a named destination: <policy-id>-<lang>.pdf#<clause-id>, handbook-<lang>.pdf#<policy-id>/<clause-id>.",
+    )
+    p.add_argument(
+        "ids", nargs="*", metavar="ID", help="a policy id (default: every policy in force, and the whole handbook)"
+    )
+    p.add_argument("--whole", action="store_true", help="print the whole handbook only, not each policy")
+    p.add_argument(
+        "--lang",
+        metavar="LANG",
+        action="append",
+        help=f"a language of the handbook ({', '.join(default_langs)} unless policies/handbook/languages.yaml says otherwise); repeat for several (default: every language)",
+    )
+    p.add_argument("--out", metavar="DIR", default="build", help="output folder (default: build)")
+    _printing_options(p)
+    p.set_defaults(run=cmd_book)
 
     p = sub.add_parser(
         "checklist",

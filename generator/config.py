@@ -55,9 +55,9 @@ class SiteConfig:
         if not self.placeholder:
             return None
         return (
-            f"{self.path.name}: site_url is the placeholder {self.site_url}, so every poster's QR code opens a page "
-            f"that does not exist. Set the key `site_url` in {self.path.name} to the address where your intranet "
-            "serves the handbook, then build again"
+            f"{self.path.name}: site_url is the placeholder {self.site_url}, so every poster's and handbook PDF's QR "
+            f"code opens a page that does not exist. Set the key `site_url` in {self.path.name} to the address where "
+            "your intranet serves the handbook, then build again"
         )
 
     def require_real_site_url(self) -> None:

@@ -96,6 +96,11 @@ CODES: dict[str, tuple[str, str, str]] = {
     "E111": ("error", "history-current", "The last history entry is the policy's version, with its effective date."),
     "E112": ("error", "unknown-amendment-version", "Name a version listed under history:."),
     "E113": ("error", "unmarked-value", "Mark the filled-in blank with `changed: VERSION`."),
+    "E120": (
+        "error",
+        "unprintable-in-document",
+        "Replace the character (an emoji, say): the handbook PDFs print every text of a policy in force in its font.",
+    ),
     # Read-and-sign records (`rulebook acknowledgements collect`): about filled forms, not the handbook's files.
     "E130": (
         "error",

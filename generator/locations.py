@@ -74,6 +74,19 @@ def acknowledgement_file(policy_id: str, version: str, lang: str) -> str:
     return f"{ACKNOWLEDGEMENTS}{policy_id}/{policy_id}-{version}-{lang}.pdf"
 
 
+BOOKS = "books/"
+
+
+def book_file(policy_id: str, lang: str) -> str:
+    """A policy as a typeset document, one PDF per language; its clauses are destinations: #<clause-id>."""
+    return f"{BOOKS}policies/{policy_id}-{lang}.pdf"
+
+
+def handbook_file(lang: str) -> str:
+    """Every policy in force as one book, per language; its clauses are destinations: #<policy-id>/<clause-id>."""
+    return f"{BOOKS}handbook-{lang}.pdf"
+
+
 def relative(from_page: str, target: str) -> str:
     """A relative link from the page at from_page (a folder path) to target (a path, maybe with #fragment)."""
     path, hash_, fragment = target.partition("#")

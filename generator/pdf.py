@@ -187,10 +187,13 @@ class PrintJob:
         name: str = "the PDF",
         fix_in: str = "the policy",
         packages: dict[str, str] | None = None,
+        variant: str | None = None,
     ):
         from weasyprint.text.fonts import FontConfiguration
 
         self.templates, self.forms, self.name, self.fix_in = templates, forms, name, fix_in
+        # A PDF variant (WeasyPrint's pdf_variant, e.g. "pdf/ua-1": tagged for accessibility) for layout and writing.
+        self.options = {"pdf_variant": variant} if variant else {}
         self.fonts = tuple(dict.fromkeys(fonts))
         made = {}
         try:
@@ -214,7 +217,7 @@ class PrintJob:
         base = self.templates.folder.resolve().as_uri() + "/"
         with weasyprint_warnings() as warnings:
             document = weasyprint.HTML(string=source, base_url=base, url_fetcher=self.fetcher).render(
-                font_config=self.font_config, stylesheets=self.stylesheets, pdf_forms=self.forms
+                font_config=self.font_config, stylesheets=self.stylesheets, pdf_forms=self.forms, **self.options
             )
         self.warnings += warnings
         return document
@@ -222,7 +225,7 @@ class PrintJob:
     def finish(self, document: weasyprint.Document) -> Printed:
         """The PDF of a laid-out document. Raises PrintError rather than return one the checks refuse."""
         with weasyprint_warnings() as warnings:
-            pdf = document.write_pdf(pdf_forms=self.forms)
+            pdf = document.write_pdf(pdf_forms=self.forms, **self.options)
         self.warnings += warnings
         if self.fetcher.refused:
             raise PrintError(

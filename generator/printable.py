@@ -1,5 +1,5 @@
-"""Which characters a poster or checklist could not print: those its page font lacks (an emoji, say), found without
-printing, so that `rulebook check` reports what would otherwise stop the whole site build.
+"""Which characters a poster, checklist or handbook PDF could not print: those its page font lacks (an emoji, say),
+found without printing, so that `rulebook check` reports what would otherwise stop the whole site build.
 
 The fonts' character sets come from fontconfig (`fc-match`), which WeasyPrint renders with; without it nothing is
 reported here and the printers say it themselves.
@@ -80,12 +80,27 @@ def _printed_texts(hb: Handbook, policy: Policy):
                     yield owner, check.at + ("evidence",), check.evidence
 
 
+def _document_texts(policy: Policy):
+    """(policy, path, Text) for every policy text the handbook PDFs print (generator.book): all of a policy in force."""
+    if policy.status != "in-force":
+        return
+    yield policy, ("title",), policy.title
+    for c in policy.walk():
+        yield from ((policy, c.at + (key,), text) for key, text in (("title", c.title), ("text", c.text)) if text)
+    for parameter in policy.parameters:
+        yield policy, parameter.at + ("label",), parameter.label
+        if parameter.value is not None:
+            yield policy, parameter.at + ("value",), parameter.value
+
+
 def unprintable(hb: Handbook) -> list[Finding]:
     """A finding for each printed text holding a character the page font of a language it is printed in lacks (the
-    language registry names each language's font)."""
+    language registry names each language's font): E090 on a poster or checklist, else E120 in the handbook PDFs."""
     out: dict[tuple, Finding] = {}
     for policy in hb.policies.values():
-        for owner, at, text in _printed_texts(hb, policy):
+        printed = [(text, "E090", "poster and checklist") for text in _printed_texts(hb, policy)]
+        printed += [(text, "E120", "handbook PDF") for text in _document_texts(policy)]
+        for (owner, at, text), code, what in printed:
             for lang in hb.languages:
                 family = hb.languages.font(lang, owner.script)
                 reads_source = lang.text == SOURCE
@@ -98,8 +113,8 @@ def unprintable(hb: Handbook) -> list[Finding]:
                     shown = ", ".join(f"{c} (U+{ord(c):04X})" for c in missing)
                     out[(owner.path, at, key)] = finding(
                         owner.pos(at + (key,)),
-                        "E090",
-                        f"the {lang.name} poster and checklist font ({family}) has "
+                        code,
+                        f"the {lang.name} {what} font ({family}) has "
                         f"no {shown}; the site build would stop when it prints this text",
                     )
     return list(out.values())

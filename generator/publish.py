@@ -49,6 +49,9 @@ def writers() -> dict[str, Writer]:
         from generator.acknowledgement import write_acknowledgements
 
         found[locations.ACKNOWLEDGEMENTS] = write_acknowledgements
+        from generator.book import write_books
+
+        found[locations.BOOKS] = write_books
     except ImportError:
         pass
     return found

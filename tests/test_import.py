@@ -229,7 +229,10 @@ def test_imported_seeds_pass_check(tmp_path, capsys):
     findings = json.loads(capsys.readouterr().out)["findings"]
     codes = {f["code"] for f in findings}
     assert "E050" in codes
-    assert {c for c in codes if not c.startswith("W")} == {"E050"}, [f for f in findings if f["code"] not in ("E050",) and not f["code"].startswith("W")][:3]
+    # E120: the web previews some seeds come from hold private-use characters (garbled text, kept verbatim), which
+    # the handbook PDFs' font cannot print; an owner repairs them before the policy is in force.
+    assert {c for c in codes if not c.startswith("W")} <= {"E050", "E120"}, [f for f in findings if f["code"] not in ("E050", "E120") and not f["code"].startswith("W")][:3]
+    assert all("(U+E" in f["message"] or "(U+F" in f["message"] for f in findings if f["code"] == "E120")
 
 
 # ------------------------------------------------------------------------------------------------- hand-made inputs

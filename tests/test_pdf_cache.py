@@ -19,7 +19,7 @@ import pytest
 import yaml
 from conftest import ROOT, make_project
 
-from generator import fonts, pdf_cache, publish
+from generator import fonts, locations, pdf_cache, publish
 from generator.cli import main
 from generator.loader import load
 from generator.pdf_cache import PdfCache, Printing
@@ -172,7 +172,9 @@ def print_sheets(project: Project, out: Path, cache: PdfCache | None, jobs: int 
     handbook, _, broken = load(project)
     assert not broken
     out.mkdir(parents=True, exist_ok=True)
-    return publish.print_all(handbook, project, out, publish.writers(), Printing(cache, jobs))
+    # The posters and checklists only: the handbook PDFs (generator.book) are counted in test_book.py.
+    sheets = {kind: w for kind, w in publish.writers().items() if kind in (locations.POSTERS, locations.CHECKLISTS)}
+    return publish.print_all(handbook, project, out, sheets, Printing(cache, jobs))
 
 
 def pdfs(out: Path) -> dict[str, bytes]:
@@ -375,14 +377,15 @@ def test_two_builds_at_once_into_different_folders_share_the_cache(tmp_path):
     builds = [start("one"), start("two")]
     logs = [b.communicate(timeout=600)[0] for b in builds]
     assert [b.returncode for b in builds] == [0, 0], logs
-    # Each build accounts for its four PDFs (one poster in three languages, one checklist), printed or reused.
+    # Each build accounts for its 13 PDFs (one poster in three languages, one checklist, and the handbook PDFs: two
+    # policies and the whole book in three languages), printed or reused.
     for log in logs:
         counts = re.findall(r"printed (\d+) PDFs?, reused (\d+) from the cache", log)
-        assert len(counts) == 1 and sum(map(int, counts[0])) == 4, log
-    assert pdfs(tmp_path / "one") == pdfs(tmp_path / "two") and len(pdfs(tmp_path / "one")) == 4
+        assert len(counts) == 1 and sum(map(int, counts[0])) == 13, log
+    assert pdfs(tmp_path / "one") == pdfs(tmp_path / "two") and len(pdfs(tmp_path / "one")) == 13
     cache = PdfCache(tmp_path / "xdg" / "rulebook")
     entries = sorted(cache.folder.iterdir())
-    assert len(entries) == 4 and all(pdf_cache._parse(p.read_bytes()) for p in entries)
+    assert len(entries) == 13 and all(pdf_cache._parse(p.read_bytes()) for p in entries)
     third = start("three")
     assert third.wait(timeout=600) == 0
-    assert "printed 0 PDFs, reused 4 from the cache" in third.stdout.read()
+    assert "printed 0 PDFs, reused 13 from the cache" in third.stdout.read()

@@ -86,6 +86,7 @@ class HandbookSite:
             checklists,
             publish.checklist_page() if checklists else None,
             acknowledgements=locations.ACKNOWLEDGEMENTS in self.writers,
+            books=locations.BOOKS in self.writers,
         )
         try:
             self.renderer = SiteRenderer(

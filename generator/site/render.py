@@ -37,6 +37,7 @@ class Downloads:
     checklists: bool = False
     checklist_page: ChecklistPage | None = None
     acknowledgements: bool = False
+    books: bool = False  # each policy in force, and the whole handbook, as a PDF per language (generator.book)
 
 
 @dataclass
@@ -510,7 +511,10 @@ class SiteRenderer:
         if name == "downloads":
             rows = [(p, self._posters(p, r), self._checklists(p, r)) for p in ordered_policies(self.handbook)]
             forms = {p.id: self._acknowledgements(p) for p in ordered_policies(self.handbook)}
-            rows = [row for row in rows if row[1] or row[2] or forms[row[0].id]]
+            book = self.downloads.books
+            rows = [
+                row for row in rows if row[1] or row[2] or forms[row[0].id] or (book and row[0].status == "in-force")
+            ]
             return self._render("downloads.html", path, lang, rows=rows, acknowledgements=forms)
         return None
 
