@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from importlib import metadata
 from pathlib import Path
 from typing import cast
 
@@ -52,6 +53,7 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
         # Defining this keeps one plugin object across the rebuilds of `mkdocs serve` (mkdocs >= 1.4).
         self.serving = command == "serve"
         self.changed.forget()
+        self.jieba_loaded: tuple[str | None, str | None] = (None, None)
 
     @event_priority(50)  # before the search plugin reads its jieba settings
     def on_config(self, config):
@@ -78,10 +80,17 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
         searcher = config.plugins.get("material/search")
         if searcher is not None:
             search.prepare_jieba(self.site.cache)
-            searcher.config.jieba_dict = searcher.config.jieba_dict or _str(search.dictionary(self.site.cache))
-            searcher.config.jieba_dict_user = searcher.config.jieba_dict_user or _str(
-                search.user_dictionary(self.site.handbook, self.site.cache)
+            wanted = (
+                searcher.config.jieba_dict or _str(search.dictionary(self.site.cache)),
+                searcher.config.jieba_dict_user or _str(search.user_dictionary(self.site.handbook, self.site.cache)),
             )
+            # The preview keeps jieba's dictionaries loaded from one rebuild to the next (loading took seconds a save);
+            # a new main dictionary resets jieba, so the user dictionary is loaded again with it.
+            loaded = self.jieba_loaded if self.serving else (None, None)
+            again = wanted[0] != loaded[0]
+            searcher.config.jieba_dict = wanted[0] if again else None
+            searcher.config.jieba_dict_user = wanted[1] if again or wanted[1] != loaded[1] else None
+            self.jieba_loaded = wanted
             searcher.config.fields.setdefault(search.WORDS_FIELD, {"boost": 1.0})
         return config
 
@@ -130,7 +139,11 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
         """In the preview, mark the generated pages whose content and surroundings are as in the last rebuild as
         unmodified: a dirty rebuild leaves their HTML as it was written. When the surroundings changed, the folder is
         emptied and everything is rendered."""
-        theme = sorted(p for d in config.theme.dirs for p in Path(d).rglob("*") if p.is_file())
+        # The theme's own files change only with its version; the project's overrides are read.
+        ours = [
+            Path(d) for d in config.theme.dirs if Path(d).resolve().is_relative_to(self.site.project.root.resolve())
+        ]
+        theme = sorted(p for d in ours for p in d.rglob("*") if p.is_file())
         # Titles: the generated pages' are theirs; a hand-written page's come from its text, read later by mkdocs.
         titles = [(path, page.title) for path, page in self.site.pages.items()]
         written = [
@@ -142,7 +155,12 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
             {lang: self.site.nav(lang, list(self.urls)) for lang in self.site.registry.codes},
             titles + written,
             [Path(config.config_file_path), *theme],
-            {"extra": dict(config.extra), "theme": dict(config.theme), "site_name": config.site_name},
+            {
+                "extra": dict(config.extra),
+                "theme": dict(config.theme),
+                "site_name": config.site_name,
+                "versions": [_version("mkdocs"), _version("mkdocs-material")],
+            },
         )
         everything, changed = self.changed.compare(self.site.pages, shared)
         if everything:
@@ -243,6 +261,13 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
 
         server._serve_request = serve_request
         return server
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return ""
 
 
 def _always() -> bool:
