@@ -55,12 +55,8 @@ def test_a_placeholder_site_url_is_a_loud_warning_and_strict_builds_refuse_it(pr
     out = tmp_path / "out"
 
     def build(*options):
-        return subprocess.run(
-            [sys.executable, "-m", "generator", "-C", str(project.root), "build", "--out", str(out), *options],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        )
+        return subprocess.run([sys.executable, "-m", "generator", "-C", str(project.root), "build", "--out", str(out), *options],
+                              capture_output=True, text=True, cwd=ROOT)
 
     strict = build("--strict")
     assert strict.returncode == 1 and not out.exists()
@@ -74,12 +70,8 @@ def test_a_placeholder_site_url_is_a_loud_warning_and_strict_builds_refuse_it(pr
 def test_a_handbook_with_errors_is_reported_like_check_and_nothing_is_built(project, tmp_path, capsys):
     policy = project.policies / "mini-finance-rules.yaml"
     text = policy.read_text(encoding="utf-8")
-    policy.write_text(
-        text.replace("mini-wall-rules#expense-reimbursement", "mini-wall-rules#no-such-clause"), encoding="utf-8"
-    )
-    line = next(
-        i for i, row in enumerate(policy.read_text(encoding="utf-8").splitlines(), 1) if "no-such-clause" in row
-    )
+    policy.write_text(text.replace("mini-wall-rules#expense-reimbursement", "mini-wall-rules#no-such-clause"), encoding="utf-8")
+    line = next(i for i, row in enumerate(policy.read_text(encoding="utf-8").splitlines(), 1) if "no-such-clause" in row)
     out = tmp_path / "out"
     assert main(["-C", str(project.root), "build", "--out", str(out)]) == 1
     err = capsys.readouterr().err
@@ -111,9 +103,7 @@ def test_a_site_built_before_output_markers_is_replaced(project, tmp_path, capsy
     old = tmp_path / "site"
     (old / "assets" / "rulebook").mkdir(parents=True)
     (old / "assets" / "rulebook" / "rulebook.js").write_text("/* rulebook */", encoding="utf-8")
-    (old / "index.html").write_text(
-        '<head><meta name="generator" content="rulebook, mkdocs-1.6.1"></head>', encoding="utf-8"
-    )
+    (old / "index.html").write_text('<head><meta name="generator" content="rulebook, mkdocs-1.6.1"></head>', encoding="utf-8")
     (old / "stale.html").write_text("from the old build", encoding="utf-8")
     assert main(["-C", str(project.root), "build", "--out", str(old)]) == 0
     assert not (old / "stale.html").exists() and (old / ".rulebook-output").is_file()
@@ -158,20 +148,13 @@ def test_the_build_prints_posters_and_checklists_through_their_renderers(project
     out = tmp_path / "out"
     build(project, out)
     assert [c[0] for c in calls] == ["posters", "checklists"] and all(c[2] == project.root for c in calls)
-    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [
-        ".rulebook-output"
-    ]  # the marker, no staging folder
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".rulebook-output"]  # the marker, no staging folder
     page = (out / "en" / "policies" / "mini-wall-rules" / "index.html").read_text(encoding="utf-8")
     for lang in ("zh-Hant", "zh-Hans", "en"):
         assert f'href="../../../posters/mini-wall-rules/attendance-{lang}.pdf"' in page
         assert (out / "posters" / "mini-wall-rules" / f"attendance-{lang}.pdf").exists()
-    printable = (out / "en" / "checklists" / "mini-wall-rules" / "expense-claim" / "index.html").read_text(
-        encoding="utf-8"
-    )
-    assert (
-        'class="made-by-the-checklist-renderer" data-files="../../../../checklists/mini-wall-rules/" data-root="../../../"'
-        in printable
-    )
+    printable = (out / "en" / "checklists" / "mini-wall-rules" / "expense-claim" / "index.html").read_text(encoding="utf-8")
+    assert 'class="made-by-the-checklist-renderer" data-files="../../../../checklists/mini-wall-rules/" data-root="../../../"' in printable
     assert (out / "checklists" / "mini-wall-rules" / "expense-claim" / "index.html").exists()
     for ext in ("pdf", "csv", "json"):
         assert (out / "checklists" / "mini-wall-rules" / f"expense-claim.{ext}").exists()
@@ -201,9 +184,7 @@ def test_plain_mkdocs_builds_the_site(project, tmp_path):
     out = tmp_path / "plain"
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str((project.root / "mkdocs.yml")), "-d", str(out)],
-        capture_output=True,
-        text=True,
-        env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 0, done.stderr
     assert (out / "zh-Hans" / "policies" / "mini-finance-rules" / "index.html").exists()
