@@ -20,7 +20,7 @@ from test_site import ROOT, assemble_project
 
 from generator import output_folders
 from generator.site import preview
-from generator.site.build import build
+from generator.site.build import build, build_or_show_errors
 from generator.site.render import SiteRenderer
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini" / "policies"
@@ -144,6 +144,27 @@ def test_a_preview_rebuild_renders_only_the_changed_pages_and_equals_a_clean_bui
     assert "policies/mini-finance-rules/index.html" in {p for p in after if after[p] != before.get(p)}
     clean_build(project, tmp_path / "clean-again")
     assert differences(served, tmp_path / "clean-again") == []
+
+
+@pytest.mark.slow
+def test_after_a_broken_save_the_preview_renders_everything_again(project, tmp_path):
+    served = tmp_path / "served"
+
+    def rebuild() -> None:  # as `rulebook serve` runs each rebuild
+        config = load_config(config_file=str(project.root / "mkdocs.yml"), site_dir=str(served))
+        build_or_show_errors(mkdocs_build, project, config)
+
+    load_config(config_file=str(project.root / "mkdocs.yml")).plugins.on_startup(command="serve", dirty=False)
+    rebuild()
+    path = project.policies / "mini-wall-rules.yaml"
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace("effective: 2026-01-01", "effective: 2026-02-30", 1), encoding="utf-8")
+    rebuild()
+    assert sorted(p.name for p in served.iterdir()) == ["404.html", "index.html"]  # the errors, on every address
+    path.write_text(good, encoding="utf-8")
+    rebuild()
+    clean_build(project, tmp_path / "clean")
+    assert differences(served, tmp_path / "clean") == []
 
 
 # Printing in the background ----------------------------------------------------------------------------------------
