@@ -48,12 +48,13 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
         self.changed = preview.ChangedPages()
         self.printing = preview.BackgroundPrinting()
         self.generated_files: dict[str, _GeneratedPage] = {}
+        self.jieba_loaded: tuple[str | None, str | None] = (None, None)
 
     def on_startup(self, command: str, dirty: bool):
         # Defining this keeps one plugin object across the rebuilds of `mkdocs serve` (mkdocs >= 1.4).
         self.serving = command == "serve"
         self.changed.forget()
-        self.jieba_loaded: tuple[str | None, str | None] = (None, None)
+        self.jieba_loaded = (None, None)
 
     @event_priority(50)  # before the search plugin reads its jieba settings
     def on_config(self, config):
