@@ -251,7 +251,9 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
         server.watch(str(self.site.project.policies))
         server.watch(str(self.site.project.templates))
         folders = list(publish.writers())
-        answer = server._serve_request
+        answer = getattr(server, "_serve_request", None)  # mkdocs' LiveReloadServer answers each request there
+        if answer is None:
+            return server
 
         def serve_request(environ, start_response):
             # A printed file is asked for before the background printing placed it: wait for the printing.
