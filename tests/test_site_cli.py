@@ -16,7 +16,7 @@ from mkdocs.config import load_config
 from mkdocs.plugins import get_plugins
 
 from generator.cli import main
-from generator import locations, publish
+from generator import publish
 from test_site import ROOT, assemble_project
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini" / "policies"
@@ -208,9 +208,9 @@ def test_the_preview_rebuilds_when_a_policy_or_a_site_template_changes(project):
     rulebook.on_serve(server, config=config, builder=None)
     assert project.policies in server.watched
     assert project.templates in server.watched  # the site's templates, and the interface words beside them
-    # The preview links the posters and checklists; it prints them in the background after each rebuild.
-    assert rulebook.site.writers == publish.writers()
-    assert rulebook.site.renderer.downloads.posters == (locations.POSTERS in publish.writers())
+    # The preview prints (in the background) and links what a build of the same configuration does: here nothing.
+    assert rulebook.serving and rulebook.config.print_files is False
+    assert rulebook.site.writers == {} and not rulebook.site.renderer.downloads.posters
 
 
 def test_the_site_configuration_uses_the_plugin_and_no_web_fonts():
