@@ -1,10 +1,12 @@
 """Measures how `rulebook check` and `rulebook build` grow with the handbook: handbooks of 5, 50 and 200 policies
 made from the real ones, each measurement in a fresh process; prints a Markdown table for benchmarks/README.md.
 
-    python benchmarks/scale.py [--check 5,50,200] [--build 5,50] [--json FILE]
+    python benchmarks/scale.py [--check 5,50,200] [--build 5,50] [--plain 5,50] [--json FILE]
 
 A build is measured three times into the same folder with one PDF cache: cold (empty cache), no-op (nothing
 changed) and after a one-clause edit, with the share of time per stage and how many PDFs were printed and reused.
+The plain-mkdocs baseline builds the same pages, written out as Markdown, with mkdocs alone (the same theme, search
+and Markdown settings, no rulebook plugin), beside the site step of `rulebook build` (no printing, nothing cached).
 """
 
 from __future__ import annotations
@@ -158,6 +160,48 @@ def measure_build(project: Path, out: Path) -> dict:
             "printed": int(counts[1]) if counts else None, "reused": int(counts[2]) if counts else None}
 
 
+def plain_copy(project: Path, folder: Path) -> Path:
+    """The project's site as mkdocs alone would take it: every generated page written as Markdown (its title in
+    front matter, its HTML body as the text) beside the hand-written pages, and mkdocs.yml without the plugin."""
+    from generator import locations
+    from generator.project import Project
+    from generator.site.pipeline import HandbookSite
+
+    site = HandbookSite(Project(project), print_files=False)
+    shutil.copytree(project / "docs", folder / "docs")
+    for path, page in site.pages.items():
+        target = folder / "docs" / locations.source_name(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        front = yaml.safe_dump({"title": page.title}, allow_unicode=True)
+        target.write_text(f"---\n{front}---\n\n{page.body}\n", encoding="utf-8")
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "\n  - rulebook\n" in config
+    (folder / "mkdocs.yml").write_text(config.replace("\n  - rulebook\n", "\n"), encoding="utf-8")
+    return folder
+
+
+def site_only_copy(project: Path, folder: Path) -> Path:
+    """The project with the rulebook plugin printing nothing: its site step alone."""
+    shutil.copytree(project, folder)
+    config = (folder / "mkdocs.yml").read_text(encoding="utf-8")
+    config = config.replace("\n  - rulebook\n", "\n  - rulebook:\n      print_files: false\n")
+    (folder / "mkdocs.yml").write_text(config, encoding="utf-8")
+    return folder
+
+
+def measure_mkdocs(project: Path, out: Path) -> dict:
+    """A plain mkdocs build (the plugin, if the configuration names it, runs as it would under mkdocs)."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    started = time.perf_counter()
+    config = load_config(config_file=str(project / "mkdocs.yml"), site_dir=str(out))
+    config.plugins.on_startup(command="build", dirty=False)
+    build(config)
+    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(),
+            "pages": sum(1 for _ in out.rglob("*.html"))}
+
+
 def _peak_mb() -> float:
     # The printing pool's processes count as well: the larger of this process and its largest child.
     return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
@@ -174,14 +218,25 @@ def in_child(*args: str, env: dict | None = None) -> dict:
 # The table -------------------------------------------------------------------------------------------------------
 
 
-def run(check_sizes: list[int], build_sizes: list[int]) -> dict:
-    results: dict = {"cores": os.cpu_count(), "load": os.getloadavg()[0], "check": {}, "build": {}}
+def run(check_sizes: list[int], build_sizes: list[int], plain_sizes: list[int] = []) -> dict:
+    results: dict = {"cores": os.cpu_count(), "load": os.getloadavg()[0], "check": {}, "build": {}, "plain": {}}
     with tempfile.TemporaryDirectory() as tmp:
-        for size in sorted(set(check_sizes) | set(build_sizes)):
+        for size in sorted(set(check_sizes) | set(build_sizes) | set(plain_sizes)):
             project = make_handbook(Path(tmp) / f"handbook-{size}", size)
             if size in check_sizes:
                 results["check"][size] = in_child("check", str(project))
                 print(f"check {size}: {results['check'][size]}", file=sys.stderr)
+            if size in plain_sizes:
+                plain = plain_copy(project, Path(tmp) / f"plain-{size}")
+                site_only = site_only_copy(project, Path(tmp) / f"site-only-{size}")
+                results["plain"][size] = {
+                    "mkdocs": in_child("mkdocs", str(plain), str(Path(tmp) / f"plain-out-{size}")),
+                    "rulebook": in_child("mkdocs", str(site_only), str(Path(tmp) / f"site-only-out-{size}"),
+                                         env={"RULEBOOK_NO_CACHE": "1"}),
+                }
+                print(f"plain {size}: {results['plain'][size]}", file=sys.stderr)
+                shutil.rmtree(plain)
+                shutil.rmtree(site_only)
             if size in build_sizes:
                 env = {"XDG_CACHE_HOME": str(Path(tmp) / f"cache-{size}")}
                 out = Path(tmp) / f"site-{size}"
@@ -220,6 +275,13 @@ def table(results: dict) -> str:
             cells = [f"{b[run]['stages'].get(name, 0):.1f} s ({b[run]['stages'].get(name, 0) / b[run]['seconds']:.0%})"
                      for run in ("cold", "noop", "edit")]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if results.get("plain"):
+        lines += ["", "The site step against mkdocs alone (the same pages as Markdown; no printing, nothing cached):", "",
+                  "| policies | pages | mkdocs alone | `rulebook build`'s site step | ratio |", "|---:|---:|---:|---:|---:|"]
+        for size, p in sorted(results["plain"].items(), key=lambda kv: int(kv[0])):
+            plain, ours = p["mkdocs"], p["rulebook"]
+            lines.append(f"| {size} | {plain['pages']} | {plain['seconds']:.1f} s | {ours['seconds']:.1f} s | "
+                         f"{ours['seconds'] / plain['seconds']:.1f} × |")
     return "\n".join(lines)
 
 
@@ -227,16 +289,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", default="5,50,200", help="sizes to check (default: 5,50,200)")
     parser.add_argument("--build", default="5,50", help="sizes to build (default: 5,50)")
+    parser.add_argument("--plain", default="5", help="sizes for the plain-mkdocs baseline (default: 5)")
     parser.add_argument("--json", metavar="FILE", help="also write the measurements as JSON")
     parser.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         what, *paths = args.one
-        result = measure_check(Path(paths[0])) if what == "check" else measure_build(Path(paths[0]), Path(paths[1]))
+        if what == "mkdocs":
+            result = measure_mkdocs(Path(paths[0]), Path(paths[1]))
+        elif what == "check":
+            result = measure_check(Path(paths[0]))
+        else:
+            result = measure_build(Path(paths[0]), Path(paths[1]))
         print(json.dumps(result))
         return 0
     sizes = lambda text: [int(s) for s in text.split(",") if s.strip()]  # noqa: E731
-    results = run(sizes(args.check), sizes(args.build))
+    results = run(sizes(args.check), sizes(args.build), sizes(args.plain))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(table(results))

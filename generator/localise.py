@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -34,13 +35,20 @@ class Catalogue:
     @classmethod
     def load(cls, templates: Path) -> "Catalogue":
         path = templates / CATALOGUE
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        stat = path.stat()
+        data = _read(path, stat.st_size, stat.st_mtime_ns) or {}
         if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
             raise ValueError(f"{path}: each entry should be a mapping of words by language code")
         return cls({str(k): {str(code): str(w) for code, w in v.items()} for k, v in data.items()}, path)
 
     def keys(self) -> list[str]:
         return list(self.entries)
+
+
+@lru_cache(maxsize=8)
+def _read(path: Path, size: int, mtime_ns: int) -> Any:  # size and mtime: a saved file is read again
+    # Every checklist page and sheet asks for the words; parsing the catalogue each time cost a build seconds.
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 class Localiser:

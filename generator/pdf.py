@@ -82,13 +82,7 @@ class Templates:
     def __init__(self, project: Project, kind: str):
         self.project, self.kind = project, kind
         self.folder = project.templates / kind
-        self.environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(self.folder),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.environment = _environment(self.folder)
 
     def render(self, name: str, **values) -> str:
         path = self.folder / name
@@ -104,6 +98,19 @@ class Templates:
             raise PrintError(f"{where}:{exc.lineno}: {exc.message} (fix the {self.kind} template)") from None
         except jinja2.TemplateError as exc:
             raise PrintError(f"{self.project.relative(path)}: the {self.kind} template fails: {exc}") from None
+
+
+@lru_cache(maxsize=16)
+def _environment(folder: Path) -> jinja2.Environment:
+    """One environment per folder, so that each template is compiled once per process rather than once per sheet or
+    checklist page (jinja2 still reads a template again when its file changes)."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 # Printing ----------------------------------------------------------------------------------------------------------

@@ -208,7 +208,8 @@ def test_the_preview_rebuilds_when_a_policy_or_a_site_template_changes(project):
     rulebook.on_serve(server, config=config, builder=None)
     assert project.policies in server.watched
     assert project.templates in server.watched  # the site's templates, and the interface words beside them
-    # The preview prints no posters (seconds each) on every save, and so links none.
+    # The preview prints (in the background) and links what a build of the same configuration does: here nothing.
+    assert rulebook.serving and rulebook.config.print_files is False
     assert rulebook.site.writers == {} and not rulebook.site.renderer.downloads.posters
 
 

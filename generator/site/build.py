@@ -118,6 +118,8 @@ def serve(project: Project, address: str | None, open_browser: bool = False) -> 
     # hang. Its builder is wrapped so that a failed build shows the errors instead.
     real_build = mkdocs_serve_module.build
     mkdocs_serve_module.build = functools.partial(build_or_show_errors, real_build, project)
+    quiet = _NoDirtyWarning()
+    logging.getLogger("mkdocs.commands.build").addFilter(quiet)
     try:
         mkdocs_serve_module.serve(
             config_file=str((project.root / SITE_FILE)),
@@ -127,6 +129,15 @@ def serve(project: Project, address: str | None, open_browser: bool = False) -> 
         )
     finally:
         mkdocs_serve_module.build = real_build
+        logging.getLogger("mkdocs.commands.build").removeFilter(quiet)
+
+
+class _NoDirtyWarning(logging.Filter):
+    """The preview's rebuilds are dirty on purpose (the plugin decides what is rendered again, and empties the folder
+    when every page must be): mkdocs' warning against dirty builds would only alarm."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build is being performed")
 
 
 class _Errors(logging.Handler):
@@ -140,7 +151,8 @@ class _Errors(logging.Handler):
 
 def build_or_show_errors(real_build, project: Project, config, **options) -> None:
     """Run a preview build; when it fails, the preview's folder holds one page with the errors, served for every
-    address (as 404.html), instead of the build raising."""
+    address (as 404.html), instead of the build raising. Builds are dirty: the rulebook plugin renders again only the
+    pages that changed (generator/site/preview.py)."""
     from mkdocs.exceptions import MkDocsException
     from mkdocs.utils import clean_directory
 
@@ -148,7 +160,7 @@ def build_or_show_errors(real_build, project: Project, config, **options) -> Non
     logger = logging.getLogger("mkdocs")
     logger.addHandler(errors)
     try:
-        real_build(config, **options)
+        real_build(config, **{**options, "dirty": True})
     except MkDocsException as exc:
         message = "\n".join(errors.messages) or str(exc)
         site = Path(config.site_dir)

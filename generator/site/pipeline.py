@@ -8,8 +8,10 @@ what would change for another generator).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import jinja2
@@ -22,7 +24,7 @@ from generator.findings import summary
 from generator.localise import MissingWords
 from generator.project import Project
 from generator.scripts import convert
-from generator.site import search
+from generator.site import page_cache, search
 from generator.site.render import Downloads, NavEntry, SitePage, SiteRenderer
 
 log = logging.getLogger("mkdocs.plugins.rulebook.site")  # shown as "rulebook: ..." by the build's logging
@@ -88,15 +90,26 @@ class HandbookSite:
             acknowledgements=locations.ACKNOWLEDGEMENTS in self.writers,
             books=locations.BOOKS in self.writers,
         )
+        # Pages are read back when nothing they are made of changed (generator/site/page_cache.py).
+        self.reuse = None if os.environ.get(publish.NO_CACHE) else page_cache.SiteCache()
+        today = date.today()
+        self.pages_key = page_cache.pages_key(project, downloads, today) if self.reuse else None
+        kept = self.reuse.get("pages", self.pages_key) if self.reuse and self.pages_key else None
         try:
             self.renderer = SiteRenderer(
                 handbook,
                 self.templates,
                 self.localisers,
                 downloads,
-                earlier=versions.earlier_versions(project, handbook),
+                today=today,
+                # Only the pages read the earlier versions, and reading them from git takes a while.
+                earlier=versions.earlier_versions(project, handbook) if kept is None else {},
             )
-            self.pages = {page.path: page for page in self.renderer.pages()}
+            pages = self.renderer.pages() if kept is None else page_cache.pages_from_json(kept)
+            if kept is None and self.reuse and self.pages_key:
+                self.reuse.put("pages", self.pages_key, page_cache.pages_to_json(pages))
+            self.reused_pages = kept is not None
+            self.pages = {page.path: page for page in pages}
         except jinja2.TemplateError as exc:
             where = f"{getattr(exc, 'filename', None) or project.relative(self.templates)}:{getattr(exc, 'lineno', '') or ''}"
             raise SiteError(f"{where.rstrip(':')}: {exc.message or exc}") from exc
@@ -154,9 +167,8 @@ class HandbookSite:
             name = locations.source_name(path)
             if name in taken:
                 raise SiteError(f"docs/{name} is a hand-written page where the handbook generates one; rename it")
-            meta: dict = {"title": str(escape(page.title))}
-            if not page.searchable:
-                meta["search"] = {"exclude": True}
+            # mkdocs' search leaves every generated page out: search_index() indexes a page by its clauses instead.
+            meta: dict = {"title": str(escape(page.title)), "search": {"exclude": True}}
             front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
             out.append(GeneratedFile(name, f"---\n{front}---\n"))
         for asset in sorted((self.templates / "assets").glob("*")):
@@ -216,6 +228,16 @@ class HandbookSite:
         """The generator's search index reworked, as files of the site (path → content): one index per language
         with one entry per clause (words cut, both scripts, the glossary's search words), and the generator's own
         index left with its settings only, since the search worker reads its language's file."""
+        key = page_cache.index_key(self.pages_key, index) if self.reuse and self.pages_key else None
+        kept = self.reuse.get("search", key) if self.reuse and key else None
+        if kept is not None:
+            return kept
+        files = self._search_index(index)
+        if self.reuse and key:
+            self.reuse.put("search", key, files)
+        return files
+
+    def _search_index(self, index: dict) -> dict[str, dict]:
         replaced = {page.path for page in self.pages.values() if page.searchable}
         entries = [entry for page in self.pages.values() if page.searchable for entry in page.search_entries]
         ignore = {code: self.localisers[code].word("search.ignore").split() for code in self.registry.codes}
@@ -226,7 +248,8 @@ class HandbookSite:
         files["search/search_index.json"] = {**index, "docs": []}
         return files
 
-    def print_files(self, site: Path) -> None:
+    def print_files(self, site: Path, jobs: int | None = None) -> None:
+        """Print every file the installed printers make into site, over jobs processes (default: as configured)."""
         if not self.writers:
             return
         posters = sum(len(p.posters) for p in self.handbook.policies.values())
@@ -236,7 +259,9 @@ class HandbookSite:
         )
         started = time.monotonic()
         try:
-            self.printing = publish.print_all(self.handbook, self.project, site, self.writers, publish.printing())
+            self.printing = publish.print_all(
+                self.handbook, self.project, site, self.writers, publish.printing(jobs=jobs)
+            )
         except publish.PublishFailed as exc:
             raise SiteError(str(exc)) from exc
         log.info(f"{self.printing.summary()} in {time.monotonic() - started:.1f} s ({self.printing.jobs} processes)")

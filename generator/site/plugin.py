@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from importlib import metadata
 from pathlib import Path
+from typing import cast
 
 from markupsafe import escape
 from mkdocs.config import base
@@ -20,9 +22,11 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
+from mkdocs.utils import clean_directory
 
+from generator import locations, publish
 from generator.project import Project
-from generator.site import search
+from generator.site import preview, search
 from generator.site.pipeline import HandbookSite, SiteError, log
 from generator.site.render import NavEntry, SitePage
 
@@ -41,18 +45,26 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
         self.navs: dict[str, Navigation] = {}
         self.urls: set[str] = set()
         self.serving = False
+        self.changed = preview.ChangedPages()
+        self.printing = preview.BackgroundPrinting()
+        self.generated_files: dict[str, _GeneratedPage] = {}
+        self.jieba_loaded: tuple[str | None, str | None] = (None, None)
 
     def on_startup(self, command: str, dirty: bool):
         # Defining this keeps one plugin object across the rebuilds of `mkdocs serve` (mkdocs >= 1.4).
         self.serving = command == "serve"
+        self.changed.forget()
+        self.jieba_loaded = (None, None)
 
     @event_priority(50)  # before the search plugin reads its jieba settings
     def on_config(self, config):
         project = Project(Path(config.config_file_path).resolve().parent)
-        # The preview rebuilds on every save; printing posters (seconds each) would make it lag, so it links none.
-        printing = self.config.print_files and not self.serving
+        if self.serving:
+            self.printing.begin()  # what an earlier rebuild still prints is not placed in this one
         try:
-            self.site = HandbookSite(project, print_files=printing, cache=project.root / self.config.cache_dir)
+            self.site = HandbookSite(
+                project, print_files=self.config.print_files, cache=project.root / self.config.cache_dir
+            )
         except SiteError as exc:
             raise PluginError(str(exc)) from exc
         self.site_name = config.site_name  # in the default language's script; each page shows it in its own
@@ -69,10 +81,17 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
         searcher = config.plugins.get("material/search")
         if searcher is not None:
             search.prepare_jieba(self.site.cache)
-            searcher.config.jieba_dict = searcher.config.jieba_dict or _str(search.dictionary(self.site.cache))
-            searcher.config.jieba_dict_user = searcher.config.jieba_dict_user or _str(
-                search.user_dictionary(self.site.handbook, self.site.cache)
+            wanted = (
+                searcher.config.jieba_dict or _str(search.dictionary(self.site.cache)),
+                searcher.config.jieba_dict_user or _str(search.user_dictionary(self.site.handbook, self.site.cache)),
             )
+            # The preview keeps jieba's dictionaries loaded from one rebuild to the next (loading took seconds a save);
+            # a new main dictionary resets jieba, so the user dictionary is loaded again with it.
+            loaded = self.jieba_loaded if self.serving else (None, None)
+            again = wanted[0] != loaded[0]
+            searcher.config.jieba_dict = wanted[0] if again else None
+            searcher.config.jieba_dict_user = wanted[1] if again or wanted[1] != loaded[1] else None
+            self.jieba_loaded = wanted
             searcher.config.fields.setdefault(search.WORDS_FIELD, {"boost": 1.0})
         return config
 
@@ -82,9 +101,21 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
             made = self.site.hand_written_copies(written) + self.site.generated_files({f.src_uri for f in files})
         except SiteError as exc:
             raise PluginError(str(exc)) from exc
+        if self.serving:
+            for file in files.documentation_pages():  # hand-written pages show handbook data: always rendered
+                file.is_modified = _always  # type: ignore[method-assign]
+        sources = {locations.source_name(path): path for path in self.site.pages}
+        self.generated_files = {}
+        self.generated_by_source: set[str] = set()
         for item in made:
             if item.source is not None:
                 files.append(File.generated(config, item.path, abs_src_path=str(item.source)))
+            elif item.path in sources:
+                page = cast(_GeneratedPage, _GeneratedPage.generated(config, item.path, content=item.content or ""))
+                page.site_path = sources[item.path]
+                self.generated_files[page.site_path] = page
+                self.generated_by_source.add(page.src_uri)
+                files.append(page)
             else:
                 files.append(File.generated(config, item.path, content=item.content or ""))
         return files
@@ -101,7 +132,46 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
                 before.next_page, after.previous_page = after, before
             self.navs[lang] = Navigation(items, order)
             self.navs[lang].homepage = by_path.get(self.site.registry.prefix(lang))
+        if self.serving:
+            self._render_only_what_changed(config, files, pages)
         return self.navs[self.site.registry.default.code]
+
+    def _render_only_what_changed(self, config, files: Files, pages: list[Page]) -> None:
+        """In the preview, mark the generated pages whose content and surroundings are as in the last rebuild as
+        unmodified: a dirty rebuild leaves their HTML as it was written. When the surroundings changed, the folder is
+        emptied and everything is rendered."""
+        # The theme's own files change only with its version; the project's overrides are read.
+        ours = [
+            Path(d) for d in config.theme.dirs if Path(d).resolve().is_relative_to(self.site.project.root.resolve())
+        ]
+        theme = sorted(p for d in ours for p in d.rglob("*") if p.is_file())
+        # Titles: the generated pages' are theirs; a hand-written page's come from its text, read later by mkdocs.
+        titles = [(path, page.title) for path, page in self.site.pages.items()]
+        written = [
+            (f.src_uri, f.content_string)
+            for f in files.documentation_pages()
+            if f.src_uri not in self.generated_by_source
+        ]
+        shared = preview.shared_key(
+            {lang: self.site.nav(lang, list(self.urls)) for lang in self.site.registry.codes},
+            titles + written,
+            [Path(config.config_file_path), *theme],
+            {
+                "extra": dict(config.extra),
+                "theme": dict(config.theme),
+                "site_name": config.site_name,
+                "versions": [_version("mkdocs"), _version("mkdocs-material")],
+            },
+        )
+        everything, changed = self.changed.compare(self.site.pages, shared)
+        if everything:
+            clean_directory(config.site_dir)
+        for path, file in self.generated_files.items():
+            file.unchanged = path not in changed
+            if file.unchanged and file.page is not None:
+                # mkdocs reads a page's title only when it renders it; other pages' navigation shows it all the same.
+                file.page.title = str(escape(self.site.pages[path].title))
+        self.pending = (dict(self.site.pages), shared)
 
     def _nav_items(self, entries: list[NavEntry], by_path: dict, parent) -> tuple[list, list[Page]]:
         items: list = []
@@ -160,16 +230,61 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
                 (Path(config.site_dir) / name).write_text(
                     json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
                 )
+        if self.serving:
+            self.changed.remember(*self.pending)
+            # The page is served at once; the printed files follow, from the cache where nothing they show changed.
+            # One process: forking from the preview's threads is best avoided, and the next rebuild needs the other core.
+            self.printing.start(lambda folder: self.site.print_files(folder, jobs=1), Path(config.site_dir))
+            return
         try:
             self.site.print_files(Path(config.site_dir))
         except SiteError as exc:
             raise PluginError(str(exc)) from exc
 
+    def on_build_error(self, error):
+        if self.serving:
+            self.changed.forget()
+            self.printing.give_up()
+
     def on_serve(self, server, config, builder):
         """Rebuild when a policy, the handbook data or a site template changes, not only the docs."""
         server.watch(str(self.site.project.policies))
         server.watch(str(self.site.project.templates))
+        folders = list(publish.writers())
+        answer = getattr(server, "_serve_request", None)  # mkdocs' LiveReloadServer answers each request there
+        if answer is None:
+            return server
+
+        def serve_request(environ, start_response):
+            # A printed file is asked for before the background printing placed it: wait for the printing.
+            path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "ignore")
+            if preview.is_printed_file(path[len(server.mount_path) :], folders):
+                self.printing.wait()
+            return answer(environ, start_response)
+
+        server._serve_request = serve_request
         return server
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def _always() -> bool:
+    return True
+
+
+class _GeneratedPage(File):
+    """A generated page, which a dirty rebuild of the preview skips when its content is unchanged."""
+
+    unchanged = False
+    site_path = ""
+
+    def is_modified(self) -> bool:
+        return not self.unchanged
 
 
 def _toc(page: SitePage) -> TableOfContents:

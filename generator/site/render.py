@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -90,6 +91,19 @@ class NavEntry:
     children: list["NavEntry"] = field(default_factory=list)  # ... or a section
 
 
+@lru_cache(maxsize=8)
+def _environment(templates: str) -> Environment:
+    """One environment per templates folder, so that the live preview compiles the templates once, not on every
+    rebuild (jinja2 reads a template again when its file changes)."""
+    return Environment(
+        loader=FileSystemLoader(templates),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
 def ordered_policies(handbook: m.Handbook) -> list[m.Policy]:
     """Regulations before guidance, then by id: a stable order for navigation and tables."""
     return sorted(handbook.policies.values(), key=lambda p: (p.type != "regulation", p.id))
@@ -109,13 +123,7 @@ class SiteRenderer:
         self.earlier = earlier or {}  # {policy id: {version: the policy at that version}}, from generator.versions
         self.today = today or date.today()
         self.registry = handbook.languages
-        self.env = Environment(
-            loader=FileSystemLoader(str(templates)),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.env = _environment(str(templates))
         self.readers = {code: Reader(handbook, localiser) for code, localiser in localisers.items()}
         self.localisers = localisers
         self._check_codes: dict[tuple[str, str, str], str] = {}

@@ -10,6 +10,7 @@ forms in the other script, the titles of the sections it is in, and the `search`
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -228,6 +229,24 @@ def language_indexes(
         lang = language_of(doc.get("location", ""))
         if lang in out:
             out[lang]["docs"].append(doc)
+    made = _documents(glossary)
     for entry in entries:
-        out[entry.lang]["docs"].append(entry_document(entry, glossary))
+        if entry not in made:
+            made[entry] = entry_document(entry, glossary)
+        out[entry.lang]["docs"].append(dict(made[entry]))
     return out
+
+
+_made: dict[str, dict[Entry, dict]] = {}
+
+
+def _documents(glossary) -> dict[Entry, dict]:
+    """The documents already made for entries with this glossary: the live preview cuts only the clauses a save
+    changed (cutting every clause's words took seconds a rebuild). One glossary's are kept."""
+    # jieba's dictionaries cut the words too: a changed user dictionary changes its word count and total.
+    cutter = [getattr(jieba.dt, "total", None), len(getattr(jieba.dt, "FREQ", {}))] if jieba is not None else []
+    key = json.dumps([[sorted(t), x, w] for t, x, w in glossary] + cutter, ensure_ascii=False)
+    if key not in _made:
+        _made.clear()
+        _made[key] = {}
+    return _made[key]

@@ -1,0 +1,169 @@
+"""Keeps what a site build made that does not depend on mkdocs (the generated pages, the reworked search index) in
+the cache folder the PDFs use, keyed by everything that decides it, so that a build with nothing changed reads it back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import generator
+from generator import pdf_cache
+from generator.config import SITE_FILE
+from generator.diff import RevisionError, _git
+from generator.project import Project
+from generator.site.render import Downloads, Heading, SitePage
+from generator.site.search import Entry
+
+FORMAT = "rulebook-site 1"  # changes when what is stored changes
+KEEP = 12  # entries of each kind kept (a few projects, checkouts, the preview's last saves); the oldest go first
+LIBRARIES = ("jinja2", "markupsafe", "jieba", "opencc", "pyyaml")  # what renders pages and cuts words
+
+
+class SiteCache:
+    """JSON documents by kind and key under root/site/. A document is checked against its checksum when read; one
+    that fails (half-written, edited) counts as missing. Any number of builds may read and write at once."""
+
+    def __init__(self, root: Path | None = None):
+        self.folder = (Path(root) if root else pdf_cache.default_root()) / "site"
+
+    def path(self, kind: str, key: str) -> Path:
+        return self.folder / f"{kind}-{key}.json"
+
+    def get(self, kind: str, key: str) -> Any | None:
+        path = self.path(kind, key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        checksum, _, body = data.partition(b"\n")
+        if checksum.decode("ascii", "replace") != hashlib.sha256(body).hexdigest():
+            _unlink(path)
+            return None
+        try:
+            os.utime(path)  # the last use, for KEEP
+            return json.loads(body)
+        except (OSError, ValueError):
+            return None
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        """Store value; a cache that cannot be written only costs the next build its time, so that is swallowed."""
+        body = json.dumps(value, ensure_ascii=False).encode("utf-8")  # key order kept: the files are written in it
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    out.write(hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body)
+                os.replace(temporary, self.path(kind, key))
+            except BaseException:
+                _unlink(Path(temporary))
+                raise
+            self._trim(kind)
+        except OSError:
+            return
+
+    def _trim(self, kind: str) -> None:
+        entries = []
+        for path in self.folder.glob(f"{kind}-*.json"):
+            try:
+                entries.append((path.stat().st_mtime, path))
+            except OSError:
+                continue
+        for _, path in sorted(entries, reverse=True)[KEEP:]:
+            _unlink(path)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+# Keys --------------------------------------------------------------------------------------------------------------
+
+
+def pages_key(project: Project, downloads: Downloads, today: date) -> str:
+    """Everything the generated pages are made of: the policies and handbook data, every template and the interface
+    words, the site configuration, the policies' git history (earlier versions), the generator's code and the
+    libraries that render and cut words, which files the build prints (pages link them), and the day (reviews fall
+    overdue)."""
+    return pdf_cache.key(
+        FORMAT,
+        _files(project.root, project.policies),
+        _files(project.root, project.templates),
+        _files(project.root, project.root / SITE_FILE),
+        _files(Path(generator.__file__).parent, Path(generator.__file__).parent, (".py", ".yaml", ".json")),
+        generator.__version__,
+        [_version(name) for name in LIBRARIES],
+        _history(project),
+        [downloads.posters, downloads.checklists, downloads.checklist_page is not None],
+        today,
+        os.environ.get("SOURCE_DATE_EPOCH", ""),
+    )
+
+
+def _files(root: Path, where: Path, suffixes: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+    """(path relative to root, hash of the bytes) of where, or of every file below it."""
+    if where.is_dir():
+        paths = sorted(
+            p
+            for p in where.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and (suffixes is None or p.suffix in suffixes)
+        )
+    else:
+        paths = [where]
+    names = [p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p) for p in paths]
+    return [(name, digest) for name, (_, digest) in zip(names, pdf_cache.file_digests(paths), strict=True)]
+
+
+def _version(name: str) -> str:
+    try:
+        return f"{name} {metadata.version(name)}"
+    except metadata.PackageNotFoundError:
+        return f"{name} none"
+
+
+def _history(project: Project) -> str:
+    """The commits that touched the policies: the earlier versions the history pages show are read from them."""
+    folder = project.policies.relative_to(project.root).as_posix()
+    try:
+        return _git(project, "log", "--format=%H", "--", f"{folder}/")
+    except (RevisionError, OSError):
+        return ""
+
+
+def index_key(pages: str, index: dict) -> str:
+    """The reworked search index is made of the pages (their clauses) and mkdocs' index of the hand-written pages."""
+    return pdf_cache.key(FORMAT, pages, hashlib.sha256(json.dumps(index, sort_keys=True).encode("utf-8")).hexdigest())
+
+
+# Pages as JSON -----------------------------------------------------------------------------------------------------
+
+
+def pages_to_json(pages: list[SitePage]) -> list[dict]:
+    return [{**asdict(page), "anchors": sorted(page.anchors)} for page in pages]
+
+
+def pages_from_json(data: list[dict]) -> list[SitePage]:
+    return [
+        SitePage(
+            path=item["path"],
+            lang=item["lang"],
+            title=item["title"],
+            body=item["body"],
+            headings=[Heading(**h) for h in item["headings"]],
+            anchors=set(item["anchors"]),
+            searchable=item["searchable"],
+            search_entries=[Entry(**e) for e in item["search_entries"]],
+        )
+        for item in data
+    ]
