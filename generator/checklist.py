@@ -576,8 +576,10 @@ def write_checklists(
             time.perf_counter() - started,
         )
 
-    made_pdfs = pdf.each(print_one, sheets, printing.jobs) if "pdf" in formats else []
-    printed = {(p.id, c.id, lang): result for (p, c, lang), result in zip(sheets, made_pdfs, strict=True)}
+    printed = {}
+    if "pdf" in formats:
+        made_pdfs = pdf.each(print_one, sheets, printing.jobs)
+        printed = {(p.id, c.id, lang): result for (p, c, lang), result in zip(sheets, made_pdfs, strict=True)}
     target, made = Path(out_dir) / locations.CHECKLISTS, []
     with pdf.staged(
         target, whole=not ids and len(formats) == len(FORMATS) and langs == list(choices(handbook))
