@@ -22,6 +22,7 @@ from pypdf.generic import (
 TICK_FONT = "/ZaDb"
 TICK_CHARACTER = "4"
 MULTILINE = 1 << 12  # /Ff bit 13 (ISO 32000-1, table 228)
+RADIO = 1 << 15  # /Ff bit 16 (ISO 32000-1, table 226)
 
 
 def settle(pdf: bytes) -> bytes:
@@ -49,6 +50,7 @@ def settle(pdf: bytes) -> bytes:
             )
         )
     form[NameObject("/NeedAppearances")] = pypdf.generic.BooleanObject(False)
+    _radio_groups(writer, form)
     for page in writer.pages:
         for ref in cast(list, page.get("/Annots", [])):
             widget = ref.get_object()
@@ -63,6 +65,54 @@ def settle(pdf: bytes) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _radio_groups(writer: pypdf.PdfWriter, form: DictionaryObject) -> None:
+    """Each group of HTML radio buttons as one check box field with a box per value: exclusive, since a field has
+    one value, and named by value ('done'), the name a filled form and the exports share.
+
+    Not a PDF radio field: pypdf writes a radio group's value as a string (py-pdf/pypdf#3630), and poppler, asked to
+    redraw the fields, then draws no button at all; a check box field's boxes it draws from their own state.
+    WeasyPrint also names each button as a field of its own and lists it among the form's fields, so pypdf and some
+    readers take it for a separate check box; and it names the states 0, 1, 2 with the values in /Opt.
+    """
+    fields = cast(ArrayObject, form["/Fields"])
+    buttons = set()
+    for ref in list(fields):
+        group = ref.get_object()
+        if group.get("/FT") != "/Btn" or not int(group.get("/Ff", 0)) & RADIO:
+            continue
+        values = [str(v) for v in cast(ArrayObject, group.get("/Opt", ArrayObject()))]
+        group[NameObject("/V")] = NameObject("/Off")
+        for index, kid_ref in enumerate(cast(ArrayObject, group.get("/Kids", ArrayObject()))):
+            buttons.add(kid_ref.idnum)
+            kid = kid_ref.get_object()
+            for key in ("/T", "/TU", "/FT", "/V"):
+                kid.pop(key, None)
+            x1, y1, x2, y2 = (float(v) for v in cast(ArrayObject, kid["/Rect"]))
+            width, height = abs(x2 - x1), abs(y2 - y1)
+            state = NameObject("/" + values[index]) if index < len(values) else NameObject(f"/{index}")
+            was_on = kid.get("/AS") not in (None, "/Off")
+            kid[NameObject("/AP")] = DictionaryObject(
+                {
+                    NameObject("/N"): DictionaryObject(
+                        {
+                            state: writer._add_object(_tick(width, height)),
+                            NameObject("/Off"): writer._add_object(_form_xobject(b"", width, height)),
+                        }
+                    )
+                }
+            )
+            kid[NameObject("/AS")] = state if was_on else NameObject("/Off")
+            if was_on:
+                group[NameObject("/V")] = state
+            kid[NameObject("/DA")] = TextStringObject(f"{TICK_FONT} 0 Tf 0 g")
+            look = kid.setdefault(NameObject("/MK"), DictionaryObject()).get_object()
+            look[NameObject("/CA")] = TextStringObject(TICK_CHARACTER)
+        group.pop("/Opt", None)
+        group[NameObject("/Ff")] = pypdf.generic.NumberObject(0)  # a check box: ticked again, it clears
+        group[NameObject("/DA")] = TextStringObject(f"{TICK_FONT} 0 Tf 0 g")
+    form[NameObject("/Fields")] = ArrayObject(ref for ref in fields if ref.idnum not in buttons)
 
 
 def _upright(widget: DictionaryObject) -> None:

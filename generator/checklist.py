@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import posixpath
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -26,12 +27,15 @@ OWN = "zh"  # the policy's own script, as the site's pages ask for it
 FORMATS = ("pdf", "csv", "json")
 # The site links an item to its clause from the checklist's page, which sits at checklists/<policy>/<checklist>/.
 SITE_ROOT = "../../../"
-# A checklist that declares no blanks still needs someone to sign it: (id, interface word of its label, type).
-DEFAULT_FIELDS = (
-    ("completed-by", "form.completed-by", "text"),
-    ("date", "form.date", "date"),
-    ("signature", "form.signature", "signature"),
-)
+# The answers an item takes, as the PDF's radio states and the exports name them; each word is form.answer.<answer>.
+ANSWERS = ("done", "not-done", "na")
+# What is recorded of each item besides its answer, as suffixes of its field names: who did it, on which day, the
+# reference of the evidence kept, a note. Each word is form.<suffix>.
+ITEM_FIELDS = ("by", "on", "evidence", "note")
+# What is recorded of the form as a whole: its record number and the date or period it is due for.
+FORM_FIELDS = ("record", "due")
+# What each role that signs off writes: its person's name, the date and the signature.
+SIGNOFF_FIELDS = ("name", "date", "signature")
 
 
 def choices(handbook: Handbook) -> tuple[str, ...]:
@@ -60,6 +64,7 @@ def columns(registry: Registry) -> tuple[str, ...]:
         "frequency",
         *each("evidence"),
         "pdf_field",
+        *(f"pdf_field_{suffix}" for suffix in ITEM_FIELDS),
         "addition_owner",
         *each("addition_reason"),
     )
@@ -94,8 +99,8 @@ class Row:
     role_name: tuple[str, ...]
     frequency: str
     evidence: tuple[str, ...]
-    box: str  # PDF field names, stable as long as the ids are
-    note: str
+    box: str  # PDF field names, stable as long as the ids are (see field_name): the answer's radio group
+    fields: tuple[tuple[str, str], ...]  # (suffix of ITEM_FIELDS, field name) of what is recorded of the item
     addition_owner: str = ""  # role id when the check is the company's addition to its clause
     addition_owner_name: tuple[str, ...] = ()
     addition_reason: tuple[str, ...] = ()
@@ -109,6 +114,15 @@ class Blank:
     kind: str
     label: tuple[str, ...]
     name: str
+
+
+@dataclass(frozen=True)
+class Signoff:
+    """One role that signs the form off: who it is, and the names of its fields (SIGNOFF_FIELDS, in that order)."""
+
+    role: str
+    role_name: tuple[str, ...]
+    fields: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,8 @@ class ChecklistContent:
     frequency: str | None
     rows: tuple[Row, ...]
     blanks: tuple[Blank, ...]
+    form_fields: tuple[tuple[str, str], ...]  # (FORM_FIELDS entry, field name)
+    signoffs: tuple[Signoff, ...]
 
     @property
     def name(self) -> str:
@@ -137,10 +153,23 @@ class ChecklistContent:
     def fields(self, kind: str | None = None) -> list[Blank]:
         return [b for b in self.blanks if kind is None or b.kind == kind]
 
+    def field_names(self) -> list[str]:
+        """Every PDF field name of the form, in the order the form shows them."""
+        return [
+            *(name for _, name in self.form_fields),
+            *(b.name for b in self.blanks),
+            *(name for row in self.rows for name in (row.box, *(n for _, n in row.fields))),
+            *(name for s in self.signoffs for _, name in s.fields),
+        ]
+
 
 def field_name(policy: Policy, checklist: Checklist, *parts: str) -> str:
     """<policy>:<checklist>:<part>...: made of ids only, so a filled-in form still matches after regeneration.
 
+    The parts (documented in docs/developers/checklists.md): <item> for an item's answer, where <item> is the check
+    as the checklist lists it ('check-id' or 'other-policy#check-id'); <item>:by|on|evidence|note for what is
+    recorded of it; form:record and form:due; field:<field-id> for the fields the checklist declares;
+    signoff:<role-id>:name|date|signature for each role that signs.
     Colons, not dots: a PDF field name may not contain a period (ISO 32000-1, 12.7.3.2), readers take it as nesting.
     """
     return ":".join((policy.id, checklist.id, *parts))
@@ -260,19 +289,25 @@ def _content(
                 frequency=check.frequency,
                 evidence=words.all(check.evidence, source.script, source),
                 box=field_name(policy, checklist, ref),
-                note=field_name(policy, checklist, ref, "note"),
+                fields=tuple((suffix, field_name(policy, checklist, ref, suffix)) for suffix in ITEM_FIELDS),
                 **_addition(words, check, source),
             )
         )
     blanks = tuple(
         Blank(f.id, f.type, words.all(f.label, policy.script), field_name(policy, checklist, "field", f.id))
         for f in checklist.fields
-    ) or tuple(
-        Blank(ident, kind, words.word(key), field_name(policy, checklist, "field", ident))
-        for ident, key, kind in DEFAULT_FIELDS
+    )
+    signers = dict.fromkeys([*([checklist.role] if checklist.role else []), *(row.role for row in rows)])
+    signoffs = tuple(
+        Signoff(
+            role,
+            words.role(role),
+            tuple((part, field_name(policy, checklist, "signoff", role, part)) for part in SIGNOFF_FIELDS),
+        )
+        for role in signers
     )
     owner = handbook.roles.get(policy.owner)
-    return ChecklistContent(
+    content = ChecklistContent(
         policy_id=policy.id,
         checklist_id=checklist.id,
         lang=lang,
@@ -289,7 +324,18 @@ def _content(
         frequency=checklist.frequency,
         rows=tuple(rows),
         blanks=blanks,
+        form_fields=tuple((part, field_name(policy, checklist, "form", part)) for part in FORM_FIELDS),
+        signoffs=signoffs,
     )
+    names = content.field_names()
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ChecklistError(
+            f"{policy.path.name}:{policy.pos(checklist.at)[1]}: checklist '{checklist.id}' would have two fields "
+            f"named {', '.join(twice)}\nhint: give its declared fields ids that are not 'by', 'on', 'evidence' or "
+            "'note' when a check of it is named 'field'"
+        )
+    return content
 
 
 def _addition(words: _Words, check: Check, source: Policy) -> dict:
@@ -333,6 +379,7 @@ def records(content: ChecklistContent) -> list[dict]:
             "role": row.role,
             "frequency": row.frequency,
             "pdf_field": row.box,
+            **{f"pdf_field_{suffix}": name for suffix, name in row.fields},
             "addition_owner": row.addition_owner,
         }
         for i, code in enumerate(content.langs):
@@ -372,11 +419,21 @@ def to_json(content: ChecklistContent) -> bytes:
         "role": dict(zip(content.langs, content.role_name, strict=False)) or None,
         "frequency": content.frequency,
         "produced": content.produced,
+        "record": {part: {"pdf_field": name} for part, name in content.form_fields},
         "fields": [
             {"id": b.id, "type": b.kind, "label": dict(zip(content.langs, b.label, strict=False)), "pdf_field": b.name}
             for b in content.blanks
         ],
+        "answers": list(ANSWERS),
         "items": records(content),
+        "signoff": [
+            {
+                "role": s.role,
+                "role_name": dict(zip(content.langs, s.role_name, strict=False)),
+                "pdf_fields": dict(s.fields),
+            }
+            for s in content.signoffs
+        ],
     }
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -403,8 +460,18 @@ def checklist_page(
     project = Project(handbook.root)
     localisers = config.localisers(project, handbook)
     content = checklist_content(handbook, policy, checklist, lang, localisers)
+    # The PDF in the page's own language first, then the others and the bilingual form.
+    own = lang if lang in handbook.languages else content.langs[0]
+    pdfs = [
+        (
+            handbook.languages[code].name if code in handbook.languages else localisers[own].word("form.bilingual"),
+            code,
+            posixpath.basename(locations.checklist_pdf(policy.id, checklist.id, code)),
+        )
+        for code in sorted(choices(handbook), key=lambda code: code != own)
+    ]
     html = pdf.Templates(project, "checklist").render(
-        "page.html", c=content, site_root=site_root, files=files, t=localisers.word_in
+        "page.html", c=content, answers=ANSWERS, pdfs=pdfs, site_root=site_root, files=files, t=localisers.word_in
     )
     # No blank lines: Markdown would end the raw HTML block at the first one.
     return "\n".join(line for line in html.splitlines() if line.strip()) + "\n"
@@ -436,7 +503,9 @@ def checklist_pdf(
             fix_in=" or ".join(sources),
             packages=packages,
         )
-        printed = job.print("checklist.html", c=content, font=page_font, field_font=pdf.FORM_FONT, t=localisers.word_in)
+        printed = job.print(
+            "checklist.html", c=content, answers=ANSWERS, font=page_font, field_font=pdf.FORM_FONT, t=localisers.word_in
+        )
         return printed.pdf, {}
 
     entry, reused = pdf.print_cached(
@@ -470,20 +539,24 @@ def write_checklists(
     project: Project,
     *,
     ids: Iterable[str] = (),
-    lang: str = BILINGUAL,
+    langs: Iterable[str] | None = None,
     formats: Iterable[str] = FORMATS,
     progress: Callable[[str], None] | None = None,
     printing: pdf.Printing | None = None,
 ) -> list[Path]:
-    """Write the chosen checklists (default all) as PDF, CSV and JSON into out_dir at locations.checklist_file;
-    printing says through which cache and over how many processes the PDFs are printed, and counts them.
+    """Write the chosen checklists (default all) as PDF, CSV and JSON into out_dir: a PDF per language of langs (by
+    default every language of the registry, and the bilingual form) at locations.checklist_pdf, one CSV and one JSON
+    holding every language at locations.checklist_file. printing says through which cache and over how many
+    processes the PDFs are printed, and counts them.
 
     Everything is made in a temporary folder first: a failure raises and leaves the previous files as they were.
     Writing all checklists in all formats replaces the whole checklists/ folder, so a removed one leaves no stale file.
     """
     ids, formats = list(ids), [f for f in FORMATS if f in set(formats)]
-    if lang not in choices(handbook):
-        raise ChecklistError(f"unknown language '{lang}': choose one of {', '.join(choices(handbook))}")
+    langs = list(dict.fromkeys(langs)) if langs else list(choices(handbook))
+    unknown = [lang for lang in langs if lang not in choices(handbook)]
+    if unknown:
+        raise ChecklistError(f"unknown language '{unknown[0]}': choose one of {', '.join(choices(handbook))}")
     localisers = config.localisers(project, handbook)
     tables, problems = [], []
     for policy, checklist in select(handbook, ids):  # every item resolved before the first slow PDF
@@ -494,41 +567,44 @@ def write_checklists(
     if problems:
         raise ChecklistError("\n".join(problems))
     printing = printing or pdf.Printing()
+    sheets = [(policy, checklist, lang) for policy, checklist, _ in tables for lang in langs]
 
-    def print_one(chosen: tuple[Policy, Checklist, ChecklistContent]) -> tuple[bytes, bool, float]:
+    def print_one(sheet: tuple[Policy, Checklist, str]) -> tuple[bytes, bool, float]:
         started = time.perf_counter()
         return (
-            *checklist_pdf(handbook, chosen[0], chosen[1], lang, localisers, printing),
+            *checklist_pdf(handbook, sheet[0], sheet[1], sheet[2], localisers, printing),
             time.perf_counter() - started,
         )
 
-    pdfs = pdf.each(print_one, tables, printing.jobs) if "pdf" in formats else [None] * len(tables)
+    printed = {}
+    if "pdf" in formats:
+        made_pdfs = pdf.each(print_one, sheets, printing.jobs)
+        printed = {(p.id, c.id, lang): result for (p, c, lang), result in zip(sheets, made_pdfs, strict=True)}
     target, made = Path(out_dir) / locations.CHECKLISTS, []
-    with pdf.staged(target, whole=not ids and len(formats) == len(FORMATS)) as staging:
-        for (policy, checklist, exported), printed in zip(tables, pdfs, strict=True):
+    with pdf.staged(
+        target, whole=not ids and len(formats) == len(FORMATS) and langs == list(choices(handbook))
+    ) as staging:
+        for policy, checklist, exported in tables:
+            files: list[tuple[str, bytes, bool, float | None]] = []
             for fmt in formats:
-                started = time.perf_counter()
-                seconds: float | None = None
-                reused = False
                 if fmt == "pdf":
-                    assert printed is not None  # printed above whenever pdf is among the formats
-                    data, reused, seconds = printed
-                    printing.count(reused)
-                elif fmt == "csv":
-                    data = to_csv(records(exported), handbook.languages)
+                    for lang in langs:
+                        sheet, reused, took = printed[(policy.id, checklist.id, lang)]
+                        printing.count(reused)
+                        files.append((locations.checklist_pdf(policy.id, checklist.id, lang), sheet, reused, took))
                 else:
-                    data = to_json(exported)
-                name = str(
-                    Path(locations.checklist_file(policy.id, checklist.id, fmt)).relative_to(locations.CHECKLISTS)
-                )
+                    data = to_csv(records(exported), handbook.languages) if fmt == "csv" else to_json(exported)
+                    files.append((locations.checklist_file(policy.id, checklist.id, fmt), data, False, None))
+            for path, data, reused, seconds in files:
+                name = str(Path(path).relative_to(locations.CHECKLISTS))
                 (staging / name).parent.mkdir(parents=True, exist_ok=True)
                 (staging / name).write_bytes(data)
                 made.append(name)
                 if progress:
                     size = f"{len(data) / 1024:.0f} KB" if len(data) >= 1024 else f"{len(data)} B"
-                    seconds = time.perf_counter() - started if seconds is None else seconds
+                    timing = f", {seconds:.1f} s" if seconds is not None else ""
                     progress(
-                        f"made {name}  ({len(exported.rows)} items, {size}, {seconds:.1f} s"
+                        f"made {name}  ({len(exported.rows)} items, {size}{timing}"
                         f"{', from the cache' if reused else ''})"
                     )
     if progress:

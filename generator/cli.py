@@ -257,7 +257,7 @@ def cmd_checklist(args) -> int:
         )
         return USAGE
     handbook, _, broken = load(project)
-    if _unknown_languages("checklist", [args.lang], choices(handbook)):
+    if _unknown_languages("checklist", args.lang or [], choices(handbook)):
         return USAGE
     for path in broken:
         print(
@@ -274,7 +274,7 @@ def cmd_checklist(args) -> int:
             Path(args.out),
             project,
             ids=args.ids,
-            lang=args.lang,
+            langs=args.lang,
             formats=formats,
             progress=print,
             printing=printing,
@@ -644,7 +644,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "checklist",
         help="make fill-in checklists: fillable PDF, CSV and JSON",
-        description="Make the checklists the policies declare (checklists: in a policy file) into DIR/checklists/<policy-id>/<checklist-id>.pdf (a fillable form), .csv and .json (one row per item, for task tools). Every item shows the clause it comes from.",
+        description="Make the checklists the policies declare (checklists: in a policy file) into DIR/checklists/<policy-id>/<checklist-id>-<lang>.pdf (a fillable form per language, and a bilingual one), <checklist-id>.csv and .json (one row per item with the PDF's field names, for task tools). Every item shows the clause it comes from.",
     )
     p.add_argument(
         "ids",
@@ -655,8 +655,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--lang",
         metavar="LANG",
-        default="bilingual",
-        help=f"language of the PDF: a language of the handbook ({', '.join(default_langs)} unless policies/handbook/languages.yaml says otherwise), or bilingual: the Chinese with the first translation beneath (default: bilingual)",
+        action="append",
+        help=f"language of the PDF: a language of the handbook ({', '.join(default_langs)} unless policies/handbook/languages.yaml says otherwise), or bilingual: the Chinese with the first translation beneath; repeat for several (default: every language and bilingual)",
     )
     p.add_argument(
         "--format",

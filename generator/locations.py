@@ -62,7 +62,13 @@ def checklist_folder(policy_id: str) -> str:
 
 
 def checklist_file(policy_id: str, checklist_id: str, ext: str) -> str:
+    """The CSV or JSON of a checklist: every language in one file."""
     return f"{checklist_folder(policy_id)}{checklist_id}.{ext}"
+
+
+def checklist_pdf(policy_id: str, checklist_id: str, lang: str) -> str:
+    """One fillable PDF per checklist and language (or "bilingual"), shared by all language versions of the site."""
+    return f"{checklist_folder(policy_id)}{checklist_id}-{lang}.pdf"
 
 
 ACKNOWLEDGEMENTS = "acknowledgements/"

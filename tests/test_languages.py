@@ -203,9 +203,9 @@ def test_a_fourth_language_gets_its_own_site(french_project, tmp_path, monkeypat
 def test_a_fourth_language_poster_and_checklist_from_the_command_line(french_project, tmp_path):
     out = tmp_path / "build"
     assert main(["-C", str(french_project), "checklist", "--lang", "fr", "--format", "pdf", "--out", str(out)]) == 0
-    text = subprocess.run(["pdftotext", str(out / "checklists" / "mini-wall-rules" / "expense-claim.pdf"), "-"],
+    text = subprocess.run(["pdftotext", str(out / "checklists" / "mini-wall-rules" / "expense-claim-fr.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
-    assert "Point à vérifier" in text and "FR Expense Claim Check" in text
+    assert "À chaque fois" in text and "FR Expense Claim Check" in text
     handbook, _, _ = load(Project(french_project))
     localisers = Localisers(handbook.languages, Catalogue.load(french_project / "templates"))
     policy = handbook.policies["mini-wall-rules"]

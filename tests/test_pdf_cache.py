@@ -163,7 +163,7 @@ def test_processes_writing_and_reading_the_same_keys_at_once_never_read_a_wrong_
 
 def sheets_project(folder: Path) -> Project:
     """Three posters of the poster fixture (in three languages each) and the two checklists of the checklist
-    fixture: 11 PDFs."""
+    fixture, each in three languages and bilingually: 17 PDFs."""
     return Project(make_project(folder, policies=[POSTERS / "policies", *sorted(CHECKLISTS.glob("*.yaml"))],
                                 handbook="cases", templates=True, mkdocs=POSTERS / "mkdocs.yml"))
 
@@ -194,7 +194,7 @@ def printed_once(tmp_path_factory):
         folder = tmp_path_factory.mktemp("printed-once")
         project = sheets_project(folder / "project")
         printing = print_sheets(project, folder / "out", PdfCache(folder / "cache"), jobs=2)
-        assert (printing.printed, printing.reused) == (11, 0)
+        assert (printing.printed, printing.reused) == (17, 0)
         yield folder / "project", folder / "cache", pdfs(folder / "out")
     finally:
         del os.environ["SOURCE_DATE_EPOCH"]
@@ -237,7 +237,7 @@ def find(clauses: list[dict], clause_id: str) -> dict:
 def test_nothing_changed_nothing_is_printed_and_the_files_are_the_same(again):
     _, _, first, reprint = again
     printing, after = reprint()
-    assert (printing.printed, printing.reused) == (0, 11)
+    assert (printing.printed, printing.reused) == (0, 17)
     assert changed(first, after) == set()
 
 
@@ -252,7 +252,7 @@ def test_a_clauses_chinese_reprints_the_chinese_sheets_of_the_one_poster_that_sh
     printing, after = reprint()
     # Only the poster basic-principles selects the chapter that holds legality; its English sheet keeps its words,
     # and no checklist lists a check of that policy.
-    assert (printing.printed, printing.reused) == (2, 9)
+    assert (printing.printed, printing.reused) == (2, 15)
     assert changed(first, after) == {f"posters/fixture-wall-rules/basic-principles-{lang}.pdf" for lang in ("zh-Hant", "zh-Hans")}
 
 
@@ -267,15 +267,16 @@ def test_a_checks_words_reprint_the_one_checklist_that_lists_it(again):
 
     edit_policy(project, "sample-rules", edit)
     printing, after = reprint()
-    assert (printing.printed, printing.reused) == (1, 10)  # leaving lists notice-given; records-monthly does not
-    assert changed(first, after) == {"checklists/sample-rules/leaving.pdf"}
+    # leaving lists notice-given, records-monthly does not; the Chinese forms of leaving keep their words.
+    assert (printing.printed, printing.reused) == (2, 15)
+    assert changed(first, after) == {f"checklists/sample-rules/leaving-{lang}.pdf" for lang in ("en", "bilingual")}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("template, reprinted", [
     ("poster/poster.css", 9),  # three posters in three languages
     ("poster/poster.html", 9),
-    ("checklist/checklist.css", 2),
+    ("checklist/checklist.css", 8),  # two checklists in three languages and bilingually
 ])
 def test_a_template_or_stylesheet_reprints_every_sheet_of_its_kind_and_no_other(again, template, reprinted):
     project, _, first, reprint = again
@@ -283,7 +284,7 @@ def test_a_template_or_stylesheet_reprints_every_sheet_of_its_kind_and_no_other(
     path.write_text(path.read_text(encoding="utf-8") + ("\n/* changed */\n" if path.suffix == ".css" else "\n{# changed #}\n"),
                     encoding="utf-8")
     printing, after = reprint()
-    assert (printing.printed, printing.reused) == (reprinted, 11 - reprinted)
+    assert (printing.printed, printing.reused) == (reprinted, 17 - reprinted)
     kind = "posters/" if template.startswith("poster/") else "checklists/"
     assert {name for name in first if name.startswith(kind)} >= changed(first, after)
 
@@ -294,7 +295,7 @@ def test_the_interface_words_reprint_every_sheet(again):
     words = project.templates / "words.yaml"
     words.write_text(words.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
     printing, _ = reprint()
-    assert (printing.printed, printing.reused) == (11, 0)
+    assert (printing.printed, printing.reused) == (17, 0)
 
 
 @pytest.mark.slow
@@ -309,21 +310,21 @@ def test_a_changed_font_file_reprints_the_sheets_set_in_it(again, tmp_path, monk
     printing, _ = reprint()  # the stand-in is new to every sheet set in that family
     # The Simplified posters are set in SC; every checklist's form fields take their Latin letters from it
     # (fonts.LATIN_FONTS). The other posters are Traditional and English sheets of Traditional policies: TC.
-    assert (printing.printed, printing.reused) == (3 + 2, 6)
+    assert (printing.printed, printing.reused) == (3 + 8, 6)
     assert reprint()[0].printed == 0
     stand_in.write_bytes(b"version 2, longer")
     printing, _ = reprint()
-    assert (printing.printed, printing.reused) == (5, 6)
+    assert (printing.printed, printing.reused) == (11, 6)
 
 
 @pytest.mark.slow
 def test_a_damaged_entry_is_printed_again_and_never_published(again):
     _, cache, first, reprint = again
     entries = sorted(cache.folder.glob("*.pdf-entry"))
-    assert len(entries) == 11
+    assert len(entries) == 17
     entries[0].write_bytes(entries[0].read_bytes()[:-1000])  # as a copy cut short would leave it
     printing, after = reprint()
-    assert (printing.printed, printing.reused) == (1, 10)
+    assert (printing.printed, printing.reused) == (1, 16)
     assert changed(first, after) == set()  # the same PDF as before, whole
     assert all(data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF") for data in after.values())
 
@@ -333,7 +334,7 @@ def test_printing_on_several_processes_gives_the_bytes_of_printing_on_one(printe
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     project_folder, _, parallel = printed_once  # printed on two processes
     serial = print_sheets(Project(project_folder), tmp_path / "serial", None, jobs=1)
-    assert (serial.printed, serial.reused) == (11, 0)
+    assert (serial.printed, serial.reused) == (17, 0)
     assert pdfs(tmp_path / "serial") == parallel
 
 

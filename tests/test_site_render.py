@@ -166,7 +166,10 @@ def test_printable_files_are_linked_only_when_the_build_writes_them(handbook):
         "../../../posters/mini-wall-rules/attendance-zh-Hans.pdf",
         "../../../posters/mini-wall-rules/attendance-en.pdf",
         "../../checklists/mini-wall-rules/expense-claim/",
-        "../../../checklists/mini-wall-rules/expense-claim.pdf",
+        "../../../checklists/mini-wall-rules/expense-claim-en.pdf",  # the reader's language first
+        "../../../checklists/mini-wall-rules/expense-claim-zh-Hant.pdf",
+        "../../../checklists/mini-wall-rules/expense-claim-zh-Hans.pdf",
+        "../../../checklists/mini-wall-rules/expense-claim-bilingual.pdf",
         "../../../checklists/mini-wall-rules/expense-claim.csv",
         "../../../checklists/mini-wall-rules/expense-claim.json",
     ]

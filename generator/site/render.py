@@ -647,9 +647,13 @@ class SiteRenderer:
         if policy.status != "in-force":
             return out
         for checklist in policy.checklists:
+            # A PDF per language, the reader's own first, and the bilingual one; one CSV and one JSON for all.
+            pdfs = sorted(self.registry.codes, key=lambda code: code != r.lang)
             files = [
-                (ext.upper(), paths.checklist_file(policy.id, checklist.id, ext)) for ext in ("pdf", "csv", "json")
+                (f"PDF {self.registry[code].name}", paths.checklist_pdf(policy.id, checklist.id, code)) for code in pdfs
             ]
+            files.append((f"PDF {r.t('form.bilingual')}", paths.checklist_pdf(policy.id, checklist.id, "bilingual")))
+            files += [(ext.upper(), paths.checklist_file(policy.id, checklist.id, ext)) for ext in ("csv", "json")]
             out.append(
                 (
                     r.text(checklist.title, policy.script),
