@@ -321,6 +321,7 @@ def ink(image, rect: tuple[float, float, float, float], height: float, inset: fl
 
 
 # pypdf by default asks readers to redraw every field (/NeedAppearances true): what poppler then drew empty.
+@pytest.mark.slow
 @pytest.mark.parametrize("reader, regenerate", [(poppler, True), (mupdf, True), (pdfium, True), (poppler, False)],
                          ids=["poppler", "mupdf", "pdfium", "poppler-kept-appearances"])
 def test_filled_forms_show_their_ticks_and_chinese_words_in_every_reader(real, tmp_path, reader, regenerate):
@@ -357,6 +358,7 @@ def traditional(real, tmp_path_factory):
     return out / "checklists"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["bilingual", "zh-Hant"])
 def test_signatures_share_their_page_with_an_item_and_every_later_page_names_the_form(real, traditional, which):
     project, bilingual, _ = real
