@@ -5,7 +5,9 @@ Tests import `make_project` from here and change their copy freely; the checkout
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import re
 import shutil
 from collections.abc import Iterable
@@ -107,6 +109,28 @@ def search_cache(request, tmp_path_factory):
     folder = store.mkdir(f"rulebook-search-{code}") if store is not None else tmp_path_factory.mktemp("search-cache")
     SEARCH_CACHE[:] = [folder]
     return folder
+
+
+def shared_folder(tmp_path_factory) -> Path:
+    """The session's temporary folder that every pytest-xdist worker of this run sees (its own one otherwise)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def corpus_site(tmp_path_factory, search_cache) -> tuple[Path, Path]:
+    """(project, site): the site of this checkout's corpus, pages and templates (posters and checklists left out, see
+    tests/test_site.py), built once for the whole run and shared by its workers. Read it; never change it."""
+    from test_site import build_site
+
+    folder = shared_folder(tmp_path_factory) / "corpus-site"
+    with open(f"{folder}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker builds; the others wait for it, then read
+        if not (folder / "complete").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            build_site(folder)
+            (folder / "complete").touch()
+    return folder / "project", folder / "site"
 
 
 @pytest.fixture(autouse=True)

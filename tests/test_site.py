@@ -92,9 +92,9 @@ def own(section, css_class: str) -> list:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    project, out = build_site(tmp_path_factory.mktemp("site"))
-    handbook, findings, broken = load(project)
+def built(corpus_site):
+    root, out = corpus_site
+    handbook, findings, broken = load(Project(root))
     assert not broken
     return handbook, Site(out)
 
