@@ -5,6 +5,10 @@ Tests import `make_project` from here and change their copy freely; the checkout
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
+import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,6 +24,10 @@ HANDBOOKS = {
     "cases": ROOT / "tests" / "check_cases" / "handbook",
 }
 MINIMAL_MKDOCS = "site_name: Test\n"
+# The derived search dictionaries every site build needs (jieba's dictionary in Traditional forms, and jieba's parse of
+# it, cached by the dictionary's absolute path): seconds to make, the same for every project. Projects made with
+# cache=True share one folder, set by the `search_cache` fixture below.
+SEARCH_CACHE: list[Path] = []
 Policies = str | Path | dict[str, object]
 
 
@@ -42,7 +50,8 @@ def make_project(
     templates: True for all of templates/, or the name of one of its folders ("diff").
     docs: copy docs/ (the hand-written pages of the site).
     mkdocs: the mkdocs.yml: False for a minimal one, True for this checkout's, a Path to copy, or the text to write.
-    cache: copy this checkout's derived search dictionary (.cache/rulebook) so that a site build need not remake it.
+    cache: point the rulebook plugin at the session's shared search dictionaries (see SEARCH_CACHE) so that a site build
+        need not remake them; the mkdocs.yml must use the plugin.
     """
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "policies"
@@ -75,9 +84,53 @@ def make_project(
         config.write_text(mkdocs, encoding="utf-8")
     else:
         config.write_text(MINIMAL_MKDOCS, encoding="utf-8")
-    if cache and (ROOT / ".cache" / "rulebook").is_dir():
-        shutil.copytree(ROOT / ".cache" / "rulebook", folder / ".cache" / "rulebook")
+    if cache:
+        config.write_text(share_search_cache(config.read_text(encoding="utf-8")), encoding="utf-8")
     return folder
+
+
+def share_search_cache(config: str) -> str:
+    """The mkdocs.yml text with the rulebook plugin's `cache_dir` set to the session's shared folder."""
+    entry = re.compile(r"^( *)- rulebook(:?)[ \t]*$", re.M)
+    found = entry.search(config)
+    assert found, "cache=True needs the rulebook plugin in mkdocs.yml (as `- rulebook` or `- rulebook:` with options)"
+    assert SEARCH_CACHE, "the search_cache fixture sets the shared folder at the start of the session"
+    option = f"{found[1]}    cache_dir: '{SEARCH_CACHE[0]}'"
+    return config[: found.start()] + f"{found[1]}- rulebook:\n{option}" + config[found.end() :]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def search_cache(request, tmp_path_factory):
+    """The shared folder of search dictionaries: in pytest's own cache (.pytest_cache), kept from run to run and named
+    by the code that makes them (generator/site/search.py), or a temporary one under `-p no:cacheprovider`. pytest-xdist
+    workers share it; its files are written atomically, so workers making the same one at once only repeat the work."""
+    code = hashlib.sha256((ROOT / "generator" / "site" / "search.py").read_bytes()).hexdigest()[:12]
+    store = getattr(request.config, "cache", None)
+    folder = store.mkdir(f"rulebook-search-{code}") if store is not None else tmp_path_factory.mktemp("search-cache")
+    SEARCH_CACHE[:] = [folder]
+    return folder
+
+
+def shared_folder(tmp_path_factory) -> Path:
+    """The session's temporary folder that every pytest-xdist worker of this run sees (its own one otherwise)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def corpus_site(tmp_path_factory, search_cache) -> tuple[Path, Path]:
+    """(project, site): the site of this checkout's corpus, pages and templates (posters and checklists left out, see
+    tests/test_site.py), built once for the whole run and shared by its workers. Read it; never change it."""
+    from test_site import build_site
+
+    folder = shared_folder(tmp_path_factory) / "corpus-site"
+    with open(f"{folder}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker builds; the others wait for it, then read
+        if not (folder / "complete").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            build_site(folder)
+            (folder / "complete").touch()
+    return folder / "project", folder / "site"
 
 
 @pytest.fixture(autouse=True)

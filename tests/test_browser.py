@@ -18,8 +18,8 @@ from playwright.sync_api import sync_playwright
 
 from generator.loader import load
 from generator.model import Clause
+from generator.project import Project
 from generator.scripts import convert
-from test_site import build_site
 
 pytestmark = pytest.mark.slow  # a real browser on a built site
 
@@ -32,9 +32,9 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    project, out = build_site(tmp_path_factory.mktemp("browser"))
-    handbook, _, _ = load(project)
+def served(corpus_site):
+    root, out = corpus_site
+    handbook, _, _ = load(Project(root))
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(out)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -324,6 +324,7 @@ def text_sizes(pdf: Path) -> list[tuple[str, float, float]]:
     return runs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", ["A4", "A3"])
 def test_a_bilingual_sheets_english_is_never_below_the_smallest_type(project, tmp_path, size):
     from generator.poster_fit import PAPERS

@@ -92,9 +92,9 @@ def own(section, css_class: str) -> list:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    project, out = build_site(tmp_path_factory.mktemp("site"))
-    handbook, findings, broken = load(project)
+def built(corpus_site):
+    root, out = corpus_site
+    handbook, findings, broken = load(Project(root))
     assert not broken
     return handbook, Site(out)
 
@@ -162,6 +162,7 @@ def test_every_clause_has_a_link_to_itself(handbook, site):
 # Links
 
 
+@pytest.mark.slow
 def test_every_link_in_the_site_resolves(site):
     broken = []
     for file in site.html_files():
@@ -396,6 +397,7 @@ def search_index(site, lang: str) -> dict:
     return json.loads((site.root / "search" / f"{lang}.json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_each_language_has_its_own_index_with_one_entry_per_clause(handbook, site):
     shared = json.loads((site.root / "search" / "search_index.json").read_text(encoding="utf-8"))
     assert shared["docs"] == []  # the search worker reads its page's language only
@@ -423,6 +425,7 @@ def test_the_search_index_finds_chinese_words_in_either_script(handbook, site):
         assert {"報銷", "报销"} <= tokens
 
 
+@pytest.mark.slow
 def test_an_untitled_clause_is_titled_by_its_section_not_its_first_sentence(handbook, site):
     index = {d["location"]: d for d in search_index(site, "zh-Hant")["docs"]}
     clause = next(c for p in handbook.policies.values() for c in p.walk()
@@ -432,6 +435,7 @@ def test_an_untitled_clause_is_titled_by_its_section_not_its_first_sentence(hand
     assert clause.text.zh[:10] not in title
 
 
+@pytest.mark.slow
 def test_a_clause_is_found_by_the_everyday_words_of_the_glossary_terms_it_uses(handbook, site):
     term = next(t for t in handbook.terms if t.search and any(w for w in t.search if not re.search(r"[\u4e00-\u9fff]", w)))
     clause = next(c for p in handbook.policies.values() for c in p.walk()
@@ -443,6 +447,7 @@ def test_a_clause_is_found_by_the_everyday_words_of_the_glossary_terms_it_uses(h
         assert english in entry["words"], (lang, term.zh, clause.id)
 
 
+@pytest.mark.slow
 def test_pages_that_repeat_policy_text_are_not_searched(site):
     locations = [d["location"] for lang in LANGUAGES for d in search_index(site, lang)["docs"]]
     assert locations
@@ -452,6 +457,7 @@ def test_pages_that_repeat_policy_text_are_not_searched(site):
 # Offline
 
 
+@pytest.mark.slow
 def test_no_page_asks_an_outside_host_for_anything(site):
     offending = []
     for file in site.html_files():

@@ -50,20 +50,20 @@ def test_build_writes_the_site_and_replaces_it_only_when_a_new_one_is_complete(p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "project"]
 
 
-def test_a_placeholder_site_url_is_a_loud_warning_and_strict_builds_refuse_it(project, tmp_path):
+def test_a_placeholder_site_url_is_a_loud_warning_and_strict_builds_refuse_it(project, tmp_path, capsys):
     assert "site_url: https://handbook.example.com/" in (project.root / "mkdocs.yml").read_text(encoding="utf-8")
     out = tmp_path / "out"
 
-    def build(*options):
-        return subprocess.run([sys.executable, "-m", "generator", "-C", str(project.root), "build", "--out", str(out), *options],
-                              capture_output=True, text=True, cwd=ROOT)
+    def build(*options) -> tuple[int, str]:
+        code = main(["-C", str(project.root), "build", "--out", str(out), *options])
+        return code, capsys.readouterr().err
 
-    strict = build("--strict")
-    assert strict.returncode == 1 and not out.exists()
-    assert "mkdocs.yml" in strict.stderr and "`site_url`" in strict.stderr and "Traceback" not in strict.stderr
-    built = build()
-    assert built.returncode == 0 and (out / "index.html").exists()
-    warning = [line for line in built.stderr.splitlines() if "placeholder" in line]
+    code, err = build("--strict")
+    assert code == 1 and not out.exists()
+    assert "mkdocs.yml" in err and "`site_url`" in err and "Traceback" not in err
+    code, err = build()
+    assert code == 0 and (out / "index.html").exists()
+    warning = [line for line in err.splitlines() if "placeholder" in line]
     assert warning and "WARNING" in warning[0] and "mkdocs.yml" in warning[0] and "`site_url`" in warning[0]
 
 

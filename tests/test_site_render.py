@@ -175,6 +175,7 @@ def test_printable_files_are_linked_only_when_the_build_writes_them(handbook):
     ]
 
 
+@pytest.mark.slow
 def test_every_poster_download_and_the_clause_its_qr_code_opens_show_the_check_code_printed_on_the_sheet(handbook, tmp_path):
     import re
     import subprocess
