@@ -98,7 +98,11 @@ def staging_folder(target: Path) -> Path:
     """A new, marked folder beside target to build into."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-{os.getpid()}-", dir=target.parent))
-    mark(staging)
+    try:
+        mark(staging)
+    except BaseException:  # a stop (SIGTERM) between the folder and its marker must not leave the folder behind
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return staging
 
 

@@ -78,8 +78,9 @@ def build(project: Project, out: Path) -> float:
     started = time.monotonic()
     with output_folders.stopped_by_signals():
         output_folders.remove_leftovers(out)
-        staging = output_folders.staging_folder(out)
+        staging: Path | None = None
         try:
+            staging = output_folders.staging_folder(out)
             config = load_config(config_file=str((project.root / SITE_FILE)), site_dir=str(staging))
             config.plugins.on_startup(command="build", dirty=False)
             try:
@@ -88,7 +89,8 @@ def build(project: Project, out: Path) -> float:
                 config.plugins.on_shutdown()
             _swap(staging, out)
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
             raise
     return time.monotonic() - started
 
