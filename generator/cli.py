@@ -148,21 +148,34 @@ def _unknown_languages(command: str, asked: list[str], known: tuple[str, ...]) -
     return bool(unknown)
 
 
-def cmd_poster(args) -> int:
+def _ready_to_print(args, command: str, languages, printed: str | None):
+    """What every printing command does first: load the handbook, refuse --lang values it does not have and, for
+    sheets with QR codes (printed names them), a placeholder site_url; name the files that do not load.
+    Returns (project, handbook), or the exit code when there is nothing to print."""
     from generator.loader import load
-    from generator.pdf import PrintError
-    from generator.poster import PosterError, PostersFailed, UnknownPoster, choices, write_posters
 
     project = _project(args)
     handbook, _, broken = load(project)
-    if _unknown_languages("poster", args.lang or [], choices(handbook)):
+    if _unknown_languages(command, args.lang or [], languages(handbook)):
         return USAGE
-    config.load(project).require_real_site_url()  # a ConfigError: main() prints it and fails
+    if printed:
+        config.load(project).require_real_site_url(printed)  # a ConfigError: main() prints it and fails
     for path in broken:
         print(
-            f"rulebook poster: skipped {_relative(project, path)}: it does not load (run `rulebook check`)",
+            f"rulebook {command}: skipped {_relative(project, path)}: it does not load (run `rulebook check`)",
             file=sys.stderr,
         )
+    return project, handbook
+
+
+def cmd_poster(args) -> int:
+    from generator.pdf import PrintError
+    from generator.poster import PosterError, PostersFailed, UnknownPoster, choices, write_posters
+
+    ready = _ready_to_print(args, "poster", choices, "poster")
+    if isinstance(ready, int):
+        return ready
+    project, handbook = ready
     printing = _printing(args)
     try:
         written = write_posters(
@@ -196,22 +209,12 @@ def cmd_poster(args) -> int:
 
 def cmd_book(args) -> int:
     from generator.book import BookError, BooksFailed, UnknownPolicy, write_books
-    from generator.loader import load
     from generator.pdf import PrintError
 
-    project = _project(args)
-    handbook, _, broken = load(project)
-    if _unknown_languages("book", args.lang or [], handbook.languages.codes):
-        return USAGE
-    placeholder = config.load(project).placeholder_warning()
-    if placeholder:  # as for posters: a QR code to an example address opens nothing
-        print(f"rulebook book: {placeholder}. No PDF was printed: their QR codes would open it too", file=sys.stderr)
-        return FAILED
-    for path in broken:
-        print(
-            f"rulebook book: skipped {_relative(project, path)}: it does not load (run `rulebook check`)",
-            file=sys.stderr,
-        )
+    ready = _ready_to_print(args, "book", lambda handbook: handbook.languages.codes, "PDF")
+    if isinstance(ready, int):
+        return ready
+    project, handbook = ready
     printing = _printing(args)
     try:
         written = write_books(
@@ -245,10 +248,8 @@ def cmd_book(args) -> int:
 
 def cmd_checklist(args) -> int:
     from generator.checklist import FORMATS, ChecklistError, UnknownChecklist, choices, write_checklists
-    from generator.loader import load
     from generator.pdf import PrintError
 
-    project = _project(args)
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     if not formats or any(f not in FORMATS for f in formats):
         print(
@@ -256,14 +257,10 @@ def cmd_checklist(args) -> int:
             file=sys.stderr,
         )
         return USAGE
-    handbook, _, broken = load(project)
-    if _unknown_languages("checklist", args.lang or [], choices(handbook)):
-        return USAGE
-    for path in broken:
-        print(
-            f"rulebook checklist: skipped {_relative(project, path)}: it does not load (run `rulebook check`)",
-            file=sys.stderr,
-        )
+    ready = _ready_to_print(args, "checklist", choices, None)
+    if isinstance(ready, int):
+        return ready
+    project, handbook = ready
     if not any(policy.checklists for policy in handbook.policies.values()):
         print("rulebook checklist: no checklist to make (declare one under checklists: in a policy)", file=sys.stderr)
         return FAILED
@@ -294,22 +291,12 @@ def cmd_checklist(args) -> int:
 
 def cmd_acknowledgement(args) -> int:
     from generator.acknowledgement import AcknowledgementError, UnknownPolicy, write_acknowledgements
-    from generator.loader import load
     from generator.pdf import PrintError
 
-    project = _project(args)
-    handbook, _, broken = load(project)
-    if _unknown_languages("acknowledgement", args.lang or [], handbook.languages.codes):
-        return USAGE
-    placeholder = config.load(project).placeholder_warning()
-    if placeholder:
-        print(f"rulebook acknowledgement: {placeholder}. No form was printed.", file=sys.stderr)
-        return FAILED
-    for path in broken:
-        print(
-            f"rulebook acknowledgement: skipped {_relative(project, path)}: it does not load (run `rulebook check`)",
-            file=sys.stderr,
-        )
+    ready = _ready_to_print(args, "acknowledgement", lambda handbook: handbook.languages.codes, "form")
+    if isinstance(ready, int):
+        return ready
+    project, handbook = ready
     printing = _printing(args)
     try:
         written = write_acknowledgements(

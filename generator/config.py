@@ -60,11 +60,11 @@ class SiteConfig:
             "your intranet serves the handbook, then build again"
         )
 
-    def require_real_site_url(self) -> None:
-        """Raise ConfigError when site_url is a placeholder: posters printed with it would carry dead QR codes."""
+    def require_real_site_url(self, printed: str = "poster") -> None:
+        """Raise ConfigError when site_url is a placeholder: sheets printed with it would carry dead QR codes."""
         warning = self.placeholder_warning()
         if warning:
-            raise ConfigError(f"{warning}. No poster was printed.")
+            raise ConfigError(f"{warning}. No {printed} was printed.")
 
 
 def load(project: Project) -> SiteConfig:
