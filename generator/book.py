@@ -1,8 +1,8 @@
 """The handbook as a document: each policy in force, and all of them as one book, typeset as an A4 PDF per language,
 with a cover, contents, the site's clause numbers as PDF destinations, live cross-references, bookmarks, page numbers.
 
-What a document says is built here from the model (through the site's Reader, so numbers and words match the site);
-templates/book/ sets it, and generator.pdf prints it, tagged as PDF/UA, through the cache and over a process pool.
+What a document says is built here from the model (through the Reader the site reads with, so numbers and words
+match the site); templates/book/ sets it, and generator.pdf prints it, tagged as PDF/UA, through the cache and over a process pool.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from generator import config, locations, pdf
 from generator.localise import Localisers
 from generator.model import Clause, ExternalDocument, Handbook, Policy
 from generator.project import Project
-from generator.site.reading import ClauseView, Link, Reader
-from generator.site.render import ordered_policies
+from generator.reading import ClauseView, Link, Reader, ordered_policies
 
 VARIANT = "pdf/ua-1"  # tagged, with the document's language and title: what a screen reader needs
 NO_SITE_URL = (

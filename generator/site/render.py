@@ -22,7 +22,7 @@ from generator.diff import compare_policy
 from generator.history import version_fingerprint
 from generator.languages import SOURCE
 from generator.localise import Localisers
-from generator.site.reading import Reader
+from generator.reading import Reader, ordered_policies
 from generator.site.search import Entry
 
 # HTML for a checklist's printable page, made by the checklist renderer: (handbook, policy, checklist, lang,
@@ -102,11 +102,6 @@ def _environment(templates: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-
-
-def ordered_policies(handbook: m.Handbook) -> list[m.Policy]:
-    """Regulations before guidance, then by id: a stable order for navigation and tables."""
-    return sorted(handbook.policies.values(), key=lambda p: (p.type != "regulation", p.id))
 
 
 class SiteRenderer:

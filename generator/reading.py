@@ -1,6 +1,6 @@
-"""The handbook as a reader sees it in one language: texts in the right script, clause names, blanks, links.
-
-Pure data for the templates: every string is plain text (the templates escape it), every link a site path.
+"""The handbook as a reader sees it in one language: texts in the right script, clause names, blanks, links, and the
+order of its policies. Pure data for the site's and the documents' templates: every string is plain text (the
+templates escape it), every link a site path.
 """
 
 from __future__ import annotations
@@ -15,6 +15,11 @@ from generator.fingerprint import text_stale
 from generator.localise import Localiser
 
 SNIPPET, SNIPPET_WORDS = 24, 60  # characters that name an untitled clause: Chinese numbering, and word-spaced text
+
+
+def ordered_policies(handbook: m.Handbook) -> list[m.Policy]:
+    """Regulations before guidance, then by id: a stable order for navigation, tables and the book."""
+    return sorted(handbook.policies.values(), key=lambda p: (p.type != "regulation", p.id))
 
 
 @dataclass
