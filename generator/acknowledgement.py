@@ -16,6 +16,7 @@ from generator.history import version_fingerprint
 from generator.localise import Localisers
 from generator.model import Handbook, Policy
 from generator.project import Project
+from generator.reading import in_force
 
 # The form's fields, in the order they are printed: (id, interface word of the label). The PDF field of each is
 # FIELD_PREFIX + id, the same in every policy, version and language, so one collector reads them all.
@@ -148,35 +149,29 @@ def acknowledgement_pdf(
             )
         return printed.pdf, {}
 
-    try:
-        entry, reused = pdf.print_cached(
-            printing,
-            templates,
-            content=content,
-            fonts=[content.font],
-            forms=True,
-            options=handbook.languages.languages,
-            packages=packages,
-            make=make,
-        )
-    except pdf.FontsMissing:
-        raise
-    except pdf.PrintError as exc:
-        raise AcknowledgementError(str(exc)) from None
+    entry, reused = pdf.print_cached(
+        printing,
+        templates,
+        content=content,
+        fonts=[content.font],
+        forms=True,
+        options=handbook.languages.languages,
+        packages=packages,
+        make=make,
+        error=AcknowledgementError,
+    )
     return content, entry.pdf, reused
 
 
 def select(handbook: Handbook, ids: Iterable[str] = ()) -> list[Policy]:
-    """The policies in force that ids name, in the handbook's order (all of them when ids is empty): a draft is not
-    in force yet and a retired policy no longer is, so neither is acknowledged."""
-    policies, ids = [p for p in handbook.policies.values() if p.status == "in-force"], list(ids)
-    unknown = [i for i in ids if i not in {p.id for p in policies}]
-    if unknown:
-        raise UnknownPolicy(
-            f"no policy in force named {', '.join(repr(u) for u in unknown)}; "
-            f"there are: {', '.join(sorted(p.id for p in policies)) or 'none'}"
-        )
-    return [p for p in policies if not ids or p.id in ids]
+    """The policies in force that ids name (all of them when ids is empty): only those are acknowledged."""
+    return in_force(
+        handbook,
+        ids,
+        lambda unknown, known: UnknownPolicy(
+            f"no policy in force named {', '.join(repr(u) for u in unknown)}; there are: {', '.join(known) or 'none'}"
+        ),
+    )
 
 
 @dataclass

@@ -20,7 +20,7 @@ from generator import config, locations, pdf
 from generator.localise import Localisers
 from generator.model import Clause, ExternalDocument, Handbook, Policy
 from generator.project import Project
-from generator.reading import ClauseView, Link, Reader, ordered_policies
+from generator.reading import ClauseView, Link, Reader, in_force
 
 VARIANT = "pdf/ua-1"  # tagged, with the document's language and title: what a screen reader needs
 NO_SITE_URL = (
@@ -111,7 +111,7 @@ class Typesetter:
 
     def policies(self) -> list[Policy]:
         """The policies in force, in the site's order: a draft is not yet in force, a retired one no longer is."""
-        return [p for p in ordered_policies(self.handbook) if p.status == "in-force"]
+        return in_force(self.handbook)
 
     def online(self, lang: str, path: str) -> str | None:
         return f"{self.base}{self.handbook.languages.prefix(lang)}{path}" if self.base else None
@@ -234,32 +234,28 @@ def print_book(
         printed = job.print("book.html", book=content, qrs=qrs, t=localisers[content.lang].word)
         return printed.pdf, {"pages": printed.pages, "warnings": printed.warnings}
 
-    try:
-        entry, reused = pdf.print_cached(
-            printing,
-            templates,
-            content=content,
-            fonts=content.fonts,
-            options=(VARIANT, handbook.languages.languages),
-            packages=packages,
-            make=make,
-        )
-    except pdf.FontsMissing:
-        raise
-    except pdf.PrintError as exc:
-        raise BookError(str(exc)) from None
+    entry, reused = pdf.print_cached(
+        printing,
+        templates,
+        content=content,
+        fonts=content.fonts,
+        options=(VARIANT, handbook.languages.languages),
+        packages=packages,
+        make=make,
+        error=BookError,
+    )
     return PrintedBook(content, file_name, entry.pdf, entry.meta["pages"], time.perf_counter() - started, reused)
 
 
 def select(handbook: Handbook, ids: Iterable[str]) -> list[Policy]:
     """The policies in force that ids name (all of them when ids is empty), in the site's order."""
-    ids = list(ids)
-    policies = [p for p in ordered_policies(handbook) if p.status == "in-force"]
-    unknown = [i for i in ids if i not in {p.id for p in policies}]
-    if unknown:
-        known = ", ".join(p.id for p in policies) or "none"
-        raise UnknownPolicy(f"no policy in force is called {', '.join(unknown)}\nhint: the policies are: {known}")
-    return [p for p in policies if not ids or p.id in ids]
+    return in_force(
+        handbook,
+        ids,
+        lambda unknown, known: UnknownPolicy(
+            f"no policy in force is called {', '.join(unknown)}\nhint: the policies are: {', '.join(known) or 'none'}"
+        ),
+    )
 
 
 def write_books(

@@ -168,6 +168,44 @@ def _ready_to_print(args, command: str, languages, printed: str | None):
     return project, handbook
 
 
+def _print_and_report(
+    args,
+    command: str,
+    write,
+    *,
+    unknown: type[Exception],
+    errors: tuple[type[Exception], ...],
+    many: tuple[type[Exception], ...] = (),
+    nothing: str | None = None,
+    kept: bool = False,
+    summary: bool = True,
+) -> int:
+    """What every printing command does last: write(printing) with the --no-cache/--jobs choice, then the exit code.
+    unknown (an id or sheet asked for that does not exist) exits 2; many (with .failures) lists each failure; errors
+    say what stopped the printing (kept: that the files from before are as they were); nothing: what to say when
+    nothing was written. summary: print how many PDFs were printed and how many reused."""
+    printing = _printing(args)
+    try:
+        written = write(printing)
+    except unknown as exc:
+        print(f"rulebook {command}: {exc}", file=sys.stderr)
+        return USAGE
+    except many as exc:
+        for failure in exc.failures:  # type: ignore[attr-defined]
+            print(f"error: {failure}", file=sys.stderr)
+        return FAILED
+    except errors as exc:
+        note = "\nnothing was written; the files from before are as they were" if kept else ""
+        print(f"rulebook {command}: {exc}{note}", file=sys.stderr)
+        return FAILED
+    if nothing and not written:
+        print(f"rulebook {command}: {nothing}", file=sys.stderr)
+        return FAILED
+    if summary:
+        print(printing.summary())
+    return 0
+
+
 def cmd_poster(args) -> int:
     from generator.pdf import PrintError
     from generator.poster import PosterError, PostersFailed, UnknownPoster, choices, write_posters
@@ -176,9 +214,10 @@ def cmd_poster(args) -> int:
     if isinstance(ready, int):
         return ready
     project, handbook = ready
-    printing = _printing(args)
-    try:
-        written = write_posters(
+    return _print_and_report(
+        args,
+        "poster",
+        lambda printing: write_posters(
             handbook,
             Path(args.out),
             project,
@@ -189,22 +228,12 @@ def cmd_poster(args) -> int:
             progress=print,
             warn=lambda line: print(line, file=sys.stderr),
             printing=printing,
-        )
-    except UnknownPoster as exc:
-        print(f"rulebook poster: {exc}", file=sys.stderr)
-        return USAGE
-    except PostersFailed as exc:
-        for failure in exc.failures:
-            print(f"error: {failure}", file=sys.stderr)
-        return FAILED
-    except (PosterError, PrintError) as exc:
-        print(f"rulebook poster: {exc}", file=sys.stderr)
-        return FAILED
-    if not written:
-        print("rulebook poster: no poster to print (declare one under posters: in a policy)", file=sys.stderr)
-        return FAILED
-    print(printing.summary())
-    return 0
+        ),
+        unknown=UnknownPoster,
+        many=(PostersFailed,),
+        errors=(PosterError, PrintError),
+        nothing="no poster to print (declare one under posters: in a policy)",
+    )
 
 
 def cmd_book(args) -> int:
@@ -215,9 +244,10 @@ def cmd_book(args) -> int:
     if isinstance(ready, int):
         return ready
     project, handbook = ready
-    printing = _printing(args)
-    try:
-        written = write_books(
+    return _print_and_report(
+        args,
+        "book",
+        lambda printing: write_books(
             handbook,
             Path(args.out),
             project,
@@ -228,22 +258,12 @@ def cmd_book(args) -> int:
             progress=print,
             warn=lambda line: print(line, file=sys.stderr),
             printing=printing,
-        )
-    except UnknownPolicy as exc:
-        print(f"rulebook book: {exc}", file=sys.stderr)
-        return USAGE
-    except BooksFailed as exc:
-        for failure in exc.failures:
-            print(f"error: {failure}", file=sys.stderr)
-        return FAILED
-    except (BookError, PrintError) as exc:
-        print(f"rulebook book: {exc}", file=sys.stderr)
-        return FAILED
-    if not written:
-        print("rulebook book: no policy in force to print", file=sys.stderr)
-        return FAILED
-    print(printing.summary())
-    return 0
+        ),
+        unknown=UnknownPolicy,
+        many=(BooksFailed,),
+        errors=(BookError, PrintError),
+        nothing="no policy in force to print",
+    )
 
 
 def cmd_checklist(args) -> int:
@@ -264,9 +284,10 @@ def cmd_checklist(args) -> int:
     if not any(policy.checklists for policy in handbook.policies.values()):
         print("rulebook checklist: no checklist to make (declare one under checklists: in a policy)", file=sys.stderr)
         return FAILED
-    printing = _printing(args)
-    try:
-        write_checklists(
+    return _print_and_report(
+        args,
+        "checklist",
+        lambda printing: write_checklists(
             handbook,
             Path(args.out),
             project,
@@ -275,18 +296,12 @@ def cmd_checklist(args) -> int:
             formats=formats,
             progress=print,
             printing=printing,
-        )
-    except UnknownChecklist as exc:
-        print(f"rulebook checklist: {exc}", file=sys.stderr)
-        return USAGE
-    except (ChecklistError, PrintError) as exc:
-        print(
-            f"rulebook checklist: {exc}\nnothing was written; the files from before are as they were", file=sys.stderr
-        )
-        return FAILED
-    if "pdf" in formats:
-        print(printing.summary())
-    return 0
+        ),
+        unknown=UnknownChecklist,
+        errors=(ChecklistError, PrintError),
+        kept=True,
+        summary="pdf" in formats,
+    )
 
 
 def cmd_acknowledgement(args) -> int:
@@ -297,25 +312,17 @@ def cmd_acknowledgement(args) -> int:
     if isinstance(ready, int):
         return ready
     project, handbook = ready
-    printing = _printing(args)
-    try:
-        written = write_acknowledgements(
+    return _print_and_report(
+        args,
+        "acknowledgement",
+        lambda printing: write_acknowledgements(
             handbook, Path(args.out), project, ids=args.ids, langs=args.lang, progress=print, printing=printing
-        )
-    except UnknownPolicy as exc:
-        print(f"rulebook acknowledgement: {exc}", file=sys.stderr)
-        return USAGE
-    except (AcknowledgementError, PrintError) as exc:
-        print(
-            f"rulebook acknowledgement: {exc}\nnothing was written; the files from before are as they were",
-            file=sys.stderr,
-        )
-        return FAILED
-    if not written:
-        print("rulebook acknowledgement: no policy in force to acknowledge", file=sys.stderr)
-        return FAILED
-    print(printing.summary())
-    return 0
+        ),
+        unknown=UnknownPolicy,
+        errors=(AcknowledgementError, PrintError),
+        kept=True,
+        nothing="no policy in force to acknowledge",
+    )
 
 
 def cmd_acknowledgements_collect(args) -> int:

@@ -9,8 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 
 # WeasyPrint embeds the font of form fields whole, unsubset: with Noto Sans CJK a form is 16 MB and pypdf cannot fill
-# it. Form fields use generator.form_font's font instead, built from this 4 MB TrueType font (about 2.3 MB in the PDF)
-# and the Latin letters of Noto Sans CJK, which Droid Sans Fallback lacks.
+# it. Form fields use generator.form_font's font instead, built from this 4 MB TrueType font and the Latin letters of
+# Noto Sans CJK, which Droid Sans Fallback lacks, cut to the characters people type (about 1.8 MB in the PDF).
 FIELD_FONT = "Droid Sans Fallback"
 LATIN_FONTS = ("Noto Sans CJK TC", "Noto Sans CJK SC")  # where the form font takes its Latin letters from
 PACKAGES = {FIELD_FONT: "fonts-droid-fallback", **{family: "fonts-noto-cjk" for family in LATIN_FONTS}}

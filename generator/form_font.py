@@ -1,17 +1,20 @@
-"""Builds the font of PDF form fields: Droid Sans Fallback (CJK, small enough to embed whole) with what it lacks drawn
-in from Noto Sans CJK (Latin letters, digits, punctuation, signs such as ℃ № ✓, Extension B characters of names).
+"""Builds the font of PDF form fields: Droid Sans Fallback with what it lacks drawn in from Noto Sans CJK (Latin letters,
+signs such as ℃ № ✓, Extension B characters of names), cut to the characters people type; kept in the cache folder.
 """
 
 from __future__ import annotations
 
 import io
 from functools import lru_cache
+from pathlib import Path
 
+from fontTools import subset
 from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.transformPen import TransformPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 
+from generator import pdf_cache
 from generator.fonts import FIELD_FONT, LATIN_FONTS, font_files, require_fonts
 
 FORM_FONT = "Rulebook Form"
@@ -38,6 +41,20 @@ SIGNS = (
 # CJK Extension B: characters of real names (𠮷, the HKSCS ones) that Droid Sans Fallback lacks; Noto Sans CJK has
 # about two thousand of them.
 EXTENSION_B = range(0x20000, 0x2A6E0)
+# The Chinese a form holds: the CJK Unified Ideographs block (20,902 characters: all of GB 2312, GBK and Big5, the
+# national character sets of the mainland and Taiwan, so nearly every name in either script) and Extension B, with
+# CJK punctuation, kana and full-width forms. Droid Sans Fallback's Extension A (6,582 rare characters) and its other
+# blocks are left out, so a form embeds about 1.9 MB instead of 2.5 MB (GB 2312 and Big5 alone would make 1.5 MB but
+# lose name characters such as 堃 and 喆). A character beyond these is still kept as the field's value (and read
+# back by `acknowledgements collect`), but a viewer may draw it as a blank.
+IDEOGRAPHS = range(0x4E00, 0xA000)
+PUNCTUATION = (
+    *range(0x2000, 0x2070),
+    *range(0x2190, 0x2200),
+    *range(0x3000, 0x3100),
+    *range(0xFE30, 0xFE50),
+    *range(0xFF00, 0xFFF0),
+)
 
 
 def _face(family: str) -> TTFont:
@@ -57,9 +74,39 @@ def _face(family: str) -> TTFont:
 
 @lru_cache(maxsize=1)
 def form_font() -> bytes:
-    """The merged TrueType font (about 5 MB): built once per process, in a few seconds."""
+    """The form font (TrueType, about 2.8 MB; 1.5 MB deflated as a PDF stores it): read from the cache folder, or built
+    there in about ten seconds, once for each version of the font files and of this module."""
     latin_family = next((f for f in LATIN_FONTS if f in font_files()), LATIN_FONTS[0])
     require_fonts(FIELD_FONT, latin_family)
+    sources = [*font_files()[FIELD_FONT], *font_files()[latin_family]]
+    key = pdf_cache.key("form-font", pdf_cache.file_stamps(sources), pdf_cache.file_digests([Path(__file__)]))
+    store = pdf_cache.PdfCache(kind="form-font")
+    kept = store.get(key)
+    if kept is not None:
+        return kept.pdf
+    font = _merged(latin_family)
+    options = subset.Options()
+    options.name_IDs = ["*"]  # keep the family name FORM_FONT, by which the PDF's fields ask for it
+    options.notdef_outline = True
+    options.layout_features = []  # fields are set one character after another, horizontally
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "DSIG"]
+    cutter = subset.Subsetter(options)
+    cutter.populate(unicodes=_typed(font.getBestCmap()))
+    cutter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    data = out.getvalue()
+    store.put(key, data)
+    return data
+
+
+def _typed(mapped: dict[int, str]) -> set[int]:
+    """The characters of mapped that a form keeps: IDEOGRAPHS, EXTENSION_B, LATIN, SIGNS and PUNCTUATION."""
+    return {*LATIN, *SIGNS, *PUNCTUATION, *IDEOGRAPHS, *EXTENSION_B} & mapped.keys()
+
+
+def _merged(latin_family: str) -> TTFont:
+    """Droid Sans Fallback with LATIN, SIGNS and EXTENSION_B drawn in from latin_family where it lacks them."""
     base, latin = _face(FIELD_FONT), _face(latin_family)
     scale = base["head"].unitsPerEm / latin["head"].unitsPerEm
     have, source, drawn = base.getBestCmap(), latin.getBestCmap(), latin.getGlyphSet()
@@ -112,6 +159,4 @@ def form_font() -> bytes:
             record.string = FORM_FONT
         elif record.nameID == 6:
             record.string = "RulebookForm"
-    out = io.BytesIO()
-    base.save(out)
-    return out.getvalue()
+    return base

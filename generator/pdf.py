@@ -31,6 +31,7 @@ from generator import fonts as installed
 from generator.fonts import FIELD_FONT
 from generator.form_font import FORM_FONT, form_font
 from generator.pdf_cache import Printing
+from generator.reading import in_force
 
 if TYPE_CHECKING:
     from generator.model import Handbook, Policy
@@ -57,13 +58,12 @@ class FontsMissing(PrintError):
 def select(
     handbook: Handbook, kind: str, ids: Iterable[str], refusal: Callable[[list[str], list[str]], Exception]
 ) -> list[tuple[Policy, Any]]:
-    """The (policy, poster or checklist) pairs that ids name, in the handbook's order; kind is the policy's attribute,
+    """The (policy, poster or checklist) pairs that ids name, of the policies in force, in the site's order; kind is the policy's attribute,
     "posters" or "checklists". An id is 'policy-id' (all of that policy's) or 'policy-id/item-id'; no ids, all of them.
 
     Ids that name nothing raise refusal(those ids, every 'policy-id/item-id' there is, sorted).
     """
-    # A draft is not in force and a retired policy no longer is: neither goes on a wall or into a form.
-    policies, ids = [p for p in handbook.policies.values() if p.status == "in-force"], list(ids)
+    policies, ids = in_force(handbook), list(ids)
     every = [(policy, item) for policy in policies for item in getattr(policy, kind)]
     declared = sorted(f"{p.id}/{item.id}" for p, item in every)
     unknown = [i for i in ids if i not in {p.id for p in policies} | set(declared)]
@@ -275,9 +275,11 @@ def print_cached(
     options: Any = None,
     packages: dict[str, str] | None = None,
     make: Callable[[], tuple[bytes, dict]],
+    error: type[Exception] | None = None,
 ) -> tuple[pdf_cache.Entry, bool]:
     """The PDF of content: read back from the cache when everything that decides it is unchanged, else make() (the
-    PDF and what to remember beside it) and store it. Returns the entry and whether it was reused.
+    PDF and what to remember beside it) and store it. Returns the entry and whether it was reused. error: the sheet's
+    own exception, raised with the words of a PrintError (FontsMissing goes through as it is).
 
     The key holds content (a frozen dataclass: all the template receives from the model), options (the paper, say),
     every file of the sheet's templates, the interface words, the files of the fonts, this generator's code and the
@@ -290,7 +292,7 @@ def print_cached(
         raise FontsMissing(exc) from None
     cache = printing.cache if printing else None
     if cache is None:
-        pdf, meta = make()
+        pdf, meta = _made(make, error)
         return pdf_cache.Entry(pdf, meta), False
     key = pdf_cache.key(
         templates.kind,
@@ -307,9 +309,20 @@ def print_cached(
     entry = cache.get(key)
     if entry is not None:
         return entry, True
-    pdf, meta = make()
+    pdf, meta = _made(make, error)
     cache.put(key, pdf, meta)
     return pdf_cache.Entry(pdf, meta), False
+
+
+def _made(make: Callable[[], tuple[bytes, dict]], error: type[Exception] | None) -> tuple[bytes, dict]:
+    try:
+        return make()
+    except FontsMissing:
+        raise
+    except PrintError as exc:
+        if error is None:
+            raise
+        raise error(str(exc)) from None
 
 
 @lru_cache(maxsize=1)

@@ -35,11 +35,13 @@ def default_root() -> Path:
 
 class PdfCache:
     """PDFs by key under root/pdf/. Any number of processes may read and write at once: a reader sees a whole entry
-    or none, and an entry that fails its checksum (a disk error, an editor) counts as missing and is removed."""
+    or none, and an entry that fails its checksum (a disk error, an editor) counts as missing and is removed.
 
-    def __init__(self, root: Path | None = None, limit_bytes: int | None = None):
+    kind names another folder beside pdf/ for other files as costly to make (the form font)."""
+
+    def __init__(self, root: Path | None = None, limit_bytes: int | None = None, kind: str = "pdf"):
         self.root = Path(root) if root else default_root()
-        self.folder = self.root / "pdf"
+        self.folder = self.root / kind
         if limit_bytes is None:
             mb = os.environ.get("RULEBOOK_CACHE_MB", "")
             limit_bytes = int(mb) * 2**20 if mb.isdigit() else LIMIT_MB * 2**20

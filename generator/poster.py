@@ -583,14 +583,11 @@ def print_poster(
             options=(paper, handbook.languages.languages),
             packages=handbook.languages.font_packages(),
             make=make,
+            error=PosterError,
         )
     except TooLong as exc:
         # Only where the verdict could not be known beforehand: the layout's own measure, in the same words.
         raise refuse(SheetFit(False, "layout", exc.overflow)) from None
-    except pdf.FontsMissing:
-        raise
-    except pdf.PrintError as exc:
-        raise PosterError(str(exc)) from None
     # What WeasyPrint ignored in a restyled template (an unknown CSS property, say) is worth telling its author.
     ignored = [f"template: {m}" for m in entry.meta["warnings"] if "refused" not in m]
     notes = list(content.notes) + ignored + ([] if content.url else [NO_SITE_URL])

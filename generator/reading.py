@@ -6,6 +6,7 @@ templates escape it), every link a site path.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,6 +21,19 @@ SNIPPET, SNIPPET_WORDS = 24, 60  # characters that name an untitled clause: Chin
 def ordered_policies(handbook: m.Handbook) -> list[m.Policy]:
     """Regulations before guidance, then by id: a stable order for navigation, tables and the book."""
     return sorted(handbook.policies.values(), key=lambda p: (p.type != "regulation", p.id))
+
+
+def in_force(
+    handbook: m.Handbook, ids: Iterable[str] = (), unknown: Callable[[list[str], list[str]], Exception] | None = None
+) -> list[m.Policy]:
+    """The policies in force that ids name (all of them when ids is empty), in ordered_policies' order: a draft is not
+    in force yet and a retired policy no longer is, so neither is printed, put on a wall or signed for. Ids that name
+    none of them raise unknown(those ids, the ids in force)."""
+    policies, ids = [p for p in ordered_policies(handbook) if p.status == "in-force"], list(ids)
+    missing = [i for i in ids if i not in {p.id for p in policies}]
+    if missing and unknown is not None:
+        raise unknown(missing, [p.id for p in policies])
+    return [p for p in policies if not ids or p.id in ids]
 
 
 @dataclass

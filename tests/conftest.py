@@ -133,7 +133,31 @@ def corpus_site(tmp_path_factory, search_cache) -> tuple[Path, Path]:
     return folder / "project", folder / "site"
 
 
+@pytest.fixture(scope="session")
+def font_cache(request, tmp_path_factory) -> Path:
+    """The session's folder of what is made from the installed fonts (the form font, the fonts' widths): in pytest's
+    own cache like the search dictionaries, since these entries are keyed by the font files and the code that makes
+    them, and making the form font takes seconds."""
+    store = getattr(request.config, "cache", None)
+    return store.mkdir("rulebook-fonts") if store is not None else shared_folder(tmp_path_factory) / "rulebook-fonts"
+
+
+FONT_CACHE: list[Path] = []  # the session's font_cache folder, for cache_home()
+
+
+def cache_home(folder: Path) -> Path:
+    """folder made into an XDG_CACHE_HOME whose rulebook cache is empty but for what is made from the fonts, shared
+    with the session (see font_cache). Returns folder."""
+    (folder / "rulebook").mkdir(parents=True, exist_ok=True)
+    for kind in ("form-font", "font-widths"):
+        (FONT_CACHE[0] / kind).mkdir(parents=True, exist_ok=True)
+        (folder / "rulebook" / kind).symlink_to(FONT_CACHE[0] / kind, target_is_directory=True)
+    return folder
+
+
 @pytest.fixture(autouse=True)
-def private_pdf_cache(tmp_path_factory, monkeypatch):
-    """Every test prints through a cache of its own, never the user's ~/.cache/rulebook, nor an earlier test's."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+def private_pdf_cache(tmp_path_factory, monkeypatch, font_cache):
+    """Every test prints through a cache of its own, never the user's ~/.cache/rulebook, nor an earlier test's; only
+    what is made from the fonts is shared (see font_cache)."""
+    FONT_CACHE[:] = [font_cache]
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home(tmp_path_factory.mktemp("xdg-cache"))))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, make_project
+from conftest import ROOT, cache_home, make_project
 
 from generator import fonts, locations, pdf_cache, publish
 from generator.cli import main
@@ -369,7 +369,8 @@ def test_two_builds_at_once_into_different_folders_share_the_cache(tmp_path):
     project = assemble_project(tmp_path / "project", ROOT / "tests" / "fixtures" / "mini" / "policies")
     config = project.root / "mkdocs.yml"
     config.write_text(config.read_text(encoding="utf-8").replace("      print_files: false\n", ""), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp_path / "xdg"), "SOURCE_DATE_EPOCH": EPOCH}
+    xdg = cache_home(tmp_path / "xdg")  # only the fonts' derivatives shared: the PDFs start from nothing
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(xdg), "SOURCE_DATE_EPOCH": EPOCH}
 
     def start(out: str):
         return subprocess.Popen([sys.executable, "-m", "generator", "-C", str(project.root), "build", "--out",
@@ -393,3 +394,38 @@ def test_two_builds_at_once_into_different_folders_share_the_cache(tmp_path):
     third = start("three")
     assert third.wait(timeout=600) == 0
     assert "printed 0 PDFs, reused 22 from the cache" in third.stdout.read()
+
+
+# The form font -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_form_font_is_made_once_kept_in_the_cache_folder_and_made_again_when_damaged_or_its_fonts_change(
+        tmp_path, monkeypatch):
+    from generator import form_font
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))  # not the session's shared font cache
+    made = form_font.form_font.__wrapped__()  # past the per-process memo
+    entries = list((tmp_path / "xdg" / "rulebook" / "form-font").iterdir())
+    assert len(entries) == 1 and made.startswith(b"\x00\x01\x00\x00")  # a TrueType font
+
+    class MadeAgain(Exception):
+        pass
+
+    def refuse(*_):
+        raise MadeAgain
+
+    monkeypatch.setattr(form_font, "_merged", refuse)
+    assert form_font.form_font.__wrapped__() == made  # read back, not made
+    data = entries[0].read_bytes()
+    entries[0].write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # one bit of the font changed on disk
+    with pytest.raises(MadeAgain):
+        form_font.form_font.__wrapped__()
+    entries[0].write_bytes(data)
+    assert form_font.form_font.__wrapped__() == made
+    stand_in = tmp_path / "DroidSansFallback-Stand-in.ttf"
+    stand_in.write_bytes(b"version 1")
+    real = fonts.font_files()
+    monkeypatch.setattr(form_font, "font_files", lambda: {**real, fonts.FIELD_FONT: (*real[fonts.FIELD_FONT], stand_in)})
+    with pytest.raises(MadeAgain):  # another version of the fonts it is made from
+        form_font.form_font.__wrapped__()
