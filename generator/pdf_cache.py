@@ -19,6 +19,9 @@ from typing import Any, Iterable
 FORMAT = b"RULEBOOK-PDF 1\n"  # the first line of every entry; a change of layout changes it
 LIMIT_MB = 1024  # RULEBOOK_CACHE_MB overrides it
 STALE_SECONDS = 3600  # a temporary file this old belongs to a writer that died
+# An entry used this recently may belong to a build still running: evicting it would make that build's next run print
+# it again (a handbook of 50 policies prints about 1.5 GB of PDFs, past the default limit), so it stays.
+IN_USE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,8 @@ class PdfCache:
 
     def evict(self) -> None:
         """Remove the least recently used entries until the cache is within its limit (to 90% of it, so that not
-        every store scans), and temporary files left by writers that died."""
+        every store scans), and temporary files left by writers that died. An entry used in the last hour stays even
+        past the limit: a cache smaller than one build would otherwise evict the build's own sheets."""
         entries, total, now = [], 0, time.time()
         try:
             scan = list(os.scandir(self.folder))
@@ -105,8 +109,9 @@ class PdfCache:
                 if now - stat.st_mtime > STALE_SECONDS:
                     _unlink(Path(item.path))
                 continue
-            entries.append((stat.st_mtime, stat.st_size, item.path))
             total += stat.st_size
+            if now - stat.st_mtime > IN_USE_SECONDS:
+                entries.append((stat.st_mtime, stat.st_size, item.path))
         if total <= self.limit:
             return
         for _, size, path in sorted(entries):

@@ -72,6 +72,17 @@ def test_the_least_recently_used_entries_go_first_when_the_cache_is_full(tmp_pat
     assert kept == {"a", "c", "d"}  # the limit is passed by one entry; b was the least recently used
 
 
+def test_entries_used_in_the_last_hour_stay_past_the_limit_so_a_build_larger_than_the_cache_keeps_its_sheets(
+        tmp_path):
+    cache = PdfCache(tmp_path, limit_bytes=2500)  # room for two entries of 1000 bytes
+    cache.put("old", b"x" * 1000)
+    os.utime(cache.path("old"), (1000, 1000))  # last used long ago
+    for name in ("a", "b", "c"):  # one build's sheets, each used just now
+        cache.put(name, b"x" * 1000)
+    assert cache.get("old") is None  # the one evictable entry went
+    assert all(cache.get(name) is not None for name in "abc")  # past the limit, kept for the next build
+
+
 def test_a_stale_temporary_file_is_swept_and_a_fresh_one_is_left_to_its_writer(tmp_path):
     cache = PdfCache(tmp_path)
     cache.put("k", b"%PDF")
