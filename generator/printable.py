@@ -42,11 +42,14 @@ def charset(family: str) -> frozenset[int] | None:
     return frozenset(points)
 
 
-def lacking(text: str, family: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def lacking(text: str, family: str) -> tuple[str, ...]:
+    """The characters of text that family cannot draw. Kept per text: a handbook repeats its texts (a clause on a
+    poster, in a checklist row and in the handbook PDF, in every language that reads the Chinese)."""
     have = charset(family)
     if have is None:
-        return []
-    return sorted({c for c in text if ord(c) not in have and unicodedata.category(c) not in NOT_DRAWN})
+        return ()
+    return tuple(sorted({c for c in text if ord(c) not in have and unicodedata.category(c) not in NOT_DRAWN}))
 
 
 def _printed_texts(hb: Handbook, policy: Policy):
