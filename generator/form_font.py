@@ -44,7 +44,7 @@ EXTENSION_B = range(0x20000, 0x2A6E0)
 # The Chinese a form holds: the CJK Unified Ideographs block (20,902 characters: all of GB 2312, GBK and Big5, the
 # national character sets of the mainland and Taiwan, so nearly every name in either script) and Extension B, with
 # CJK punctuation, kana and full-width forms. Droid Sans Fallback's Extension A (6,582 rare characters) and its other
-# blocks are left out, so a form embeds about 1.9 MB instead of 2.5 MB (GB 2312 and Big5 alone would make 1.5 MB but
+# blocks are left out, so a form embeds about 1.8 MB instead of 2.5 MB (GB 2312 and Big5 alone would make 1.5 MB but
 # lose name characters such as 堃 and 喆). A character beyond these is still kept as the field's value (and read
 # back by `acknowledgements collect`), but a viewer may draw it as a blank.
 IDEOGRAPHS = range(0x4E00, 0xA000)
@@ -74,7 +74,7 @@ def _face(family: str) -> TTFont:
 
 @lru_cache(maxsize=1)
 def form_font() -> bytes:
-    """The form font (TrueType, about 2.8 MB; 1.5 MB deflated as a PDF stores it): read from the cache folder, or built
+    """The form font (TrueType, about 3.5 MB; 1.8 MB deflated as a PDF stores it): read from the cache folder, or built
     there in about ten seconds, once for each version of the font files and of this module."""
     latin_family = next((f for f in LATIN_FONTS if f in font_files()), LATIN_FONTS[0])
     require_fonts(FIELD_FONT, latin_family)
