@@ -3,7 +3,8 @@ made from the real ones, each measurement in a fresh process; prints a Markdown 
 
     python benchmarks/scale.py [--check 5,50,200] [--build 5,50] [--plain 5,50] [--json FILE]
 
-A build is measured three times into the same folder with one PDF cache: cold (empty cache), no-op (nothing
+A check is measured three times with a cache of its own: first (empty cache), again (nothing changed) and after a
+one-clause edit. A build is measured three times into the same folder with one PDF cache: cold (empty cache), no-op (nothing
 changed) and after a one-clause edit, with the share of time per stage and how many PDFs were printed and reused.
 The plain-mkdocs baseline builds the same pages, written out as Markdown, with mkdocs alone (the same theme, search
 and Markdown settings, no rulebook plugin), beside the site step of `rulebook build` (no printing, nothing cached).
@@ -215,6 +216,27 @@ def in_child(*args: str, env: dict | None = None) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def checks(project: Path, folder: Path) -> dict:
+    """`check` of a copy of project three times with one cache of its own (in folder): first (an empty cache, as on a
+    new machine), again with nothing changed, and after one clause was edited (a policy owner's next check)."""
+    copy = folder / "project"
+    shutil.copytree(project, copy)
+    env = {"XDG_CACHE_HOME": str(folder / "cache")}
+    row = {"first": in_child("check", str(copy), env=env), "again": in_child("check", str(copy), env=env)}
+    edit_one_clause(copy)
+    row["edited"] = in_child("check", str(copy), env=env)
+    shutil.rmtree(folder)
+    return row
+
+
+def check_missed(row: dict) -> list[str]:
+    """Which of the targets a check row misses: judged on the checks a policy owner repeats (nothing changed, one
+    clause edited); the first check on a new machine is reported beside them."""
+    return [f"{run}: {row[run][what]:.2f} {unit}" for run in ("again", "edited")
+            for what, unit, target in (("cpu_seconds", "s", TARGETS["check_seconds"]), ("peak_mb", "MB", TARGETS["check_mb"]))
+            if row[run][what] >= target]
+
+
 # The table -------------------------------------------------------------------------------------------------------
 
 
@@ -224,7 +246,7 @@ def run(check_sizes: list[int], build_sizes: list[int], plain_sizes: list[int] =
         for size in sorted(set(check_sizes) | set(build_sizes) | set(plain_sizes)):
             project = make_handbook(Path(tmp) / f"handbook-{size}", size)
             if size in check_sizes:
-                results["check"][size] = in_child("check", str(project))
+                results["check"][size] = checks(project, Path(tmp) / f"check-{size}")
                 print(f"check {size}: {results['check'][size]}", file=sys.stderr)
             if size in plain_sizes:
                 plain = plain_copy(project, Path(tmp) / f"plain-{size}")
@@ -253,12 +275,12 @@ def run(check_sizes: list[int], build_sizes: list[int], plain_sizes: list[int] =
 
 def table(results: dict) -> str:
     lines = [f"Measured on {results['cores']} cores with a load average of {results['load']:.1f} at the start.", ""]
-    lines += ["| policies | check (wall / CPU) | check peak | cold build | no-op rebuild | one-clause edit |",
-              "|---:|---:|---:|---:|---:|---:|"]
+    lines += ["| policies | check: first / again / one clause edited (CPU) | check peak | cold build | no-op rebuild "
+              "| one-clause edit |", "|---:|---:|---:|---:|---:|---:|"]
     for size in sorted(set(results["check"]) | set(results["build"]), key=int):
         c, b = results["check"].get(size), results["build"].get(size)
-        check = f"{c['seconds']:.2f} s / {c['cpu_seconds']:.2f} s" if c else "–"
-        peak = f"{c['peak_mb']:.0f} MB" if c else "–"
+        check = " / ".join(f"{c[run]['cpu_seconds']:.2f} s" for run in ("first", "again", "edited")) if c else "–"
+        peak = f"{max(c[run]['peak_mb'] for run in c):.0f} MB" if c else "–"
         if b:
             cold, noop, edit = b["cold"], b["noop"], b["edit"]
             builds = (f"{cold['seconds']:.1f} s, {cold['printed']} PDFs printed",
@@ -308,8 +330,7 @@ def main() -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(table(results))
-    missed = [size for size, c in results["check"].items() if int(size) == 200
-              and (min(c["seconds"], c["cpu_seconds"]) >= TARGETS["check_seconds"] or c["peak_mb"] >= TARGETS["check_mb"])]
+    missed = [size for size, c in results["check"].items() if int(size) == 200 and check_missed(c)]
     missed += [size for size, b in results["build"].items()
                if b["noop"]["printed"] or b["noop"]["seconds"] >= TARGETS["noop_share"] * b["cold"]["seconds"]
                or b["edit"]["printed"] != b["edit_expected"]]

@@ -11,9 +11,10 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator
 
+from generator import policy_texts
 from generator.findings import Finding, finding
-from generator.fingerprint import stale, text_keys
-from generator.languages import SOURCE, Registry
+from generator.fingerprint import stale
+from generator.languages import SOURCE
 from generator.model import REVIEWED_SUFFIX, Clause, Handbook, Policy, version_key
 
 
@@ -84,9 +85,10 @@ def amendment_markers(hb: Handbook, today: date) -> Iterator[Finding]:
 
 
 def stale_translations(hb: Handbook, today: date) -> Iterator[Finding]:
+    keys = hb.languages.translations
     for p in hb.policies.values():
-        for at, text in _texts(p.data, hb.languages):
-            for key in hb.languages.translations:
+        for at, _, text in policy_texts.texts(p.data, hb.languages):
+            for key in keys:
                 if stale(text, key):
                     yield finding(
                         p.pos(at + (key,)),
@@ -104,19 +106,6 @@ def drafts(hb: Handbook, today: date) -> Iterator[Finding]:
                 "W140",
                 f"policy '{p.id}' is a draft: the site shows it as not in force, and it prints no posters or checklists",
             )
-
-
-def _texts(data, registry: Registry, at: tuple = ()) -> Iterator[tuple[tuple, dict]]:
-    keys = text_keys(registry)
-    if isinstance(data, dict):
-        if SOURCE in data and set(data) <= keys and all(isinstance(v, str) for v in data.values()):
-            yield at, data
-            return
-        for key, value in data.items():
-            yield from _texts(value, registry, at + (key,))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from _texts(value, registry, at + (i,))
 
 
 def _short(text: str, n: int = 20) -> str:

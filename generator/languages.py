@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
-import yaml
+from generator.source import safe_load
 
 DEFAULT_FILE = Path(__file__).parent / "languages.yaml"
 FILE_NAME = "languages.yaml"  # in the project's policies/handbook/
@@ -63,12 +63,12 @@ class Registry:
     def __iter__(self):
         return iter(self.languages)
 
-    @property
+    @cached_property
     def text_keys(self) -> tuple[str, ...]:
         """Every key a policy text may hold: the source first, then each translation's."""
         return tuple(dict.fromkeys([SOURCE, *(lang.text for lang in self.languages)]))
 
-    @property
+    @cached_property
     def translations(self) -> tuple[str, ...]:
         """The text keys that hold translations, which `rulebook check` asks to be filled in."""
         return tuple(key for key in self.text_keys if key != SOURCE)
@@ -148,4 +148,4 @@ def problems(data: dict) -> list[tuple[tuple, str]]:
 @lru_cache(maxsize=1)
 def default() -> Registry:
     """The generator's own registry: Traditional, Simplified and English."""
-    return from_data(yaml.safe_load(DEFAULT_FILE.read_text(encoding="utf-8")))
+    return from_data(safe_load(DEFAULT_FILE.read_text(encoding="utf-8")))

@@ -11,11 +11,10 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from generator.languages import SOURCE, Language, Registry
 from generator.model import Clause, Text
 from generator.scripts import convert, convert_words
+from generator.source import safe_load
 
 CATALOGUE = "words.yaml"  # in the project's templates/
 LABEL_SCRIPT = "zh-Hant"  # the script model.STYLES write numbers in (第三條); each reader gets its own (第三条)
@@ -48,7 +47,7 @@ class Catalogue:
 @lru_cache(maxsize=8)
 def _read(path: Path, size: int, mtime_ns: int) -> Any:  # size and mtime: a saved file is read again
     # Every checklist page and sheet asks for the words; parsing the catalogue each time cost a build seconds.
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return safe_load(path.read_text(encoding="utf-8"))
 
 
 class Localiser:

@@ -335,7 +335,12 @@ class Policy:
             yield from clause.checks
 
     def check(self, check_id: str) -> Check | None:
-        return next((c for c in self.checks() if c.id == check_id), None)
+        if not hasattr(self, "_checks_by_id"):
+            # Built once, as _index is: checklists name checks by id, hundreds of times in a large handbook.
+            self._checks_by_id: dict[str, Check] = {}
+            for check in self.checks():
+                self._checks_by_id.setdefault(check.id, check)
+        return self._checks_by_id.get(check_id)
 
     def parameter(self, parameter_id: str) -> Parameter | None:
         return next((p for p in self.parameters if p.id == parameter_id), None)

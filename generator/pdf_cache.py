@@ -18,6 +18,7 @@ from typing import Any, Iterable
 
 FORMAT = b"RULEBOOK-PDF 1\n"  # the first line of every entry; a change of layout changes it
 LIMIT_MB = 1024  # RULEBOOK_CACHE_MB overrides it
+NO_CACHE = "RULEBOOK_NO_CACHE"  # set: nothing is read from or written to the cache (`rulebook build --no-cache`)
 STALE_SECONDS = 3600  # a temporary file this old belongs to a writer that died
 # An entry used this recently may belong to a build still running: evicting it would make that build's next run print
 # it again (a handbook of 50 policies prints about 1.5 GB of PDFs, past the default limit), so it stays.
@@ -49,6 +50,10 @@ class PdfCache:
             mb = os.environ.get("RULEBOOK_CACHE_MB", "")
             limit_bytes = int(mb) * 2**20 if mb.isdigit() else LIMIT_MB * 2**20
         self.limit = limit_bytes
+        # What the last scan of the folder found, and what this cache stored since: the folder is scanned again only
+        # when that may pass the limit, not at every store (a build stores a thousand entries).
+        self._scanned: int | None = None
+        self._stored = 0
 
     def path(self, key: str) -> Path:
         return self.folder / f"{key}.pdf-entry"
@@ -89,11 +94,13 @@ class PdfCache:
                 raise
         except OSError:
             return
-        self.evict()
+        self._stored += len(header) + len(pdf)
+        if self._scanned is None or (self._scanned + self._stored > self.limit and self._stored > self.limit // 20):
+            self.evict()
 
     def evict(self) -> None:
-        """Remove the least recently used entries until the cache is within its limit (to 90% of it, so that not
-        every store scans), and temporary files left by writers that died. An entry used in the last hour stays even
+        """Remove the least recently used entries until the cache is within its limit (to 90% of it, so that the
+        next stores need no scan), and temporary files left by writers that died. An entry used in the last hour stays even
         past the limit: a cache smaller than one build would otherwise evict the build's own sheets."""
         entries, total, now = [], 0, time.time()
         try:
@@ -112,13 +119,13 @@ class PdfCache:
             total += stat.st_size
             if now - stat.st_mtime > IN_USE_SECONDS:
                 entries.append((stat.st_mtime, stat.st_size, item.path))
-        if total <= self.limit:
-            return
-        for _, size, path in sorted(entries):
-            _unlink(Path(path))
-            total -= size
-            if total <= self.limit * 0.9:
-                break
+        if total > self.limit:
+            for _, size, path in sorted(entries):
+                _unlink(Path(path))
+                total -= size
+                if total <= self.limit * 0.9:
+                    break
+        self._scanned, self._stored = total, 0
 
 
 def _parse(data: bytes) -> Entry | None:

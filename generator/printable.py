@@ -42,14 +42,12 @@ def charset(family: str) -> frozenset[int] | None:
     return frozenset(points)
 
 
-@lru_cache(maxsize=1 << 16)
 def lacking(text: str, family: str) -> tuple[str, ...]:
-    """The characters of text that family cannot draw. Kept per text: a handbook repeats its texts (a clause on a
-    poster, in a checklist row and in the handbook PDF, in every language that reads the Chinese)."""
+    """The characters of text that family cannot draw."""
     have = charset(family)
     if have is None:
         return ()
-    return tuple(sorted({c for c in text if ord(c) not in have and unicodedata.category(c) not in NOT_DRAWN}))
+    return tuple(sorted(c for c in set(text) if ord(c) not in have and unicodedata.category(c) not in NOT_DRAWN))
 
 
 def _printed_texts(hb: Handbook, policy: Policy):
@@ -101,23 +99,36 @@ def unprintable(hb: Handbook) -> list[Finding]:
     language registry names each language's font): E090 on a poster or checklist, else E120 in the handbook PDFs."""
     out: dict[tuple, Finding] = {}
     for policy in hb.policies.values():
-        printed = [(text, "E090", "poster and checklist") for text in _printed_texts(hb, policy)]
-        printed += [(text, "E120", "handbook PDF") for text in _document_texts(policy)]
-        for (owner, at, text), code, what in printed:
+        # Each text once (a poster's clauses are in the handbook PDF too), said of where it is printed first.
+        printed: dict[tuple, tuple] = {}
+        for text in _printed_texts(hb, policy):
+            printed.setdefault((text[0].path, text[1]), (*text, "E090", "poster and checklist"))
+        for text in _document_texts(policy):
+            printed.setdefault((text[0].path, text[1]), (*text, "E120", "handbook PDF"))
+        by_script: dict[str, list[tuple]] = {}
+        for entry in printed.values():
+            by_script.setdefault(entry[0].script, []).append(entry)
+        for script, entries in by_script.items():
             for lang in hb.languages:
-                family = hb.languages.font(lang, owner.script)
+                family = hb.languages.font(lang, script)
                 reads_source = lang.text == SOURCE
-                words = (
-                    convert(text.zh, owner.script, lang.script or owner.script) if reads_source else text.get(lang.text)
-                )
-                missing = lacking(words, family)
                 key = SOURCE if reads_source else lang.text
-                if missing and (owner.path, at, key) not in out:
-                    shown = ", ".join(f"{c} (U+{ord(c):04X})" for c in missing)
-                    out[(owner.path, at, key)] = finding(
-                        owner.pos(at + (key,)),
-                        code,
-                        f"the {lang.name} {what} font ({family}) has "
-                        f"no {shown}; the site build would stop when it prints this text",
-                    )
+                # A policy's texts almost always lack nothing: they are converted and searched together first.
+                if reads_source:
+                    together = convert("\n".join(e[2].zh for e in entries), script, lang.script or script)
+                else:
+                    together = "\n".join(e[2].get(lang.text) or "" for e in entries)
+                if not lacking(together, family):
+                    continue
+                for owner, at, text, code, what in entries:
+                    words_of = convert(text.zh, script, lang.script or script) if reads_source else text.get(lang.text)
+                    missing = lacking(words_of or "", family)
+                    if missing and (owner.path, at, key) not in out:
+                        shown = ", ".join(f"{c} (U+{ord(c):04X})" for c in missing)
+                        out[(owner.path, at, key)] = finding(
+                            owner.pos(at + (key,)),
+                            code,
+                            f"the {lang.name} {what} font ({family}) has "
+                            f"no {shown}; the site build would stop when it prints this text",
+                        )
     return list(out.values())

@@ -14,10 +14,10 @@ from typing import Callable
 
 from generator import locations
 from generator.model import Handbook
-from generator.pdf_cache import PdfCache, Printing
+from generator.pdf_cache import NO_CACHE, PdfCache, Printing
 from generator.project import Project
 
-NO_CACHE, JOBS = "RULEBOOK_NO_CACHE", "RULEBOOK_JOBS"
+JOBS = "RULEBOOK_JOBS"
 
 Writer = Callable[
     ..., object

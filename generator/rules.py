@@ -12,53 +12,19 @@ from datetime import date
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator
 
-from generator import history
+from generator import history, policy_texts
 from generator.findings import CODES, Finding, finding
-from generator.fingerprint import text_keys
 from generator.languages import SOURCE, Registry
-from generator.model import PARAMETER, Handbook
+from generator.model import PARAMETER, Handbook, Term
 from generator.printable import unprintable
 from generator.scripts import convert
 
 Rule = Callable[[Handbook, date], Iterable[Finding]]
 
 
-# Three rules read every text of every policy: during run(), each policy's texts are found once (by id of its data).
-_found_texts: dict[int, tuple[object, list]] = {}
-
-
-def _texts(data, registry: Registry, at: tuple = ()) -> Iterator[tuple[tuple, dict]]:
-    """Every text (a mapping of the Chinese source and its translations, by text key) in raw policy data, with its
-    path; each with every translation key, empty where it has none."""
-    known = _found_texts.get(id(data))
-    if known is not None and known[0] is data and not at:
-        return iter(known[1])
-    found = _walk_texts(data, registry, at)
-    if not at:
-        _found_texts[id(data)] = (data, found)
-    return iter(found)
-
-
-def _walk_texts(data, registry: Registry, at: tuple) -> list[tuple[tuple, dict]]:
-    order = registry.text_keys
-    keys = frozenset(text_keys(registry))  # translations' fingerprints (en_of) belong to a text too
-    found = []
-    # A stack rather than nested generators, which pass every text up through each level of a deep clause tree.
-    stack: list[tuple[tuple, object]] = [(at, data)]
-    while stack:
-        at, data = stack.pop()
-        if isinstance(data, dict):
-            if SOURCE in data and keys.issuperset(data) and all(isinstance(v, str) for v in data.values()):
-                found.append((at, {key: data.get(key, "") for key in order}))
-                continue
-            stack.extend(
-                (at + (key,), value) for key, value in reversed(data.items()) if isinstance(value, (dict, list))
-            )
-        elif isinstance(data, list):
-            stack.extend(
-                (at + (i,), value) for i, value in reversed(list(enumerate(data))) if isinstance(value, (dict, list))
-            )
-    return found
+def _texts(data, registry: Registry) -> Iterator[tuple[tuple, dict]]:
+    """Every text in raw policy data with its path; each with every translation key, empty where it has none."""
+    return ((at, words) for at, words, _ in policy_texts.texts(data, registry))
 
 
 def _language_name(registry: Registry, key: str) -> str:
@@ -218,8 +184,9 @@ def topic_coverage(hb: Handbook, today: date) -> Iterator[Finding]:
     data = hb.data.get("requirements")
     if data is None or not hb.policies or hb.unloaded:
         return  # with a policy file that does not load, its clauses' topics are unknown: coverage cannot be judged
+    covered = {topic for p in hb.policies.values() if p.type == "regulation" for c in p.walk() for topic in c.topics}
     for topic in hb.topics.values():
-        if not any(c.policy.type == "regulation" for c in hb.covering(topic.id)):
+        if topic.id not in covered:
             yield finding(
                 data.smap.at(topic.at + ("id",)),
                 "E041",
@@ -379,22 +346,25 @@ def glossary_terms(hb: Handbook, today: date) -> Iterator[Finding]:
         return
     # An occurrence inside a longer glossary term (離職 inside 離職面談) is judged by the longer term alone.
     longer = {t.zh: [o.zh for o in hb.terms if t.zh in o.zh and t.zh != o.zh] for t in hb.terms}
+    in_script: dict[str, dict[str, list[tuple[int, str, list[str], Term]]]] = {}
     for p in hb.policies.values():
-        terms = [
-            (
-                convert(t.zh, glossary.script, p.script),
-                [convert(x, glossary.script, p.script) for x in t.exclude + longer[t.zh]],
-                t,
-            )
-            for t in hb.terms
-        ]
+        if p.script not in in_script:
+            # The terms as this script writes them, by their first character: most terms occur in no given text,
+            # and only those starting with one of its characters can.
+            by_start = in_script[p.script] = {}
+            for i, t in enumerate(hb.terms):
+                zh = convert(t.zh, glossary.script, p.script)
+                exclude = [convert(x, glossary.script, p.script) for x in t.exclude + longer[t.zh]]
+                if zh:
+                    by_start.setdefault(zh[0], []).append((i, zh, exclude, t))
+        by_start = in_script[p.script]
         for at, text in _texts(p.data, hb.languages):
             english = text.get("en", "").lower()
             if not english.strip():
                 continue
             chinese = text["zh"]
-            # Most terms occur in no given text; only those that do are worth counting against their exclusions.
-            for zh, exclude, term in [t for t in terms if t[0] in chinese]:
+            present = sorted(t for c in by_start.keys() & set(chinese) for t in by_start[c] if t[1] in chinese)
+            for _, zh, exclude, term in present:
                 if _contains(chinese, zh, exclude) and not any(_uses(english, form) for form in term.forms):
                     yield finding(
                         p.pos(at + ("en",)), "W120", f"Chinese uses {term.zh} but the English does not say '{term.en}'"
@@ -459,5 +429,5 @@ def run(hb: Handbook, today: date, whole: bool = True) -> list[Finding]:
             if whole or rule not in WHOLE_HANDBOOK_RULES:
                 out.extend(rule(hb, today))
     finally:
-        _found_texts.clear()
+        policy_texts.forget()
     return out

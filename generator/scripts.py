@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Iterator
 
 import opencc
-import yaml
+
+from generator.source import safe_load
 
 # The handbook's Traditional is Taiwan's standard (為, 裡, 著), so both directions use the Taiwan tables.
 # s2tw, not s2t: s2t turns 考核 into 考覈 and 群 into 羣. tw2s, not t2s: only tw2s knows that 著 is 着 in 穿著 and
@@ -50,7 +51,7 @@ def _converter(config: str) -> opencc.OpenCC:
 
 @lru_cache(maxsize=None)
 def direction(source: str, target: str) -> Direction:
-    data = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))[f"{source} to {target}"]
+    data = safe_load(WORDS_FILE.read_text(encoding="utf-8"))[f"{source} to {target}"]
     words = dict(data.get("words") or {})
     longest_first = sorted(words, key=len, reverse=True)
     pattern = re.compile("|".join(map(re.escape, longest_first))) if words else None

@@ -5,12 +5,15 @@ Dates stay strings, duplicate keys are findings (PyYAML would silently keep the 
 
 from __future__ import annotations
 
+import operator
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from generator import parse_cache
 from generator.findings import Finding, finding
 from generator.safe_read import MAX_YAML_BYTES, Refused, read_regular
 
@@ -35,6 +38,11 @@ else:
     _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def safe_load(text: str) -> Any:
+    """yaml.safe_load with libyaml's parser when PyYAML has it: for the generator's own data files (words, languages)."""
+    return yaml.load(text, Loader=_SafeLoader)
+
+
 class _Loader(_SafeLoader):
     """SafeLoader that leaves dates as text: the schema checks their form, and the model keeps what was written."""
 
@@ -54,6 +62,12 @@ class _Loader(_SafeLoader):
                 return tag
         return super().resolve(kind, value, implicit)
 
+
+# The composer tells the resolver of every step down and up the tree, for path resolvers, which no file here uses:
+# C callables that ignore their arguments answer faster than the Python methods that check for none.
+_Loader.descend_resolver = staticmethod(operator.is_)  # type: ignore[assignment]
+_Loader.ascend_resolver = staticmethod(tuple)  # type: ignore[assignment]
+assert not _Loader.yaml_path_resolvers
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
@@ -102,7 +116,30 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _build(node: yaml.Node, loader: _Loader, at: JsonPath, smap: SourceMap, findings: list[Finding], seen: set[int]):
+class _TooDeep(Exception):
+    """A collection nested deeper than MAX_DEPTH: the whole file is refused, as over_limits would have refused it."""
+
+    def __init__(self, problem: Finding):
+        self.problem = problem
+
+
+def _too_deep(path: Path, line: int, column: int) -> Finding:
+    return finding(
+        (path, line, column),
+        "E005",
+        f"lists and mappings nest more than {MAX_DEPTH} levels deep here: too deeply to read",
+    )
+
+
+def _build(
+    node: yaml.Node,
+    loader: _Loader,
+    at: JsonPath,
+    smap: SourceMap,
+    findings: list[Finding],
+    seen: set[int],
+    depth: int = 1,
+):
     mark = node.start_mark
     smap.values[at] = (mark.line + 1, mark.column + 1)
     if type(node) is yaml.ScalarNode and node.tag == _STR:
@@ -117,6 +154,8 @@ def _build(node: yaml.Node, loader: _Loader, at: JsonPath, smap: SourceMap, find
         )
         return None
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        if depth > MAX_DEPTH:
+            raise _TooDeep(_too_deep(smap.path, *_mark(node)))
         # A composed alias is the same node again: refusing repeats stops self-reference and "billion laughs" files.
         if id(node) in seen:
             findings.append(
@@ -152,11 +191,17 @@ def _build(node: yaml.Node, loader: _Loader, at: JsonPath, smap: SourceMap, find
                     )
                 )
                 continue
-            smap.keys[at + (key,)] = _mark(key_node)
-            result[key] = _build(value_node, loader, at + (key,), smap, findings, seen)
+            path = at + (key,)
+            smap.keys[path] = _mark(key_node)
+            if type(value_node) is yaml.ScalarNode and value_node.tag == _STR:
+                # The commonest entry (a key and its text), built here rather than by a call of _build for each.
+                smap.values[path] = _mark(value_node)
+                result[key] = value_node.value
+            else:
+                result[key] = _build(value_node, loader, path, smap, findings, seen, depth + 1)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(child, loader, at + (i,), smap, findings, seen) for i, child in enumerate(node.value)]
+        return [_build(child, loader, at + (i,), smap, findings, seen, depth + 1) for i, child in enumerate(node.value)]
     try:
         return loader.construct_object(node, deep=True)
     except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError, yaml.YAMLError):
@@ -189,11 +234,31 @@ def read_text(path: Path) -> tuple[str | None, list[Finding]]:
         ]
 
 
+# Where a line's content starts: after its indentation, block indicators (- ? :) and node properties (&anchor !tag).
+_LINE_START = re.compile(r"^(?:[ \t?:-]+|[&!][^ \t\n]*)*", re.M)
+# Line breaks other than \n, after which libyaml starts a line that _LINE_START does not see.
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+# Nesting the composer is sure to survive (its C version overflows the stack at about 25,000 levels).
+SAFE_NESTING = 2000
+
+
+def nesting_bound(text: str) -> int:
+    """At most how deeply text's lists and mappings can nest, from its characters alone. A block collection inside
+    another starts in a later column (a mapping's value may be a sequence in the mapping's own column, so two levels
+    a column) and can only start where a line's content does; a flow collection opens with [ or {, and a flow pair
+    ([a: b]) adds one more level for each."""
+    widest = max(map(len, _LINE_START.findall(text)), default=0)
+    return 2 * (widest + 1) + 2 * (text.count("[") + text.count("{"))
+
+
 def over_limits(path: Path, text: str) -> list[Finding]:
-    """What makes text too costly to compose: its size, nesting deeper than MAX_DEPTH, or an alias (*name), which
-    would let a small file expand into a huge one. Read from libyaml's event stream, which does not recurse."""
+    """What makes text too costly to compose: its size, nesting too deep for the composer, or an alias (*name), which
+    would let a small file expand into a huge one. The event stream (which does not recurse) is read only when the
+    characters cannot rule these out; nesting deeper than MAX_DEPTH is otherwise found while building (_build)."""
     if len(text.encode("utf-8")) > MAX_YAML_BYTES:
         return [finding((path, 1, 1), "E005", f"the file is larger than {MAX_YAML_BYTES:,} bytes")]
+    if "*" not in text and not _OTHER_BREAKS.search(text) and nesting_bound(text) <= SAFE_NESTING:
+        return []
     depth = 0
     try:
         for event in yaml.parse(text, Loader=_SafeLoader):
@@ -210,13 +275,7 @@ def over_limits(path: Path, text: str) -> list[Finding]:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return [
-                        finding(
-                            (path, start.line + 1, start.column + 1),
-                            "E005",
-                            f"lists and mappings nest more than {MAX_DEPTH} levels deep here: too deeply to read",
-                        )
-                    ]
+                    return [_too_deep(path, start.line + 1, start.column + 1)]
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:
@@ -230,6 +289,10 @@ def load_document(path: Path, text: str | None = None) -> tuple[Document | None,
         text, problems = read_text(path)
         if text is None:
             return None, problems
+    known = parse_cache.read(text)
+    if known is not None:
+        data, values, keys = known
+        return Document(path, data, SourceMap(path, values, keys)), []
     problems = over_limits(path, text)
     if problems:
         return None, problems
@@ -242,6 +305,8 @@ def load_document(path: Path, text: str | None = None) -> tuple[Document | None,
             data = _build(node, loader, (), smap, findings, set()) if node is not None else None
         finally:
             loader.dispose()
+    except _TooDeep as exc:
+        return None, [exc.problem]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -255,4 +320,6 @@ def load_document(path: Path, text: str | None = None) -> tuple[Document | None,
         return None, [finding((path, 1, 1), "E002", f"YAML error: {exc}")]
     except RecursionError:
         return None, [finding((path, 1, 1), "E002", "the file nests lists or mappings too deeply to read")]
+    if not findings:  # a file with findings is parsed again each time, to report them
+        parse_cache.keep(text, (data, smap.values, smap.keys))
     return Document(path, data, smap), findings

@@ -83,6 +83,27 @@ def test_entries_used_in_the_last_hour_stay_past_the_limit_so_a_build_larger_tha
     assert all(cache.get(name) is not None for name in "abc")  # past the limit, kept for the next build
 
 
+def test_stores_far_below_the_limit_scan_the_folder_once_not_at_every_store(tmp_path, monkeypatch):
+    # A build stores a thousand entries; scanning the whole folder at each store made storing quadratic.
+    cache = PdfCache(tmp_path, limit_bytes=10**9)
+    scans = []
+    real_scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path: (scans.append(path), real_scandir(path))[1])
+    for n in range(50):
+        cache.put(f"k{n}", b"%PDF" + b"x" * 1000)
+    assert len(scans) == 1
+    # Once stores may pass the limit, the folder is scanned again (every twentieth of the limit stored) and what was
+    # not used for long goes.
+    small = PdfCache(tmp_path / "small", limit_bytes=40_000)
+    small.put("old", b"%PDF" + b"x" * 1000)
+    os.utime(small.path("old"), (1000, 1000))
+    del scans[:]
+    for n in range(50):
+        small.put(f"k{n}", b"%PDF" + b"x" * 1000)
+    assert small.get("old") is None
+    assert 1 <= len(scans) < 50
+
+
 def test_a_stale_temporary_file_is_swept_and_a_fresh_one_is_left_to_its_writer(tmp_path):
     cache = PdfCache(tmp_path)
     cache.put("k", b"%PDF")
