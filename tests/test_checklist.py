@@ -44,6 +44,10 @@ COLUMNS = ["policy", "version", "checklist", "item", "check", "clause_policy", "
 
 # A copy of the project as it stands, so tests may break it freely; and the fixture policies with the cases' handbook.
 REAL = {"policies": "corpus", "templates": True, "mkdocs": True}
+# The corpus's checklists are printed in the script its policies are written in and bilingually (the longest form);
+# one of them also in every other language. Printing every checklist in every language doubled the module's time.
+REAL_LANGS = ["zh-Hant", "bilingual"]
+EVERY_LANGUAGE = ("operations-wall-rules", "resignation-handover")
 SAMPLE = {"handbook": "cases", "policies": sorted(FIXTURES.glob("*.yaml")), "templates": True}
 
 
@@ -164,7 +168,27 @@ def built(project: Path, langs: list[str] | None = None) -> tuple[Path, Path, li
 
 @pytest.fixture(scope="session")
 def real(tmp_path_factory):
-    return built(make_project(tmp_path_factory.mktemp("real") / "project", **REAL))
+    return built(make_project(tmp_path_factory.mktemp("real") / "project", **REAL), REAL_LANGS)
+
+
+@pytest.fixture(scope="session")
+def every_language(real) -> Path:
+    """The checklists folder of EVERY_LANGUAGE written in every language of the registry and bilingually."""
+    project, _, _ = real
+    handbook, _, _ = load(Project(project))
+    out = project / "site-every-language"
+    write_checklists(handbook, out, Project(project), ids=["/".join(EVERY_LANGUAGE)], langs=[*LANGS, "bilingual"])
+    return out / "checklists"
+
+
+def printed_sheets(real, every_language) -> list[tuple[Path, str, str]]:
+    """(file, policy id, file name) of every checklist PDF printed for the corpus: each checklist in REAL_LANGS, and
+    EVERY_LANGUAGE's in the other languages too."""
+    project, out, _ = real
+    pid, cid = EVERY_LANGUAGE
+    return [(out / p / f"{cl['id']}-{code}.pdf", p, f"{cl['id']}-{code}.pdf")
+            for p, cl in all_checklists(raw_policies(project)) for code in REAL_LANGS] + [
+        (every_language / pid / f"{cid}-{code}.pdf", pid, f"{cid}-{code}.pdf") for code in LANGS if code not in REAL_LANGS]
 
 
 @pytest.fixture(scope="session")
@@ -188,11 +212,20 @@ def test_every_checklist_gets_one_pdf_csv_and_json(real):
     project, out, written = real
     expected = {out / pid / f"{cl['id']}.{ext}" for pid, cl in all_checklists(raw_policies(project)) for ext in ("csv", "json")}
     expected |= {out / pid / f"{cl['id']}-{lang}.pdf" for pid, cl in all_checklists(raw_policies(project))
-                 for lang in [*LANGS, "bilingual"]}
+                 for lang in REAL_LANGS}
     assert set(written) == expected
     assert all(path.is_file() for path in expected)
     made = [p for p in out.rglob("*") if p.is_file() and p.name != ".rulebook-output"]  # the marker: see output_folders
     assert not [p for p in made if p not in expected], "stray files in checklists/"
+
+
+@pytest.mark.slow
+def test_a_checklist_is_printed_in_every_language_of_the_registry_and_bilingually(every_language):
+    pid, cid = EVERY_LANGUAGE
+    made = sorted(p.name for p in (every_language / pid).iterdir())
+    assert made == sorted([f"{cid}.csv", f"{cid}.json", *(f"{cid}-{lang}.pdf" for lang in [*LANGS, "bilingual"])])
+    for lang in LANGS:
+        assert pypdf.PdfReader(every_language / pid / f"{cid}-{lang}.pdf").get_fields()
 
 
 @pytest.mark.slow
@@ -280,12 +313,12 @@ def test_header_shows_the_production_date(real, monkeypatch, tmp_path):
 
 
 @pytest.mark.slow
-def test_field_names_are_stable_when_regenerated_and_in_any_language(real, tmp_path):
+def test_field_names_are_stable_when_regenerated_and_in_any_language(real, every_language, tmp_path):
     project, out, _ = real
     handbook, _, _ = load(Project(project))
     before = form_fields(out / "operations-wall-rules" / "resignation-handover-bilingual.pdf")
     for lang in LANGS:
-        assert form_fields(out / "operations-wall-rules" / f"resignation-handover-{lang}.pdf") == before
+        assert form_fields(every_language / "operations-wall-rules" / f"resignation-handover-{lang}.pdf") == before
     write_checklists(handbook, tmp_path, Project(project), ids=["operations-wall-rules/resignation-handover"],
                      langs=["bilingual"], formats=["pdf"], printing=pdf.Printing(None, 1))
     assert form_fields(tmp_path / "checklists" / "operations-wall-rules" / "resignation-handover-bilingual.pdf") == before
@@ -456,18 +489,17 @@ def _fill_as_usual(source: Path, target: Path, kept: Path | None) -> tuple[dict[
 
 
 @pytest.fixture(scope="module")
-def filled(real, tmp_path_factory):
+def filled(real, every_language, tmp_path_factory):
     """Every checklist PDF filled as pypdf fills by default (readers redraw the fields), and the bilingual ones also
     written with pypdf's own appearances kept: {(policy, sheet, regenerate): (filled file, (answers, text fields
     filled))}. Filling one form takes pypdf seconds (see fill), so each is filled once, on every core."""
     from concurrent.futures import ProcessPoolExecutor
 
-    project, out, _ = real
     folder = tmp_path_factory.mktemp("filled")
-    sheets = [(pid, f"{cl['id']}-{code}.pdf") for pid, cl in all_checklists(raw_policies(project))
-              for code in [*LANGS, "bilingual"]]
-    jobs = [(out / pid / sheet, folder / "True" / pid / sheet,
-             folder / "False" / pid / sheet if sheet.endswith("-bilingual.pdf") else None) for pid, sheet in sheets]
+    printed = printed_sheets(real, every_language)
+    sheets = [(pid, sheet) for _, pid, sheet in printed]
+    jobs = [(source, folder / "True" / pid / sheet,
+             folder / "False" / pid / sheet if sheet.endswith("-bilingual.pdf") else None) for source, pid, sheet in printed]
     with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
         answers = list(pool.map(_fill, jobs))
     made = {}
@@ -496,12 +528,12 @@ def test_a_form_filled_with_fonts_read_once_is_the_same_as_pypdf_alone(real, tmp
 @pytest.mark.parametrize("reader, regenerate, langs", [(poppler, True, "single"), (mupdf, True, "bilingual"),
                                                         (pdfium, True, "bilingual"), (poppler, False, "bilingual")],
                          ids=["poppler", "mupdf", "pdfium", "poppler-kept-appearances"])
-def test_filled_forms_show_their_answers_and_chinese_words_in_every_reader(real, filled, tmp_path, reader, regenerate,
-                                                                           langs):
-    project, out, _ = real
-    codes = LANGS if langs == "single" else [langs]
-    sheets = [(pid, f"{cl['id']}-{code}.pdf") for pid, cl in all_checklists(raw_policies(project)) for code in codes]
-    for pid, sheet in sheets:
+def test_filled_forms_show_their_answers_and_chinese_words_in_every_reader(real, every_language, filled, tmp_path, reader,
+                                                                           regenerate, langs):
+    bilingual = [(pid, sheet) for _, pid, sheet in printed_sheets(real, every_language) if sheet.endswith("-bilingual.pdf")]
+    single = [(pid, sheet) for _, pid, sheet in printed_sheets(real, every_language) if (pid, sheet) not in bilingual]
+    assert {lang for lang in LANGS for _, sheet in single if sheet.endswith(f"-{lang}.pdf")} == set(LANGS)
+    for pid, sheet in single if langs == "single" else bilingual:
         folder = tmp_path / pid / sheet
         folder.mkdir(parents=True)
         form, (answers, typed) = filled[(pid, sheet, regenerate)]
