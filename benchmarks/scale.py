@@ -80,18 +80,21 @@ def edit_one_clause(project: Path) -> None:
 
 
 def sheets_with_the_clause(project: Path) -> int:
-    """How many PDFs show the edited clause's Chinese: the posters that select it or a clause above it, once per
-    language that reads the Chinese (the clause has no checks, so no checklist shows it)."""
+    """How many PDFs the one-clause edit must reprint, from the data: in each language that reads the Chinese, the
+    posters that select the clause or a clause above it, the policy's handbook PDF and the whole book; and the policy's
+    read-and-sign form in every language, which prints the fingerprint of the version's text. The clause has no
+    checks, so no checklist shows it."""
     from generator.loader import load
     from generator.project import Project
 
     handbook, _, _ = load(Project(project))
     policy = handbook.policies[EDITED_POLICY]
     assert not policy.clause(EDITED_CLAUSE).checks, "pick a clause without checks, or count the checklists too"
+    assert policy.status == "in-force", "a policy not in force is in no handbook PDF and has no form"
     chinese = [lang for lang in handbook.languages if lang.text == "zh"]
     posters = sum(EDITED_CLAUSE in {c for chosen in poster.clauses for c in _subtree(policy.clause(chosen))}
                   for poster in policy.posters)
-    return posters * len(chinese)
+    return (posters + 2) * len(chinese) + len(handbook.languages.languages)
 
 
 def _subtree(clause) -> list[str]:
