@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 SYSTEM_PACKAGES := fonts-noto-cjk fonts-droid-fallback libharfbuzz-subset0 chromium poppler-utils zbar-tools mupdf-tools
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: build test lint bench setup system python check clean
+.PHONY: build test lint bench bench-scale setup system python check clean
 
 build: setup
 	$(VENV)/bin/rulebook build
@@ -39,9 +39,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
+# The quick benchmarks (a few minutes); bench-scale adds handbooks of 5 and 50 policies (about twenty minutes).
 bench: setup
 	$(PY) benchmarks/check.py
 	$(PY) benchmarks/build.py
+	$(PY) benchmarks/serve.py
+
+bench-scale: setup
+	$(PY) benchmarks/scale.py
 
 check: setup
 	$(VENV)/bin/rulebook check

@@ -160,7 +160,7 @@ def acknowledgement_pdf(
         make=make,
         error=AcknowledgementError,
     )
-    return content, entry.pdf, reused
+    return content, entry.data, reused
 
 
 def select(handbook: Handbook, ids: Iterable[str] = ()) -> list[Policy]:

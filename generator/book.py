@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
@@ -165,7 +165,7 @@ class Typesetter:
         )
 
     def _clause(self, clause: Clause, r: Reader, inside: dict[str, str]) -> ClauseView:
-        view = r.clause(clause, deep=False)
+        view = replace(r.clause(clause, deep=False))  # a copy: the reader hands every caller the same view
         view.refs = [self._reference(ref, clause.policy, r, inside) for ref in clause.refs]
         view.children = [self._clause(c, r, inside) for c in clause.clauses]
         # What the site shows beside a clause (roles, topics, checks, editors' notes) belongs to the site.
@@ -244,7 +244,7 @@ def print_book(
         make=make,
         error=BookError,
     )
-    return PrintedBook(content, file_name, entry.pdf, entry.meta["pages"], time.perf_counter() - started, reused)
+    return PrintedBook(content, file_name, entry.data, entry.meta["pages"], time.perf_counter() - started, reused)
 
 
 def select(handbook: Handbook, ids: Iterable[str]) -> list[Policy]:

@@ -518,7 +518,7 @@ def checklist_pdf(
         packages=packages,
         make=make,
     )
-    return entry.pdf, reused
+    return entry.data, reused
 
 
 def select(handbook: Handbook, ids: Iterable[str] = ()) -> list[tuple[Policy, Checklist]]:

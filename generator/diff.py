@@ -637,33 +637,25 @@ def _printed(old: dict[str, Policy], new: dict[str, Policy], changes: list[Polic
             selected = [policy.clause(clause_id) for clause_id in poster.clauses]
             printed = {c.id for top in selected if top for c in top.walk()}
             touched = sorted(printed & changed_clauses.get(pid, set()))
-            was = _by_id(before.posters).get(poster.id)
-            if touched or (was is not None and _fields_changed(was, poster)):
-                why = f"clauses {', '.join(touched)} changed" if touched else "its definition changed"
-                out.append(
-                    Consequence(
-                        "reprint-poster",
-                        pid,
-                        f"poster '{poster.id}' ({poster.title.zh if poster.title else policy.title.zh}): {why}; print it again",
-                    )
-                )
+            name = poster.title.zh if poster.title else policy.title.zh
+            out += _reprint("poster", pid, poster, _by_id(before.posters).get(poster.id), touched, "clauses", name)
         for checklist in policy.checklists:
-            touched = []
-            for item in checklist.items:
-                owner, _, check_id = item.rpartition("#")
-                if check_id in changed_checks.get(owner or pid, set()):
-                    touched.append(item)
+            touched = [
+                item
+                for item in checklist.items
+                if item.rpartition("#")[2] in changed_checks.get(item.rpartition("#")[0] or pid, set())
+            ]
             was = _by_id(before.checklists).get(checklist.id)
-            if touched or (was is not None and _fields_changed(was, checklist)):
-                why = f"items {', '.join(touched)} changed" if touched else "its definition changed"
-                out.append(
-                    Consequence(
-                        "reprint-checklist",
-                        pid,
-                        f"checklist '{checklist.id}' ({checklist.title.zh}): {why}; print it again",
-                    )
-                )
+            out += _reprint("checklist", pid, checklist, was, touched, "items", checklist.title.zh)
     return out
+
+
+def _reprint(kind: str, pid: str, sheet, was, touched: list[str], parts: str, name: str) -> list[Consequence]:
+    """The consequence of a poster or checklist whose parts (clauses, items) changed, or whose own fields did."""
+    if not touched and (was is None or not _fields_changed(was, sheet)):
+        return []
+    why = f"{parts} {', '.join(touched)} changed" if touched else "its definition changed"
+    return [Consequence(f"reprint-{kind}", pid, f"{kind} '{sheet.id}' ({name}): {why}; print it again")]
 
 
 # --- handbook-wide files --------------------------------------------------------------------------------------------

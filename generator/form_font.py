@@ -83,7 +83,7 @@ def form_font() -> bytes:
     store = pdf_cache.PdfCache(kind="form-font")
     kept = store.get(key)
     if kept is not None:
-        return kept.pdf
+        return kept.data
     font = _merged(latin_family)
     options = subset.Options()
     options.name_IDs = ["*"]  # keep the family name FORM_FONT, by which the PDF's fields ask for it

@@ -135,11 +135,14 @@ def version_fingerprint(policy: Policy) -> str:
     in every language (without translation fingerprints and `changed:` marks), whitespace not counted. Printed on its
     acknowledgement forms and shown on its page, so a signed form says which text was read (docs/en/read-and-sign.md).
     """
-    content = {k: _content(policy.data.get(k, "in-force" if k == "status" else None)) for k in CONTENT}
-    canonical = json.dumps(
-        _unspaced([policy.id, policy.version, content]), ensure_ascii=False, sort_keys=True, default=str
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:8]
+    known = vars(policy).get("_fingerprint")
+    if known is None:  # kept on the policy, as its clause index is: its pages, forms and notes each print it
+        content = {k: _content(policy.data.get(k, "in-force" if k == "status" else None)) for k in CONTENT}
+        canonical = json.dumps(
+            _unspaced([policy.id, policy.version, content]), ensure_ascii=False, sort_keys=True, default=str
+        )
+        known = vars(policy)["_fingerprint"] = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:8]
+    return known
 
 
 def _unspaced(data):

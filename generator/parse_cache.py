@@ -28,7 +28,7 @@ def read(text: str) -> Parsed | None:
     if entry is None:
         return None
     try:
-        parsed = marshal.loads(entry.pdf)
+        parsed = marshal.loads(entry.data)
     except (EOFError, ValueError, TypeError):
         return None
     return parsed if isinstance(parsed, tuple) and len(parsed) == 3 else None

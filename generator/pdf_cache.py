@@ -27,7 +27,7 @@ IN_USE_SECONDS = 3600
 
 @dataclass(frozen=True)
 class Entry:
-    pdf: bytes
+    data: bytes  # a PDF, or what another kind of entry holds (the form font, a parsed file)
     meta: dict  # what the printer said beside the PDF (a poster's type size, the template's warnings)
 
 

@@ -594,7 +594,7 @@ def print_poster(
     return PrintedPoster(
         content,
         paper,
-        entry.pdf,
+        entry.data,
         entry.meta["type_pt"],
         entry.meta["layouts"],
         time.perf_counter() - started,

@@ -28,8 +28,10 @@ def in_force(
 ) -> list[m.Policy]:
     """The policies in force that ids name (all of them when ids is empty), in ordered_policies' order: a draft is not
     in force yet and a retired policy no longer is, so neither is printed, put on a wall or signed for. Ids that name
-    none of them raise unknown(those ids, the ids in force)."""
+    none of them raise unknown(those ids, the ids in force): a caller naming ids must say what an unknown one is."""
     policies, ids = [p for p in ordered_policies(handbook) if p.status == "in-force"], list(ids)
+    if ids and unknown is None:
+        raise TypeError("in_force: ids given without the error to raise for one that names no policy in force")
     missing = [i for i in ids if i not in {p.id for p in policies}]
     if missing and unknown is not None:
         raise unknown(missing, [p.id for p in policies])
@@ -99,6 +101,8 @@ class Reader:
     def __init__(self, handbook: m.Handbook, localiser: Localiser):
         self.handbook, self.words = handbook, localiser
         self.lang = localiser.code
+        # Each clause's view, made once: a clause shows on its policy's pages, its roles' pages and in links to it.
+        self._clauses: dict[tuple[int, bool], tuple[m.Clause, ClauseView]] = {}
 
     # Words and texts
 
@@ -261,7 +265,14 @@ class Reader:
         )
 
     def clause(self, clause: m.Clause, deep: bool = True) -> ClauseView:
-        """The clause as the page shows it; with deep, its sub-clauses too."""
+        """The clause as the page shows it; with deep, its sub-clauses too. The same view for every call: a caller
+        that changes it takes a copy."""
+        known = self._clauses.get((id(clause), deep))
+        if known is None or known[0] is not clause:
+            known = self._clauses[(id(clause), deep)] = (clause, self._clause_view(clause, deep))
+        return known[1]
+
+    def _clause_view(self, clause: m.Clause, deep: bool) -> ClauseView:
         policy = clause.policy
         notes = [
             NoteView(n.original, self.zh(n.restored, policy.script), self.text(n.reason, policy.script), n.kind)

@@ -37,7 +37,7 @@ def test_an_entry_reads_back_as_it_was_stored(tmp_path):
     cache = PdfCache(tmp_path)
     cache.put("k", b"%PDF-1.7 body", {"type_pt": 21.5, "warnings": ["w"]})
     entry = cache.get("k")
-    assert entry.pdf == b"%PDF-1.7 body" and entry.meta == {"type_pt": 21.5, "warnings": ["w"]}
+    assert entry.data == b"%PDF-1.7 body" and entry.meta == {"type_pt": 21.5, "warnings": ["w"]}
     assert cache.get("other") is None
 
 
@@ -173,7 +173,7 @@ cache, me = PdfCache(sys.argv[1]), sys.argv[2]
 for n in range(300):
     key = f"k{n % 7}"
     entry = cache.get(key)
-    if entry is not None and entry.pdf != key.encode() * 5000:
+    if entry is not None and entry.data != key.encode() * 5000:
         sys.exit(f"read a wrong entry for {key}")
     cache.put(key, key.encode() * 5000, {"by": me})
 """
@@ -186,7 +186,7 @@ def test_processes_writing_and_reading_the_same_keys_at_once_never_read_a_wrong_
     for writer in writers:
         assert writer.wait(timeout=120) == 0, writer.stderr.read()
     cache = PdfCache(tmp_path)
-    assert all(cache.get(f"k{n}").pdf == f"k{n}".encode() * 5000 for n in range(7))
+    assert all(cache.get(f"k{n}").data == f"k{n}".encode() * 5000 for n in range(7))
     assert not list(cache.folder.glob(".tmp-*"))
 
 
@@ -422,7 +422,7 @@ def test_two_builds_at_once_into_different_folders_share_the_cache(tmp_path):
     entries = [pdf_cache._parse(p.read_bytes()) for p in sorted(cache.folder.iterdir())]
     assert all(entries)  # whole, though written by two builds at once
     # The PDFs, beside what the cache keeps of the posters' fit (an entry with no PDF).
-    assert len([e for e in entries if e and e.pdf]) == 22
+    assert len([e for e in entries if e and e.data]) == 22
     third = start("three")
     assert third.wait(timeout=600) == 0
     assert "printed 0 PDFs, reused 22 from the cache" in third.stdout.read()

@@ -170,7 +170,36 @@ def test_after_a_broken_save_the_preview_renders_everything_again(project, tmp_p
 # Printing in the background ----------------------------------------------------------------------------------------
 
 
-def test_a_printed_file_is_placed_in_the_site_and_a_request_waits_for_it(tmp_path):
+def test_printing_waits_until_the_browser_has_reloaded_the_page(tmp_path, monkeypatch):
+    # Printing in the server's process would slow every answer of the reload: it starts once a page was asked for
+    # and the server has been quiet a moment, or after FIRST_SECONDS when no browser asks.
+    monkeypatch.setattr(preview, "FIRST_SECONDS", 5.0)
+    printing = preview.BackgroundPrinting()
+    started: list[float] = []
+    printing.begin()
+    printing.start(lambda folder: started.append(time.monotonic()), tmp_path)
+    time.sleep(0.6)
+    printing.requested(page=False)  # the browser's reload script asking, not yet a page
+    time.sleep(0.6)
+    assert not started
+    printing.requested(page=True)
+    asked = time.monotonic()
+    time.sleep(0.1)
+    printing.requested(page=False)  # the page's stylesheet: still busy
+    last = time.monotonic()
+    assert printing.wait(timeout=5) is True
+    assert started and started[0] - last >= preview.QUIET_SECONDS and started[0] - asked < 2
+
+    monkeypatch.setattr(preview, "FIRST_SECONDS", 0.5)  # nobody is looking: it starts anyway
+    printing.begin()
+    began = time.monotonic()
+    printing.start(lambda folder: started.append(time.monotonic()), tmp_path)
+    assert printing.wait(timeout=5) is True
+    assert 0.5 <= started[1] - began < 2
+
+
+def test_a_printed_file_is_placed_in_the_site_and_a_request_waits_for_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(preview, "FIRST_SECONDS", 0.1)
     printing = preview.BackgroundPrinting()
     site = tmp_path / "site"
     site.mkdir()
@@ -190,7 +219,8 @@ def test_a_printed_file_is_placed_in_the_site_and_a_request_waits_for_it(tmp_pat
     assert (site / "posters" / "p" / "a-en.pdf").read_bytes() == b"%PDF-new"
 
 
-def test_what_an_earlier_rebuild_prints_is_dropped_when_a_newer_one_started(tmp_path):
+def test_what_an_earlier_rebuild_prints_is_dropped_when_a_newer_one_started(tmp_path, monkeypatch):
+    monkeypatch.setattr(preview, "FIRST_SECONDS", 0.1)
     printing = preview.BackgroundPrinting()
     site = tmp_path / "site"
     site.mkdir()

@@ -46,6 +46,7 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
         self.urls: set[str] = set()
         self.serving = False
         self.changed = preview.ChangedPages()
+        self.compiled = preview.CompiledTemplates()
         self.printing = preview.BackgroundPrinting()
         self.generated_files: dict[str, _GeneratedPage] = {}
         self.jieba_loaded: tuple[str | None, str | None] = (None, None)
@@ -192,6 +193,11 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
                 order.append(page)
         return items, order
 
+    def on_env(self, env, config, files):
+        if self.serving:
+            env.bytecode_cache = self.compiled
+        return env
+
     def on_page_content(self, html: str, page: Page, config, files):
         generated = self.site.generated(page.url)
         if generated is None:
@@ -260,6 +266,8 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
             path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "ignore")
             if preview.is_printed_file(path[len(server.mount_path) :], folders):
                 self.printing.wait()
+            else:
+                self.printing.requested(page=path.endswith(("/", ".html")))
             return answer(environ, start_response)
 
         server._serve_request = serve_request

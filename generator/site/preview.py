@@ -11,8 +11,12 @@ import logging
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Callable
+
+import jinja2
+import jinja2.bccache
 
 from generator import pdf_cache
 from generator.site.render import NavEntry, SitePage
@@ -20,6 +24,25 @@ from generator.site.render import NavEntry, SitePage
 log = logging.getLogger("mkdocs.plugins.rulebook.preview")
 
 WAIT_SECONDS = 300  # how long a request for a printed file waits for the printing; then it is answered as it stands
+# Printing waits until the browser has reloaded the page (the server quiet for QUIET_SECONDS after asking for a page),
+# or FIRST_SECONDS at most: printing in this process would otherwise slow every answer of the reload.
+QUIET_SECONDS, FIRST_SECONDS = 0.3, 3.0
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """The theme's templates as compiled by the first rebuild, kept for the next: mkdocs makes a new template
+    environment for every build and would compile them all again (jinja2 checks each one against its source)."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.kept.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.kept[bucket.key] = bucket.bytecode_to_string()
 
 
 class ChangedPages:
@@ -71,12 +94,25 @@ class BackgroundPrinting:
         self.changed = threading.Condition()
         self.generation = 0
         self.busy = False
+        self.page_asked = False  # since the rebuild began
+        self.last_request = 0.0
 
     def begin(self) -> None:
         """A rebuild starts (before it touches the site folder)."""
         with self.changed:
             self.generation += 1
             self.busy = True
+            self.page_asked = False
+
+    def requested(self, page: bool) -> None:
+        """The server was asked for something (page: a page, not one of its assets or printed files)."""
+        with self.changed:
+            self.last_request = time.monotonic()
+            self.page_asked = self.page_asked or page
+
+    def _reloaded(self, since: float) -> bool:
+        with self.changed:
+            return self.page_asked and time.monotonic() - max(self.last_request, since) >= QUIET_SECONDS
 
     def give_up(self) -> None:
         """The rebuild failed: nothing will be printed for it."""
@@ -95,6 +131,9 @@ class BackgroundPrinting:
         return thread
 
     def _run(self, generation: int, print_into: Callable[[Path], None], site: Path) -> None:
+        started = time.monotonic()
+        while time.monotonic() - started < FIRST_SECONDS and not self._reloaded(started):
+            time.sleep(0.05)
         folder = Path(tempfile.mkdtemp(prefix="rulebook-printing-"))
         try:
             print_into(folder)
