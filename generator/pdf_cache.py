@@ -21,7 +21,8 @@ LIMIT_MB = 1024  # RULEBOOK_CACHE_MB overrides it
 NO_CACHE = "RULEBOOK_NO_CACHE"  # set: nothing is read from or written to the cache (`rulebook build --no-cache`)
 STALE_SECONDS = 3600  # a temporary file this old belongs to a writer that died
 # An entry used this recently may belong to a build still running: evicting it would make that build's next run print
-# it again (a handbook of 50 policies prints about 1.5 GB of PDFs, past the default limit), so it stays.
+# it again (a handbook of 50 policies prints about 1.5 GB of PDFs, past the default limit), so it stays. So does every
+# entry used since this cache object was made: a build of 200 policies prints for an hour.
 IN_USE_SECONDS = 3600
 
 
@@ -50,6 +51,7 @@ class PdfCache:
             mb = os.environ.get("RULEBOOK_CACHE_MB", "")
             limit_bytes = int(mb) * 2**20 if mb.isdigit() else LIMIT_MB * 2**20
         self.limit = limit_bytes
+        self.started = time.time()  # what was used since then belongs to this build
         # What the last scan of the folder found, and what this cache stored since: the folder is scanned again only
         # when that may pass the limit, not at every store (a build stores a thousand entries).
         self._scanned: int | None = None
@@ -100,8 +102,9 @@ class PdfCache:
 
     def evict(self) -> None:
         """Remove the least recently used entries until the cache is within its limit (to 90% of it, so that the
-        next stores need no scan), and temporary files left by writers that died. An entry used in the last hour stays even
-        past the limit: a cache smaller than one build would otherwise evict the build's own sheets."""
+        next stores need no scan), and temporary files left by writers that died. An entry used in the last hour, or
+        since this cache was made, stays even past the limit: a cache smaller than one build would otherwise evict the
+        build's own sheets."""
         entries, total, now = [], 0, time.time()
         try:
             scan = list(os.scandir(self.folder))
@@ -117,7 +120,7 @@ class PdfCache:
                     _unlink(Path(item.path))
                 continue
             total += stat.st_size
-            if now - stat.st_mtime > IN_USE_SECONDS:
+            if now - stat.st_mtime > IN_USE_SECONDS and stat.st_mtime < self.started:
                 entries.append((stat.st_mtime, stat.st_size, item.path))
         if total > self.limit:
             for _, size, path in sorted(entries):

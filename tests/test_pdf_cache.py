@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from conftest import ROOT, cache_home, make_project
 from generator import fonts, locations, pdf_cache, publish
 from generator.cli import main
 from generator.loader import load
-from generator.pdf_cache import PdfCache, Printing
+from generator.pdf_cache import IN_USE_SECONDS, PdfCache, Printing
 from generator.project import Project
 
 POSTERS = ROOT / "tests" / "fixtures" / "posters" / "project"
@@ -81,6 +82,22 @@ def test_entries_used_in_the_last_hour_stay_past_the_limit_so_a_build_larger_tha
         cache.put(name, b"x" * 1000)
     assert cache.get("old") is None  # the one evictable entry went
     assert all(cache.get(name) is not None for name in "abc")  # past the limit, kept for the next build
+
+
+def test_a_build_longer_than_an_hour_keeps_what_it_printed_at_its_start(tmp_path):
+    # A build of 200 policies prints for an hour: its first sheets, last used over an hour ago, are still its own.
+    old = PdfCache(tmp_path, limit_bytes=2500)
+    old.put("other-build", b"x" * 1000)
+    os.utime(old.path("other-build"), (1000, 1000))  # another build's, long ago
+    build = PdfCache(tmp_path, limit_bytes=2500)
+    build.started = time.time() - 2 * IN_USE_SECONDS  # this build began two hours ago
+    build.put("first", b"x" * 1000)
+    os.utime(build.path("first"), (build.started + 60,) * 2)  # printed in its first minute
+    for name in ("a", "b"):
+        build.put(name, b"x" * 1000)
+    build.evict()
+    assert build.get("other-build") is None
+    assert all(build.get(name) is not None for name in ("first", "a", "b"))
 
 
 def test_stores_far_below_the_limit_scan_the_folder_once_not_at_every_store(tmp_path, monkeypatch):
