@@ -104,8 +104,10 @@ def main() -> int:
                 page.goto(base + PAGE)
                 page.wait_for_load_state("load")  # never "networkidle": the reload script keeps a request open
                 path, old = clause_text(project)
+                # New words every run: words an earlier run saved would find their poster's fit already judged.
+                nonce = time.time_ns() % 10**6
                 for n in range(1, args.saves + 1):
-                    words = f"（修訂第{n}次）"
+                    words = f"（修訂第{n}次{nonce}）"
                     text = path.read_text(encoding="utf-8")
                     saved, used = time.perf_counter(), cpu_seconds(server.pid)
                     path.write_text(text.replace(old, old + words, 1), encoding="utf-8")

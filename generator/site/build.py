@@ -18,6 +18,7 @@ from generator.config import SITE_FILE
 from generator.project import Project
 
 LOOPBACK = "127.0.0.1:8000"
+POLL_SECONDS = 0.1  # how often the preview looks for saved files (mkdocs: 0.5)
 
 
 class BuildRefused(Exception):
@@ -120,6 +121,11 @@ def serve(project: Project, address: str | None, open_browser: bool = False) -> 
     # hang. Its builder is wrapped so that a failed build shows the errors instead.
     real_build = mkdocs_serve_module.build
     mkdocs_serve_module.build = functools.partial(build_or_show_errors, real_build, project)
+    # mkdocs looks for saved files every half second, half the preview's time on average; a few hundred files
+    # are looked at in a millisecond or two.
+    real_server = mkdocs_serve_module.LiveReloadServer
+    quick = functools.partial(real_server, polling_interval=POLL_SECONDS)
+    mkdocs_serve_module.LiveReloadServer = quick  # type: ignore[misc, assignment]
     quiet = _NoDirtyWarning()
     logging.getLogger("mkdocs.commands.build").addFilter(quiet)
     try:
@@ -131,6 +137,7 @@ def serve(project: Project, address: str | None, open_browser: bool = False) -> 
         )
     finally:
         mkdocs_serve_module.build = real_build
+        mkdocs_serve_module.LiveReloadServer = real_server  # type: ignore[misc]
         logging.getLogger("mkdocs.commands.build").removeFilter(quiet)
 
 

@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date
 from importlib import metadata
 from pathlib import Path
@@ -18,8 +18,9 @@ import generator
 from generator import pdf_cache
 from generator.config import SITE_FILE
 from generator.diff import RevisionError, _git
+from generator.model import Handbook
 from generator.project import Project
-from generator.site.render import Downloads, Heading, SitePage
+from generator.site.render import Downloads, Heading, PlannedPage, SitePage
 from generator.site.search import Entry
 
 FORMAT = "rulebook-site 1"  # changes when what is stored changes
@@ -91,14 +92,40 @@ def _unlink(path: Path) -> None:
 # Keys --------------------------------------------------------------------------------------------------------------
 
 
-def pages_key(project: Project, downloads: Downloads, today: date) -> str:
+@dataclass(frozen=True)
+class PagesMadeOf:
+    """What the generated pages are made of: the hash of what every page may read except the policy files, and the
+    hash of each policy's file."""
+
+    shared: str
+    policies: dict[str, str]  # policy id → hash of its file
+
+    @property
+    def key(self) -> str:
+        return pdf_cache.key(FORMAT, self.shared, sorted(self.policies.items()))
+
+    def page_key(self, page: PlannedPage) -> str:
+        """A page's own key: the shared part and the policies it reads (one that is gone counts as such)."""
+        reads = self.policies.keys() if page.reads is None else page.reads
+        whole = sorted((pid, self.policies.get(pid, "gone")) for pid in reads)
+        return pdf_cache.key(self.shared, page.name, whole, page.glimpses)
+
+
+def pages_made_of(project: Project, handbook: Handbook, downloads: Downloads, today: date) -> PagesMadeOf:
     """Everything the generated pages are made of: the policies and handbook data, every template and the interface
     words, the site configuration, the policies' git history (earlier versions), the generator's code and the
     libraries that render and cut words, which files the build prints (pages link them), and the day (reviews fall
     overdue)."""
-    return pdf_cache.key(
+    files = dict(_files(project.root, project.policies))
+    policies = {}
+    root = Path(os.path.abspath(project.root))
+    for policy in handbook.policies.values():
+        path = Path(os.path.abspath(policy.path))
+        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else ""
+        policies[policy.id] = files.pop(name) if name in files else pdf_cache.file_digests([path])[0][1]
+    shared = pdf_cache.key(
         FORMAT,
-        _files(project.root, project.policies),
+        sorted(files.items()),
         _files(project.root, project.templates),
         _files(project.root, project.root / SITE_FILE),
         _files(Path(generator.__file__).parent, Path(generator.__file__).parent, (".py", ".yaml", ".json")),
@@ -109,6 +136,32 @@ def pages_key(project: Project, downloads: Downloads, today: date) -> str:
         today,
         os.environ.get("SOURCE_DATE_EPOCH", ""),
     )
+    return PagesMadeOf(shared, policies)
+
+
+class RenderedPages:
+    """The pages the live preview's last rebuild rendered, by each page's own key (generator/site/page_reads.py says
+    what goes into it): a rebuild renders again only the pages that read something that changed (all of them when
+    what every page reads changed: a template, the handbook data, the day)."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, SitePage] = {}
+
+    def render(self, planned: list[PlannedPage], made_of: PagesMadeOf) -> list[SitePage]:
+        made = {}
+        for page in planned:
+            key = made_of.page_key(page)
+            made[key] = self.by_key.get(key) or page.make()
+        self.by_key = made  # only this rebuild's pages are kept
+        return list(made.values())
+
+    def remember(self, planned: list[PlannedPage], pages: list[SitePage], made_of: PagesMadeOf) -> None:
+        """Pages read back whole from the cache, in the order of their plan (SiteRenderer.pages renders in it)."""
+        self.by_key = (
+            {made_of.page_key(p): page for p, page in zip(planned, pages, strict=True)}
+            if len(planned) == len(pages)
+            else {}
+        )
 
 
 def _files(root: Path, where: Path, suffixes: tuple[str, ...] | None = None) -> list[tuple[str, str]]:

@@ -57,7 +57,16 @@ class HandbookSite:
 
     ASSETS = "assets/rulebook"
 
-    def __init__(self, project: Project, *, print_files: bool = True, cache: Path | None = None):
+    def __init__(
+        self,
+        project: Project,
+        *,
+        print_files: bool = True,
+        cache: Path | None = None,
+        rendered: page_cache.RenderedPages | None = None,
+    ):
+        """rendered: the live preview's pages of its last rebuild, of which those that read nothing that changed are
+        used again."""
         self.project = project
         self.templates = project.templates / "site"
         self.cache = cache or project.root / ".cache" / "rulebook"
@@ -93,7 +102,8 @@ class HandbookSite:
         # Pages are read back when nothing they are made of changed (generator/site/page_cache.py).
         self.reuse = None if os.environ.get(publish.NO_CACHE) else page_cache.SiteCache()
         today = date.today()
-        self.pages_key = page_cache.pages_key(project, downloads, today) if self.reuse else None
+        made_of = page_cache.pages_made_of(project, handbook, downloads, today) if self.reuse or rendered else None
+        self.pages_key = made_of.key if self.reuse and made_of else None
         kept = self.reuse.get("pages", self.pages_key) if self.reuse and self.pages_key else None
         try:
             self.renderer = SiteRenderer(
@@ -102,10 +112,18 @@ class HandbookSite:
                 self.localisers,
                 downloads,
                 today=today,
-                # Only the pages read the earlier versions, and reading them from git takes a while.
-                earlier=versions.earlier_versions(project, handbook) if kept is None else {},
+                # Only the pages read the earlier versions, and reading them from git takes a while; the preview
+                # plans its pages (which name the versions) even when it reads them back.
+                earlier=versions.earlier_versions(project, handbook) if kept is None or rendered else {},
             )
-            pages = self.renderer.pages() if kept is None else page_cache.pages_from_json(kept)
+            if kept is not None:
+                pages = page_cache.pages_from_json(kept)
+                if rendered is not None and made_of is not None:
+                    rendered.remember(self.renderer.plan(), pages, made_of)
+            elif rendered is not None and made_of is not None:
+                pages = rendered.render(self.renderer.plan(), made_of)
+            else:
+                pages = self.renderer.pages()
             if kept is None and self.reuse and self.pages_key:
                 self.reuse.put("pages", self.pages_key, page_cache.pages_to_json(pages))
             self.reused_pages = kept is not None

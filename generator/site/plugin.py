@@ -26,7 +26,7 @@ from mkdocs.utils import clean_directory
 
 from generator import locations, publish
 from generator.project import Project
-from generator.site import preview, search
+from generator.site import page_cache, preview, search
 from generator.site.pipeline import HandbookSite, SiteError, log
 from generator.site.render import NavEntry, SitePage
 
@@ -47,6 +47,7 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
         self.serving = False
         self.changed = preview.ChangedPages()
         self.compiled = preview.CompiledTemplates()
+        self.rendered = page_cache.RenderedPages()
         self.printing = preview.BackgroundPrinting()
         self.generated_files: dict[str, _GeneratedPage] = {}
         self.jieba_loaded: tuple[str | None, str | None] = (None, None)
@@ -64,7 +65,10 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
             self.printing.begin()  # what an earlier rebuild still prints is not placed in this one
         try:
             self.site = HandbookSite(
-                project, print_files=self.config.print_files, cache=project.root / self.config.cache_dir
+                project,
+                print_files=self.config.print_files,
+                cache=project.root / self.config.cache_dir,
+                rendered=self.rendered if self.serving else None,
             )
         except SiteError as exc:
             raise PluginError(str(exc)) from exc

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -23,6 +23,7 @@ from generator.history import version_fingerprint
 from generator.languages import SOURCE
 from generator.localise import Localisers
 from generator.reading import Reader, ordered_policies
+from generator.site.page_reads import PageReads
 from generator.site.search import Entry
 
 # HTML for a checklist's printable page, made by the checklist renderer: (handbook, policy, checklist, lang,
@@ -91,6 +92,17 @@ class NavEntry:
     children: list["NavEntry"] = field(default_factory=list)  # ... or a section
 
 
+@dataclass(frozen=True)
+class PlannedPage:
+    """A page before it is rendered: what names it, how to make it, the policies it reads whole (None: every one; the
+    handbook data, the templates and the earlier versions are read by every page), and what it reads of others."""
+
+    name: tuple[str, ...]
+    make: Callable[[], SitePage]
+    reads: frozenset[str] | None
+    glimpses: str = ""  # the hash of what it reads of other policies, for its cache key
+
+
 @lru_cache(maxsize=8)
 def _environment(templates: str) -> Environment:
     """One environment per templates folder, so that the live preview compiles the templates once, not on every
@@ -126,23 +138,43 @@ class SiteRenderer:
     # Pages
 
     def pages(self) -> list[SitePage]:
-        out: list[SitePage] = []
+        return [planned.make() for planned in self.plan()]
+
+    def plan(self) -> list[PlannedPage]:
+        """Every page, unrendered, with what it reads: the live preview renders again only the pages that read
+        something that changed (generator/site/page_cache.py)."""
+        out: list[PlannedPage] = []
+        reads = PageReads(self.handbook, self.earlier)
+        nothing: frozenset[str] = frozenset()
         for lang in self.registry.codes:
             for policy in ordered_policies(self.handbook):
-                out.append(self.policy_page(policy, lang))
-                out.append(self.parallel_page(policy, lang))
-                out.append(self.history_page(policy, lang))
+                planned = partial(PlannedPage, reads=frozenset({policy.id}), glimpses=reads.named(policy))
+                out.append(planned(("policy", lang, policy.id), partial(self.policy_page, policy, lang)))
+                out.append(planned(("parallel", lang, policy.id), partial(self.parallel_page, policy, lang)))
+                out.append(planned(("history", lang, policy.id), partial(self.history_page, policy, lang)))
                 out += [
-                    self.version_page(policy, old, lang)
+                    planned(("version", lang, policy.id, old.version), partial(self.version_page, policy, old, lang))
                     for old in self.earlier.get(policy.id, {}).values()
                     if policy.release(old.version) is not None
                 ]
                 if policy.status == "in-force":
-                    out += [self.checklist_page(policy, c, lang) for c in policy.checklists]
-            out.append(self.roles_page(lang))
-            out += [self.role_page(role, lang) for role in self.handbook.roles.values()]
-            out.append(self.coverage_page(lang))
-            out.append(self.glossary_page(lang))
+                    out += [
+                        planned(("checklist", lang, policy.id, c.id), partial(self.checklist_page, policy, c, lang))
+                        for c in policy.checklists
+                    ]
+            out.append(PlannedPage(("roles", lang), partial(self.roles_page, lang), nothing, reads.outlines()))
+            everyone = {g.id for g in self.handbook.roles.values() if g.everyone}
+            out += [
+                PlannedPage(
+                    ("role", lang, role.id),
+                    partial(self.role_page, role, lang),
+                    nothing,
+                    reads.roles({role.id} | {r.id for r in self._chain(role)} | everyone),
+                )
+                for role in self.handbook.roles.values()
+            ]
+            out.append(PlannedPage(("coverage", lang), partial(self.coverage_page, lang), None))
+            out.append(PlannedPage(("glossary", lang), partial(self.glossary_page, lang), nothing))
         return out
 
     def _render(self, template: str, path: str, lang: str, **context) -> str:
@@ -409,10 +441,7 @@ class SiteRenderer:
         r = self.readers[lang]
         path = r.link(paths.role(role.id))
         name = r.role_name(role.id)
-        chain, parent = [], self.handbook.roles.get(role.part_of or "")
-        while parent is not None and parent not in chain:
-            chain.append(parent)
-            parent = self.handbook.roles.get(parent.part_of or "")
+        chain = self._chain(role)
         sections = [(r.t("roles.direct", name=name), self._grouped(self._applying(role.id), r))]
         sections += [(r.t("roles.via", name=r.role_name(p.id)), self._grouped(self._applying(p.id), r)) for p in chain]
         # What binds every employee binds this role too (the everyone group's own page lists them as its own).
@@ -440,6 +469,14 @@ class SiteRenderer:
             approves=approves,
         )
         return SitePage(path, lang, name, body, searchable=False)
+
+    def _chain(self, role: m.Role) -> list[m.Role]:
+        """The roles role is part of, nearest first."""
+        chain, parent = [], self.handbook.roles.get(role.part_of or "")
+        while parent is not None and parent not in chain:
+            chain.append(parent)
+            parent = self.handbook.roles.get(parent.part_of or "")
+        return chain
 
     def _grouped(self, clauses: list[m.Clause], r: Reader) -> list[tuple[m.Policy, list]]:
         groups: dict[str, tuple[m.Policy, list]] = {}
