@@ -9,6 +9,7 @@ fresh render page by page: a page that reads another policy without saying so sh
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -147,6 +148,6 @@ def test_on_the_corpus_a_clause_edit_leaves_no_page_stale(tmp_path):
     for policy in list(site.handbook.policies.values()):
         clause = next(c for c in policy.walk() if c.text is not None)
         first = clause.text.zh.splitlines()[0]
-        made = rendered_after(project, lambda: save(project, policy.path.stem, first, first + "（修訂）"))
+        made = rendered_after(project, partial(save, project, policy.path.stem, first, first + "（修訂）"))
         assert {n[2] for n in made if n[0] == "policy"} >= {policy.id}
         assert len(made) < len(site.plan())
