@@ -4,4 +4,5 @@ import sys
 
 from generator.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a process spawned by the preview imports it as its main module
+    sys.exit(main())

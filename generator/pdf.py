@@ -352,7 +352,7 @@ def each(work: Callable[[Item], Result], items: list[Item], jobs: int = 1) -> li
     _work = lambda i: work(items[i])  # noqa: E731 - read by the forked children
     context = multiprocessing.get_context("fork")
     try:
-        with ProcessPoolExecutor(min(jobs, len(items)), mp_context=context, initializer=_end_with_parent) as pool:
+        with ProcessPoolExecutor(min(jobs, len(items)), mp_context=context, initializer=end_with_parent) as pool:
             outcomes = list(pool.map(_run, range(len(items))))
     except BrokenProcessPool:
         raise PrintError("a printing process died (out of memory?); run again with --jobs 1 to print in one") from None
@@ -415,7 +415,7 @@ def staged(target: Path, *, whole: bool = False) -> Iterator[Path]:
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _end_with_parent() -> None:
+def end_with_parent() -> None:
     """On Linux, have a printing process stopped when the build that forked it dies, even by SIGKILL, rather than
     print on as an orphan into a folder the next build removes."""
     try:

@@ -79,27 +79,40 @@ def printing(*, cache: bool | None = None, jobs: int | None = None) -> Printing:
 
 
 def print_all(
-    handbook: Handbook, project: Project, out: Path, chosen: dict[str, Writer], printing: Printing | None = None
+    handbook: Handbook,
+    project: Project,
+    out: Path,
+    chosen: dict[str, Writer],
+    printing: Printing | None = None,
+    placed: Callable[[str], None] | None = None,
 ) -> Printing:
     """Print with each chosen writer into a folder of its own inside out, then move the files in: the checklist
     writer replaces its whole output folder, which in the site also holds the checklists' web pages. Each writer
-    spreads its sheets over printing.jobs processes. Returns printing, which has counted the PDFs."""
+    spreads its sheets over printing.jobs processes. Files are moved in once every writer succeeded; with placed,
+    each writer's as soon as it is done, and then placed(its folder) is called (the live preview serves them from
+    then on). Returns printing, which has counted the PDFs."""
     printing = printing or Printing()
     if not chosen:
         return printing
     staging = Path(tempfile.mkdtemp(prefix=".printing-", dir=out))
     try:
-        for i, write in enumerate(chosen.values()):
+        for i, (name, write) in enumerate(chosen.items()):
             try:
                 write(handbook, staging / str(i), project, printing=printing)
             except Exception as exc:
                 raise PublishFailed(str(exc)) from exc
+            if placed is not None:
+                _move_in(staging / str(i), out)
+                placed(name)
         for i in range(len(chosen)):
-            folder = staging / str(i)
-            for made in sorted(p for p in folder.rglob("*") if p.is_file()):
-                target = out / made.relative_to(folder)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(made, target)
+            _move_in(staging / str(i), out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return printing
+
+
+def _move_in(folder: Path, out: Path) -> None:
+    for made in sorted(p for p in folder.rglob("*") if p.is_file()):
+        target = out / made.relative_to(folder)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(made, target)

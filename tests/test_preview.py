@@ -18,7 +18,7 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from test_site import ROOT, assemble_project
 
-from generator import output_folders
+from generator import locations, output_folders
 from generator.site import preview
 from generator.site.build import build, build_or_show_errors
 from generator.site.render import SiteRenderer
@@ -177,7 +177,7 @@ def test_printing_waits_until_the_browser_has_reloaded_the_page(tmp_path, monkey
     printing = preview.BackgroundPrinting()
     started: list[float] = []
     printing.begin()
-    printing.start(lambda folder: started.append(time.monotonic()), tmp_path)
+    printing.start(lambda job: started.append(time.monotonic()), tmp_path)
     time.sleep(0.6)
     printing.requested(page=False)  # the browser's reload script asking, not yet a page
     time.sleep(0.6)
@@ -193,7 +193,7 @@ def test_printing_waits_until_the_browser_has_reloaded_the_page(tmp_path, monkey
     monkeypatch.setattr(preview, "FIRST_SECONDS", 0.5)  # nobody is looking: it starts anyway
     printing.begin()
     began = time.monotonic()
-    printing.start(lambda folder: started.append(time.monotonic()), tmp_path)
+    printing.start(lambda job: started.append(time.monotonic()), tmp_path)
     assert printing.wait(timeout=5) is True
     assert 0.5 <= started[1] - began < 2
 
@@ -205,10 +205,10 @@ def test_a_printed_file_is_placed_in_the_site_and_a_request_waits_for_it(tmp_pat
     site.mkdir()
     release = threading.Event()
 
-    def print_into(folder: Path) -> None:
+    def print_into(job: preview.PrintJob) -> None:
         release.wait(5)
-        (folder / "posters" / "p").mkdir(parents=True)
-        (folder / "posters" / "p" / "a-en.pdf").write_bytes(b"%PDF-new")
+        (job.folder / "posters" / "p").mkdir(parents=True)
+        (job.folder / "posters" / "p" / "a-en.pdf").write_bytes(b"%PDF-new")
 
     printing.begin()
     printing.start(print_into, site)
@@ -219,6 +219,34 @@ def test_a_printed_file_is_placed_in_the_site_and_a_request_waits_for_it(tmp_pat
     assert (site / "posters" / "p" / "a-en.pdf").read_bytes() == b"%PDF-new"
 
 
+def test_a_printer_s_files_are_served_as_soon_as_it_is_done(tmp_path, monkeypatch):
+    # The posters are printed first and the whole handbook last: a poster is not kept waiting for the books.
+    monkeypatch.setattr(preview, "FIRST_SECONDS", 0.1)
+    printing = preview.BackgroundPrinting()
+    site = tmp_path / "site"
+    site.mkdir()
+    books = threading.Event()
+
+    def print_into(job: preview.PrintJob) -> None:
+        (job.folder / "posters" / "p").mkdir(parents=True)
+        (job.folder / "posters" / "p" / "a-en.pdf").write_bytes(b"%PDF-poster")
+        job.placed("posters/")
+        books.wait(5)
+        (job.folder / "books").mkdir()
+        (job.folder / "books" / "handbook-en.pdf").write_bytes(b"%PDF-book")
+        job.placed("books/")
+
+    printing.begin()
+    printing.start(print_into, site)
+    assert printing.wait("posters/p/a-en.pdf", timeout=5) is True
+    assert (site / "posters" / "p" / "a-en.pdf").read_bytes() == b"%PDF-poster"
+    assert printing.wait("books/handbook-en.pdf", timeout=0.2) is False  # still printing
+    assert printing.wait(timeout=0.1) is False
+    books.set()
+    assert printing.wait("books/handbook-en.pdf", timeout=5) is True
+    assert (site / "books" / "handbook-en.pdf").read_bytes() == b"%PDF-book"
+
+
 def test_what_an_earlier_rebuild_prints_is_dropped_when_a_newer_one_started(tmp_path, monkeypatch):
     monkeypatch.setattr(preview, "FIRST_SECONDS", 0.1)
     printing = preview.BackgroundPrinting()
@@ -226,21 +254,29 @@ def test_what_an_earlier_rebuild_prints_is_dropped_when_a_newer_one_started(tmp_
     site.mkdir()
     release = threading.Event()
 
-    def slow(folder: Path) -> None:
-        release.wait(5)
-        (folder / "old.pdf").write_bytes(b"old")
+    stale: list[bool] = []
 
-    def fast(folder: Path) -> None:
-        (folder / "new.pdf").write_bytes(b"new")
+    def slow(job: preview.PrintJob) -> None:
+        release.wait(5)
+        stale.append(job.stale())  # a newer rebuild began: the work may stop here
+        (job.folder / "posters").mkdir()
+        (job.folder / "posters" / "old.pdf").write_bytes(b"old")
+        job.placed("posters/")
+        (job.folder / "old.pdf").write_bytes(b"old")
+
+    def fast(job: preview.PrintJob) -> None:
+        stale.append(job.stale())
+        (job.folder / "new.pdf").write_bytes(b"new")
 
     printing.begin()
-    stale = printing.start(slow, site)
+    earlier = printing.start(slow, site)
     printing.begin()  # the user saved again
     printing.start(fast, site).join(5)
     assert printing.wait(timeout=5) is True
     release.set()
-    stale.join(5)
+    earlier.join(5)
     assert sorted(p.name for p in site.iterdir()) == ["new.pdf"]
+    assert stale == [False, True]
 
 
 def test_a_failed_rebuild_lets_waiting_requests_go_on(tmp_path):
@@ -263,3 +299,34 @@ def test_a_failed_rebuild_lets_waiting_requests_go_on(tmp_path):
 )
 def test_which_requests_name_a_printed_file(path, printed):
     assert preview.is_printed_file(path, ["posters/", "checklists/"]) is printed
+
+
+@pytest.mark.slow
+def test_the_printing_process_places_each_printer_s_files_and_stops_when_stale(project, tmp_path):
+    # The real printers in a spawned process, on the fixture (one poster, one checklist): what it places is what it
+    # printed, folder by folder; made stale after its first printer, it stops without printing the rest.
+    placed: list[str] = []
+    folder = tmp_path / "printed"
+    folder.mkdir()
+    preview.print_in_child(project.root, ["posters/", "checklists/"], preview.PrintJob(folder, placed.append, lambda: False))
+    assert placed == ["posters/", "checklists/"]
+    for lang in ("zh-Hant", "zh-Hans", "en"):
+        assert (folder / locations.poster_file("mini-wall-rules", "attendance", lang)).read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in (folder / "checklists" / "mini-wall-rules").glob("*.csv")) == ["expense-claim.csv"]
+
+    placed.clear()
+    folder = tmp_path / "stale"
+    folder.mkdir()
+    began = time.monotonic()
+    preview.print_in_child(
+        project.root, ["posters/", "checklists/"], preview.PrintJob(folder, placed.append, lambda: bool(placed))
+    )
+    assert placed == ["posters/"] and time.monotonic() - began < 60
+    assert not (folder / "checklists").exists()
+
+
+@pytest.mark.slow
+def test_a_failure_in_the_printing_process_is_raised_in_the_server(project, tmp_path):
+    (project.policies / "mini-wall-rules.yaml").write_text("id: [", encoding="utf-8")  # broken after the rebuild
+    with pytest.raises(preview.PrintFailed, match="errors"):
+        preview.print_in_child(project.root, ["posters/"], preview.PrintJob(tmp_path, print, lambda: False))

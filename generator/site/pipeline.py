@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 import yaml
@@ -266,8 +267,9 @@ class HandbookSite:
         files["search/search_index.json"] = {**index, "docs": []}
         return files
 
-    def print_files(self, site: Path, jobs: int | None = None) -> None:
-        """Print every file the installed printers make into site, over jobs processes (default: as configured)."""
+    def print_files(self, site: Path, jobs: int | None = None, placed: Callable[[str], None] | None = None) -> None:
+        """Print every file the installed printers make into site, over jobs processes (default: as configured);
+        placed: see publish.print_all."""
         if not self.writers:
             return
         posters = sum(len(p.posters) for p in self.handbook.policies.values())
@@ -278,7 +280,7 @@ class HandbookSite:
         started = time.monotonic()
         try:
             self.printing = publish.print_all(
-                self.handbook, self.project, site, self.writers, publish.printing(jobs=jobs)
+                self.handbook, self.project, site, self.writers, publish.printing(jobs=jobs), placed
             )
         except publish.PublishFailed as exc:
             raise SiteError(str(exc)) from exc

@@ -7,6 +7,7 @@ built once per language under its own folder, and the navigation, theme language
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from importlib import metadata
@@ -242,9 +243,15 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
                 )
         if self.serving:
             self.changed.remember(*self.pending)
-            # The page is served at once; the printed files follow, from the cache where nothing they show changed.
-            # One process: forking from the preview's threads is best avoided, and the next rebuild needs the other core.
-            self.printing.start(lambda folder: self.site.print_files(folder, jobs=1), Path(config.site_dir))
+            # The page is served at once; the printed files follow, from the cache where nothing they show changed,
+            # printed by one process (the next rebuild needs the other core).
+            if self.site.writers:
+                self.printing.start(
+                    functools.partial(preview.print_in_child, self.site.project.root, list(self.site.writers)),
+                    Path(config.site_dir),
+                )
+            else:
+                self.printing.give_up()
             return
         try:
             self.site.print_files(Path(config.site_dir))
@@ -268,8 +275,9 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
         def serve_request(environ, start_response):
             # A printed file is asked for before the background printing placed it: wait for the printing.
             path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "ignore")
-            if preview.is_printed_file(path[len(server.mount_path) :], folders):
-                self.printing.wait()
+            inside = path[len(server.mount_path) :]
+            if preview.is_printed_file(inside, folders):
+                self.printing.wait(inside)
             else:
                 self.printing.requested(page=path.endswith(("/", ".html")))
             return answer(environ, start_response)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import shutil
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Callable
 
@@ -85,9 +88,23 @@ def _plain_nav(entries: list[NavEntry]) -> list:
     return [[e.title, e.path, _plain_nav(e.children)] for e in entries]
 
 
+@dataclass(frozen=True)
+class PrintJob:
+    """One rebuild's printing: the folder to print into, placed(a printer's output folder) to call when that printer
+    is done, and stale() that turns true when a newer rebuild makes the work useless."""
+
+    folder: Path
+    placed: Callable[[str], None]
+    stale: Callable[[], bool]
+
+
+PrintInto = Callable[[PrintJob], None]
+
+
 class BackgroundPrinting:
-    """Prints the site's files after the pages are served, so a save reloads the page at once; a request for a printed
-    file waits until the printing of the current rebuild is done. A rebuild that starts meanwhile makes the earlier
+    """Prints the site's files after the pages are served, so a save reloads the page at once; each printer's files
+    are placed in the site as soon as it is done, and a request for a printed file waits until its printer is (the
+    posters come first; the whole handbook's PDFs, last). A rebuild that starts meanwhile makes the earlier
     printing's files stale: they are dropped, never placed over the new site."""
 
     def __init__(self) -> None:
@@ -96,6 +113,7 @@ class BackgroundPrinting:
         self.busy = False
         self.page_asked = False  # since the rebuild began
         self.last_request = 0.0
+        self.placed: set[str] = set()  # the output folders (posters/, ...) of the printers done in this rebuild
 
     def begin(self) -> None:
         """A rebuild starts (before it touches the site folder)."""
@@ -103,6 +121,7 @@ class BackgroundPrinting:
             self.generation += 1
             self.busy = True
             self.page_asked = False
+            self.placed = set()
 
     def requested(self, page: bool) -> None:
         """The server was asked for something (page: a page, not one of its assets or printed files)."""
@@ -120,8 +139,9 @@ class BackgroundPrinting:
             self.busy = False
             self.changed.notify_all()
 
-    def start(self, print_into: Callable[[Path], None], site: Path) -> threading.Thread:
-        """Run print_into(a folder) in the background, then move what it made into site."""
+    def start(self, print_into: PrintInto, site: Path) -> threading.Thread:
+        """Run print_into(a job) in the background, moving what it made into site as each printer is done and at
+        the end."""
         with self.changed:
             generation = self.generation
         thread = threading.Thread(
@@ -130,19 +150,24 @@ class BackgroundPrinting:
         thread.start()
         return thread
 
-    def _run(self, generation: int, print_into: Callable[[Path], None], site: Path) -> None:
+    def _run(self, generation: int, print_into: PrintInto, site: Path) -> None:
         started = time.monotonic()
         while time.monotonic() - started < FIRST_SECONDS and not self._reloaded(started):
             time.sleep(0.05)
         folder = Path(tempfile.mkdtemp(prefix="rulebook-printing-"))
-        try:
-            print_into(folder)
+
+        def placed(name: str) -> None:
             with self.changed:
                 if generation == self.generation:
-                    for made in sorted(p for p in folder.rglob("*") if p.is_file()):
-                        target = site / made.relative_to(folder)
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        shutil.move(made, target)
+                    _move_in(folder / name, site / name)
+                    self.placed.add(name)
+                    self.changed.notify_all()
+
+        try:
+            print_into(PrintJob(folder, placed, lambda: generation != self.generation))
+            with self.changed:
+                if generation == self.generation:
+                    _move_in(folder, site)
         except Exception as exc:  # the preview goes on; the pages link files that are missing until the next save
             log.error(f"the printed files could not be made: {exc}")
         finally:
@@ -152,10 +177,78 @@ class BackgroundPrinting:
                     self.busy = False
                     self.changed.notify_all()
 
-    def wait(self, timeout: float = WAIT_SECONDS) -> bool:
-        """Wait until the current rebuild's files are printed; False when the time ran out first."""
+    def wait(self, path: str = "", timeout: float = WAIT_SECONDS) -> bool:
+        """Wait until the current rebuild's file at path (site-relative) is printed, or (no path) all of them; False
+        when the time ran out first."""
         with self.changed:
-            return self.changed.wait_for(lambda: not self.busy, timeout)
+            return self.changed.wait_for(
+                lambda: not self.busy or any(path.startswith(name) for name in self.placed if path), timeout
+            )
+
+
+def print_in_child(root: Path, folders: list[str], job: PrintJob) -> None:
+    """Print the files of the printers named by folders (posters/, ...) for the project at root, in a process of
+    its own: the server's process stays free for the next rebuild (a thread would share its interpreter), and a
+    printing made stale by a newer save is stopped at once instead of running to its end. Spawned, not forked: the
+    server has threads."""
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_print_in_child, args=(str(root), str(job.folder), folders, send), name="rulebook-printing", daemon=True
+    )
+    child.start()
+    send.close()  # the child holds the only sending end: its exit ends the pipe
+    try:
+        while not job.stale():
+            if not receive.poll(0.1):
+                continue
+            try:
+                kind, value = receive.recv()
+            except EOFError:
+                break
+            if kind == "placed":
+                job.placed(value)
+            elif kind == "done":
+                log.info(value)
+            else:
+                raise PrintFailed(value)
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join(10)
+        receive.close()
+
+
+class PrintFailed(Exception):
+    """The printing process reported a failure; the message is its own."""
+
+
+def _print_in_child(root: str, folder: str, folders: list[str], send: Connection) -> None:
+    from generator import pdf, publish
+    from generator.check import check
+    from generator.project import Project
+
+    pdf.end_with_parent()
+    try:
+        project = Project(Path(root))
+        started = time.monotonic()
+        handbook, findings = check(project)
+        if any(f.severity == "error" for f in findings):
+            send.send(("error", "the handbook has errors again (saved meanwhile?); the next rebuild prints"))
+            return
+        printers = {name: w for name, w in publish.writers().items() if name in folders}
+        placed = lambda name: send.send(("placed", name))  # noqa: E731
+        printing = publish.print_all(handbook, project, Path(folder), printers, publish.printing(jobs=1), placed)
+        send.send(("done", f"{printing.summary()} in {time.monotonic() - started:.1f} s (in the background)"))
+    except Exception as exc:  # the preview goes on and reports it; the next save prints again
+        send.send(("error", str(exc)))
+
+
+def _move_in(folder: Path, site: Path) -> None:
+    for made in sorted(p for p in folder.rglob("*") if p.is_file()):
+        target = site / made.relative_to(folder)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(made, target)
 
 
 def is_printed_file(path: str, folders: list[str]) -> bool:
