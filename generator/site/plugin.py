@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import threading
 from importlib import metadata
 from pathlib import Path
 from typing import cast
@@ -265,6 +266,7 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
 
     def on_serve(self, server, config, builder):
         """Rebuild when a policy, the handbook data or a site template changes, not only the docs."""
+        threading.Thread(target=preview.warm_up, args=(self.site.renderer.env,), daemon=True).start()
         server.watch(str(self.site.project.policies))
         server.watch(str(self.site.project.templates))
         folders = list(publish.writers())

@@ -251,6 +251,18 @@ def _move_in(folder: Path, site: Path) -> None:
         shutil.move(made, target)
 
 
+def warm_up(env: jinja2.Environment) -> None:
+    """Load what the first rebuild after a save needs and the first build may not have (its pages were read back
+    from the cache): the page templates compiled, and the poster renderer (the pages show each poster's check code)
+    with WeasyPrint. Run in the background as the preview starts: the first save reloads as fast as the next."""
+    try:
+        import generator.poster  # noqa: F401
+    except ImportError:  # installed without the printers: the pages show no check codes
+        pass
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)
+
+
 def is_printed_file(path: str, folders: list[str]) -> bool:
     """Whether a request path (site-relative, no leading slash) names a file the printers make: one inside a
     printer's folder that is not a page."""
