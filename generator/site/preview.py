@@ -259,8 +259,13 @@ def warm_up(env: jinja2.Environment) -> None:
         import generator.poster  # noqa: F401
     except ImportError:  # installed without the printers: the pages show no check codes
         pass
-    for name in env.list_templates(extensions=["html"]):
-        env.get_template(name)
+    # theme/ holds mkdocs' overrides, compiled by mkdocs' own environment; a template that does not compile is
+    # reported by the rebuild that uses it.
+    for name in env.list_templates(filter_func=lambda name: name.endswith(".html") and not name.startswith("theme/")):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError:
+            pass
 
 
 def is_printed_file(path: str, folders: list[str]) -> bool:
