@@ -28,6 +28,9 @@ class PublishFailed(Exception):
     """A printer failed; the message holds each failure's own words."""
 
 
+PRINTED = (locations.POSTERS, locations.CHECKLISTS, locations.ACKNOWLEDGEMENTS, locations.BOOKS)  # in print order
+
+
 def writers() -> dict[str, Writer]:
     """The printers this installation has, by output folder (a minimal install may lack WeasyPrint)."""
     found: dict[str, Writer] = {}
@@ -55,6 +58,25 @@ def writers() -> dict[str, Writer]:
     except ImportError:
         pass
     return found
+
+
+def chosen(names: bool | list[str]) -> dict[str, Writer]:
+    """The installed printers the site's configuration chose: all (true), none (false), or those named by their
+    output folder without its slash (posters, checklists, acknowledgements, books). An unknown name is a ValueError
+    saying which names there are."""
+    installed = writers()
+    if names is True:
+        return installed
+    if not names:
+        return {}
+    folders = {folder.rstrip("/"): folder for folder in PRINTED}
+    unknown = [str(name) for name in names if name not in folders]
+    if unknown:
+        raise ValueError(
+            f"print_files names {', '.join(unknown)}, which is not a kind of printed file; name some of "
+            f"{', '.join(folders)}, or write true (all) or false (none)"
+        )
+    return {folders[n]: installed[folders[n]] for n in folders if n in names and folders[n] in installed}
 
 
 def checklist_page():

@@ -217,3 +217,20 @@ def test_the_site_configuration_uses_the_plugin_and_no_web_fonts():
     config = load_config(config_file=str(ROOT / "mkdocs.yml"))
     assert "rulebook" in config.plugins
     assert config.theme["font"] is False
+
+
+def test_the_configuration_chooses_which_printed_files_the_site_carries(project):
+    from generator.site.pipeline import HandbookSite, SiteError
+
+    site = HandbookSite(project, print_files=["posters", "checklists"])
+    assert list(site.writers) == ["posters/", "checklists/"]
+    downloads = site.renderer.downloads
+    assert downloads.posters and downloads.checklists and not downloads.books and not downloads.acknowledgements
+    body = site.generated("policies/mini-wall-rules/").body
+    assert "posters/mini-wall-rules/attendance-en.pdf" in body and "books/" not in body
+    assert list(HandbookSite(project, print_files=True).writers) == list(publish.PRINTED)
+    assert HandbookSite(project, print_files=False).writers == {}
+    with pytest.raises(SiteError) as refused:
+        HandbookSite(project, print_files=["posters", "leaflets"])
+    assert "print_files names leaflets" in str(refused.value)
+    assert "posters, checklists, acknowledgements, books" in str(refused.value)

@@ -21,6 +21,7 @@ from markupsafe import escape
 
 from generator import config, locations, publish, versions
 from generator.check import check
+from generator.config import SITE_FILE
 from generator.findings import summary
 from generator.localise import MissingWords
 from generator.project import Project
@@ -62,7 +63,7 @@ class HandbookSite:
         self,
         project: Project,
         *,
-        print_files: bool = True,
+        print_files: bool | list[str] = True,
         cache: Path | None = None,
         rendered: page_cache.RenderedPages | None = None,
     ):
@@ -91,7 +92,10 @@ class HandbookSite:
                 f"templates/words.yaml has no words for {', '.join(missing[:10])}"
                 f"{' …' if len(missing) > 10 else ''}; add them, or a fallback to the language"
             )
-        self.writers = publish.writers() if print_files else {}
+        try:
+            self.writers = publish.chosen(print_files)
+        except ValueError as exc:
+            raise SiteError(f"{SITE_FILE}, the rulebook plugin: {exc}") from exc
         checklists = locations.CHECKLISTS in self.writers
         downloads = Downloads(
             locations.POSTERS in self.writers,

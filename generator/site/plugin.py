@@ -37,8 +37,9 @@ MARKER = re.compile(r"<!--\s*rulebook:([a-z-]+)\s*-->")
 
 class RulebookConfig(base.Config):
     cache_dir = c.Type(str, default=".cache/rulebook")
-    # Posters and checklist files (PDF, CSV, JSON) are written into the site when their renderers are installed.
-    print_files = c.Type(bool, default=True)
+    # The printed files the site carries (posters, checklists, read-and-sign forms, the handbook as PDF), when their
+    # renderers are installed: true (all), false (none) or a list of kinds, such as [posters, checklists].
+    print_files = c.Type((bool, list), default=True)
 
 
 class RulebookPlugin(BasePlugin[RulebookConfig]):
@@ -68,7 +69,7 @@ class RulebookPlugin(BasePlugin[RulebookConfig]):
         try:
             self.site = HandbookSite(
                 project,
-                print_files=self.config.print_files,
+                print_files=cast("bool | list[str]", self.config.print_files),
                 cache=project.root / self.config.cache_dir,
                 rendered=self.rendered if self.serving else None,
             )
