@@ -124,17 +124,19 @@ def print_all(
             except Exception as exc:
                 raise PublishFailed(str(exc)) from exc
             if placed is not None:
-                _move_in(staging / str(i), out)
+                move_in(staging / str(i), out)
                 placed(name)
         for i in range(len(chosen)):
-            _move_in(staging / str(i), out)
+            move_in(staging / str(i), out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return printing
 
 
-def _move_in(folder: Path, out: Path) -> None:
+def move_in(folder: Path, out: Path) -> None:
+    """Move every file below folder to the same place below out, replacing what is there (folder may be on another
+    file system)."""
     for made in sorted(p for p in folder.rglob("*") if p.is_file()):
         target = out / made.relative_to(folder)
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(made, target)
+        shutil.move(made, target)

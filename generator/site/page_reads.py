@@ -40,10 +40,9 @@ class PageReads:
             return self._named[policy.id]
         names: dict[str, set[tuple[str, str]]] = {}
         for version in [policy, *self.earlier.get(policy.id, {}).values()]:
-            refs = [("clause", r) for c in version.walk() for r in c.refs if not r.startswith("external:")]
-            items = [("check", i) for c in version.checklists for i in c.items]
-            for kind, name in refs + items:
-                target, _, ident = name.partition("#")
+            refs = [("clause", ref) for c in version.walk() for ref in _split(c.refs)]
+            items = [("check", i.partition("#")) for c in version.checklists for i in c.items]
+            for kind, (target, _, ident) in refs + items:
                 if target and target != policy.id:
                     names.setdefault(target, set()).add((kind, ident))
         out: list[tuple] = []
@@ -75,8 +74,10 @@ class PageReads:
             shown = [
                 c for c in policy.walk() if roles.intersection(c.applies_to) or any(k.role in roles for k in c.checks)
             ]
-            linked = {ident for c in shown for target, _, ident in _split(c.refs) if target in ("", policy.id)}
-            words = [(c.id, _words(c.text)) for c in policy.walk() if c in shown or c.id in linked]
+            read = {c.id for c in shown} | {
+                ident for c in shown for target, _, ident in _split(c.refs) if target in ("", policy.id)
+            }
+            words = [(c.id, _words(c.text)) for c in policy.walk() if c.id in read]
             out.append((policy.id, self.outline(policy), words, self.named(policy)))
         self._by_roles[frozenset(roles)] = pdf_cache.key(out)
         return self._by_roles[frozenset(roles)]

@@ -21,7 +21,7 @@ from typing import Callable
 import jinja2
 import jinja2.bccache
 
-from generator import pdf_cache
+from generator import pdf_cache, publish
 from generator.site.render import NavEntry, SitePage
 
 log = logging.getLogger("mkdocs.plugins.rulebook.preview")
@@ -159,7 +159,7 @@ class BackgroundPrinting:
         def placed(name: str) -> None:
             with self.changed:
                 if generation == self.generation:
-                    _move_in(folder / name, site / name)
+                    publish.move_in(folder / name, site / name)
                     self.placed.add(name)
                     self.changed.notify_all()
 
@@ -167,7 +167,7 @@ class BackgroundPrinting:
             print_into(PrintJob(folder, placed, lambda: generation != self.generation))
             with self.changed:
                 if generation == self.generation:
-                    _move_in(folder, site)
+                    publish.move_in(folder, site)
         except Exception as exc:  # the preview goes on; the pages link files that are missing until the next save
             log.error(f"the printed files could not be made: {exc}")
         finally:
@@ -224,7 +224,7 @@ class PrintFailed(Exception):
 
 
 def _print_in_child(root: str, folder: str, folders: list[str], send: Connection) -> None:
-    from generator import pdf, publish
+    from generator import pdf
     from generator.check import check
     from generator.project import Project
 
@@ -242,13 +242,6 @@ def _print_in_child(root: str, folder: str, folders: list[str], send: Connection
         send.send(("done", f"{printing.summary()} in {time.monotonic() - started:.1f} s (in the background)"))
     except Exception as exc:  # the preview goes on and reports it; the next save prints again
         send.send(("error", str(exc)))
-
-
-def _move_in(folder: Path, site: Path) -> None:
-    for made in sorted(p for p in folder.rglob("*") if p.is_file()):
-        target = site / made.relative_to(folder)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(made, target)
 
 
 def warm_up(env: jinja2.Environment) -> None:

@@ -1,0 +1,90 @@
+"""The PDF cache between whole builds: two builds at once into different folders share it safely, and the form font
+is made once and kept beside the sheets (tests/test_pdf_cache.py tests the store and the sheets' keys).
+
+Apart from tests/test_pdf_cache.py so that the two modules run on different cores.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, cache_home
+from test_pdf_cache import EPOCH, pdfs
+
+from generator import fonts, pdf_cache
+from generator.pdf_cache import PdfCache
+
+
+@pytest.mark.slow
+def test_two_builds_at_once_into_different_folders_share_the_cache(tmp_path):
+    from test_site import assemble_project
+
+    project = assemble_project(tmp_path / "project", ROOT / "tests" / "fixtures" / "mini" / "policies")
+    config = project.root / "mkdocs.yml"
+    # Posters and checklists: sharing the cache is the same for every kind, and the forms and handbook PDFs would
+    # triple the printing.
+    config.write_text(config.read_text(encoding="utf-8").replace("print_files: false", "print_files: [posters, checklists]"),
+                      encoding="utf-8")
+    xdg = cache_home(tmp_path / "xdg")  # only the fonts' derivatives shared: the PDFs start from nothing
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(xdg), "SOURCE_DATE_EPOCH": EPOCH}
+
+    def start(out: str):
+        return subprocess.Popen([sys.executable, "-m", "generator", "-C", str(project.root), "build", "--out",
+                                 str(tmp_path / out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    builds = [start("one"), start("two")]
+    logs = [b.communicate(timeout=600)[0] for b in builds]
+    assert [b.returncode for b in builds] == [0, 0], logs
+    # Each build accounts for its 7 PDFs, printed or reused: one poster in three languages; one checklist in three
+    # languages and bilingually.
+    for log in logs:
+        counts = re.findall(r"printed (\d+) PDFs?, reused (\d+) from the cache", log)
+        assert len(counts) == 1 and sum(map(int, counts[0])) == 7, log
+    assert pdfs(tmp_path / "one") == pdfs(tmp_path / "two") and len(pdfs(tmp_path / "one")) == 7
+    cache = PdfCache(tmp_path / "xdg" / "rulebook")
+    entries = [pdf_cache._parse(p.read_bytes()) for p in sorted(cache.folder.iterdir())]
+    assert all(entries)  # whole, though written by two builds at once
+    # The PDFs, beside what the cache keeps of the posters' fit (an entry with no PDF).
+    assert len([e for e in entries if e and e.data]) == 7
+    third = start("three")
+    assert third.wait(timeout=600) == 0
+    assert "printed 0 PDFs, reused 7 from the cache" in third.stdout.read()
+
+
+# The form font -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_form_font_is_made_once_kept_in_the_cache_folder_and_made_again_when_damaged_or_its_fonts_change(
+        tmp_path, monkeypatch):
+    from generator import form_font
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))  # not the session's shared font cache
+    made = form_font.form_font.__wrapped__()  # past the per-process memo
+    entries = list((tmp_path / "xdg" / "rulebook" / "form-font").iterdir())
+    assert len(entries) == 1 and made.startswith(b"\x00\x01\x00\x00")  # a TrueType font
+
+    class MadeAgain(Exception):
+        pass
+
+    def refuse(*_):
+        raise MadeAgain
+
+    monkeypatch.setattr(form_font, "_merged", refuse)
+    assert form_font.form_font.__wrapped__() == made  # read back, not made
+    data = entries[0].read_bytes()
+    entries[0].write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # one bit of the font changed on disk
+    with pytest.raises(MadeAgain):
+        form_font.form_font.__wrapped__()
+    entries[0].write_bytes(data)
+    assert form_font.form_font.__wrapped__() == made
+    stand_in = tmp_path / "DroidSansFallback-Stand-in.ttf"
+    stand_in.write_bytes(b"version 1")
+    real = fonts.font_files()
+    monkeypatch.setattr(form_font, "font_files", lambda: {**real, fonts.FIELD_FONT: (*real[fonts.FIELD_FONT], stand_in)})
+    with pytest.raises(MadeAgain):  # another version of the fonts it is made from
+        form_font.form_font.__wrapped__()
