@@ -13,16 +13,28 @@ from generator.loader import build_policy, load_valid
 from generator.model import Handbook, Policy
 from generator.project import Project
 
+_last: tuple[tuple, dict[str, dict[str, Policy]]] | None = None  # the live preview asks again after every save
+
 
 def earlier_versions(project: Project, handbook: Handbook) -> dict[str, dict[str, Policy]]:
     """{policy id: {version: the policy as first committed at that version, i.e. as released}}, the current versions
     left out (the handbook holds them as they are now). Empty when the project is not in git or its history cannot be
-    read. (Edits at a released version are what `check --base` refuses; older history may hold some.)"""
+    read. (Edits at a released version are what `check --base` refuses; older history may hold some.) The same
+    answer as last time when neither the commits nor the current versions changed; callers do not change it."""
+    global _last
     folder = project.policies.relative_to(project.root).as_posix()
     try:
         commits = _git(project, "log", "--reverse", "--format=%H", "--", f"{folder}/").split()
     except (RevisionError, OSError):
         return {}
+    asked = (str(project.root), tuple(commits), tuple(sorted((p.id, p.version) for p in handbook.policies.values())))
+    if _last is not None and _last[0] == asked:
+        return _last[1]
+    _last = (asked, _read(project, folder, commits, handbook))
+    return _last[1]
+
+
+def _read(project: Project, folder: str, commits: list[str], handbook: Handbook) -> dict[str, dict[str, Policy]]:
     seen: set[str] = set()  # blobs: most files are the same in many commits
     found: dict[str, dict[str, Policy]] = {}
     for commit in commits:  # oldest first: the first commit seen at a version holds the version as released

@@ -437,3 +437,23 @@ def test_drafts_and_retired_policies_print_no_posters_or_checklists(corpus):
                                 Downloads(posters=True, checklists=True))
         body = renderer.policy_page(handbook.policies[POLICY], "en").body
         assert f"rb-{status}" in body and "rb-print" not in body  # the banner, and no printable files offered
+
+
+def test_earlier_versions_are_read_from_git_again_only_after_a_commit(repo, monkeypatch):
+    # The live preview asks after every save; reading every commit's files took a tenth of its rebuild.
+    from generator import versions
+
+    project = Project(repo)
+    handbook, _, _ = load(project)
+    reads: list[int] = []
+    real = versions._read
+    monkeypatch.setattr(versions, "_read", lambda *args: reads.append(1) or real(*args))
+    monkeypatch.setattr(versions, "_last", None)
+    first = versions.earlier_versions(project, handbook)
+    assert versions.earlier_versions(project, handbook) is first and len(reads) == 1
+    path = path_of(repo, POLICY)
+    path.write_text(path.read_text(encoding="utf-8") + "# a note\n", encoding="utf-8")
+    assert versions.earlier_versions(project, handbook) is first  # saved, not committed: the history is the same
+    git(repo, "commit", "-qam", "a note")
+    versions.earlier_versions(project, handbook)
+    assert len(reads) == 2
