@@ -198,11 +198,17 @@ def test_printing_waits_until_the_browser_has_reloaded_the_page(tmp_path, monkey
     assert 0.5 <= started[1] - began < 2
 
 
-def test_a_printed_file_is_placed_in_the_site_and_a_request_waits_for_it(tmp_path, monkeypatch):
+@pytest.fixture
+def background(tmp_path, monkeypatch) -> tuple[preview.BackgroundPrinting, Path]:
+    """A background printing that starts at once (no browser asks), and the site folder it places files in."""
     monkeypatch.setattr(preview, "FIRST_SECONDS", 0.1)
-    printing = preview.BackgroundPrinting()
     site = tmp_path / "site"
     site.mkdir()
+    return preview.BackgroundPrinting(), site
+
+
+def test_a_printed_file_is_placed_in_the_site_and_a_request_waits_for_it(background):
+    printing, site = background
     release = threading.Event()
 
     def print_into(job: preview.PrintJob) -> None:
@@ -219,12 +225,9 @@ def test_a_printed_file_is_placed_in_the_site_and_a_request_waits_for_it(tmp_pat
     assert (site / "posters" / "p" / "a-en.pdf").read_bytes() == b"%PDF-new"
 
 
-def test_a_printer_s_files_are_served_as_soon_as_it_is_done(tmp_path, monkeypatch):
+def test_a_printer_s_files_are_served_as_soon_as_it_is_done(background):
     # The posters are printed first and the whole handbook last: a poster is not kept waiting for the books.
-    monkeypatch.setattr(preview, "FIRST_SECONDS", 0.1)
-    printing = preview.BackgroundPrinting()
-    site = tmp_path / "site"
-    site.mkdir()
+    printing, site = background
     books = threading.Event()
 
     def print_into(job: preview.PrintJob) -> None:
@@ -247,11 +250,8 @@ def test_a_printer_s_files_are_served_as_soon_as_it_is_done(tmp_path, monkeypatc
     assert (site / "books" / "handbook-en.pdf").read_bytes() == b"%PDF-book"
 
 
-def test_what_an_earlier_rebuild_prints_is_dropped_when_a_newer_one_started(tmp_path, monkeypatch):
-    monkeypatch.setattr(preview, "FIRST_SECONDS", 0.1)
-    printing = preview.BackgroundPrinting()
-    site = tmp_path / "site"
-    site.mkdir()
+def test_what_an_earlier_rebuild_prints_is_dropped_when_a_newer_one_started(background):
+    printing, site = background
     release = threading.Event()
 
     stale: list[bool] = []

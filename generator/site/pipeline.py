@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 import jinja2
 import yaml
@@ -271,9 +270,8 @@ class HandbookSite:
         files["search/search_index.json"] = {**index, "docs": []}
         return files
 
-    def print_files(self, site: Path, jobs: int | None = None, placed: Callable[[str], None] | None = None) -> None:
-        """Print every file the installed printers make into site, over jobs processes (default: as configured);
-        placed: see publish.print_all."""
+    def print_files(self, site: Path, jobs: int | None = None) -> None:
+        """Print every file the installed printers make into site, over jobs processes (default: as configured)."""
         if not self.writers:
             return
         posters = sum(len(p.posters) for p in self.handbook.policies.values())
@@ -284,7 +282,7 @@ class HandbookSite:
         started = time.monotonic()
         try:
             self.printing = publish.print_all(
-                self.handbook, self.project, site, self.writers, publish.printing(jobs=jobs), placed
+                self.handbook, self.project, site, self.writers, publish.printing(jobs=jobs)
             )
         except publish.PublishFailed as exc:
             raise SiteError(str(exc)) from exc

@@ -28,7 +28,7 @@ log = logging.getLogger("mkdocs.plugins.rulebook.preview")
 
 WAIT_SECONDS = 300  # how long a request for a printed file waits for the printing; then it is answered as it stands
 # Printing waits until the browser has reloaded the page (the server quiet for QUIET_SECONDS after asking for a page),
-# or FIRST_SECONDS at most: printing in this process would otherwise slow every answer of the reload.
+# or FIRST_SECONDS at most: the printing process would otherwise take the core the browser's reload needs.
 QUIET_SECONDS, FIRST_SECONDS = 0.3, 3.0
 
 
