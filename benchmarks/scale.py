@@ -125,7 +125,7 @@ def measure_build(project: Path, out: Path) -> dict:
 
     from generator import loader, rules
     from generator.project import Project
-    from generator.site import pipeline, render
+    from generator.site import page_cache, pipeline, render
     from generator.site.build import build
 
     stages: dict[str, float] = {}
@@ -146,6 +146,7 @@ def measure_build(project: Path, out: Path) -> dict:
     timed(loader, "validate", "validate (schema)")
     timed(rules, "run", "validate (rules)")
     timed(render.SiteRenderer, "pages", "pages (generator)")
+    timed(page_cache.RenderedPages, "render", "pages (generator)")
     timed(material_search.SearchPlugin, "on_page_context", "search index")
     timed(material_search.SearchPlugin, "on_post_build", "search index")
     timed(pipeline.HandbookSite, "search_index", "search index")
@@ -243,7 +244,7 @@ def check_missed(row: dict) -> list[str]:
 # The table -------------------------------------------------------------------------------------------------------
 
 
-def run(check_sizes: list[int], build_sizes: list[int], plain_sizes: list[int] = []) -> dict:
+def run(check_sizes: list[int], build_sizes: list[int], plain_sizes: tuple[int, ...] | list[int] = ()) -> dict:
     results: dict = {"cores": os.cpu_count(), "load": os.getloadavg()[0], "check": {}, "build": {}, "plain": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for size in sorted(set(check_sizes) | set(build_sizes) | set(plain_sizes)):

@@ -640,11 +640,11 @@ def _printed(old: dict[str, Policy], new: dict[str, Policy], changes: list[Polic
             name = poster.title.zh if poster.title else policy.title.zh
             out += _reprint("poster", pid, poster, _by_id(before.posters).get(poster.id), touched, "clauses", name)
         for checklist in policy.checklists:
-            touched = [
-                item
-                for item in checklist.items
-                if item.rpartition("#")[2] in changed_checks.get(item.rpartition("#")[0] or pid, set())
-            ]
+            touched = []
+            for item in checklist.items:
+                owner, _, check = item.rpartition("#")  # an item is "check" or "policy#check"
+                if check in changed_checks.get(owner or pid, set()):
+                    touched.append(item)
             was = _by_id(before.checklists).get(checklist.id)
             out += _reprint("checklist", pid, checklist, was, touched, "items", checklist.title.zh)
     return out

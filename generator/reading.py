@@ -32,7 +32,8 @@ def in_force(
     policies, ids = [p for p in ordered_policies(handbook) if p.status == "in-force"], list(ids)
     if ids and unknown is None:
         raise TypeError("in_force: ids given without the error to raise for one that names no policy in force")
-    missing = [i for i in ids if i not in {p.id for p in policies}]
+    known = {p.id for p in policies}
+    missing = [i for i in ids if i not in known]
     if missing and unknown is not None:
         raise unknown(missing, [p.id for p in policies])
     return [p for p in policies if not ids or p.id in ids]

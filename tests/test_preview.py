@@ -21,7 +21,7 @@ from test_site import ROOT, assemble_project
 from generator import locations, output_folders
 from generator.site import preview
 from generator.site.build import build, build_or_show_errors
-from generator.site.render import SiteRenderer
+from generator.site.render import PlannedPage, SiteRenderer
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini" / "policies"
 EPOCH = "1788220800"  # 2026-09-01: the sitemap's dates and the printed dates are the same in every build
@@ -77,6 +77,7 @@ def test_a_build_with_nothing_changed_reads_the_pages_back_and_writes_the_same_s
 
     with monkeypatch.context() as m:
         m.setattr(SiteRenderer, "pages", fail)
+        m.setattr(SiteRenderer, "plan", fail)
         build(project, tmp_path / "again")
     assert differences(tmp_path / "first", tmp_path / "again") == []
 
@@ -84,19 +85,43 @@ def test_a_build_with_nothing_changed_reads_the_pages_back_and_writes_the_same_s
     assert differences(tmp_path / "first", tmp_path / "clean") == []
 
 
+def counting_pages(monkeypatch) -> list[tuple]:
+    """The names of the pages the generator renders from now on (SiteRenderer.plan's pages, made or not)."""
+    made: list[tuple] = []
+    plan = SiteRenderer.plan
+
+    def counted(self):
+        def count(page):
+            return lambda: made.append(page.name) or page.make()
+
+        return [PlannedPage(p.name, count(p), p.reads, p.glimpses) for p in plan(self)]
+
+    monkeypatch.setattr(SiteRenderer, "plan", counted)
+    return made
+
+
 @pytest.mark.slow
-def test_a_changed_policy_or_template_is_rendered_again(project, tmp_path):
+def test_a_changed_policy_or_template_is_rendered_again(project, tmp_path, monkeypatch):
     build(project, tmp_path / "first")
     edit(project)
+    made = counting_pages(monkeypatch)
     build(project, tmp_path / "edited")
     page = "policies/mini-wall-rules/index.html"
     assert NEW in (tmp_path / "edited" / page).read_text(encoding="utf-8")
+    # Only what reads the edited policy is rendered again: its own pages and the pages listing its clauses.
+    assert ("policy", "zh-Hant", "mini-wall-rules") in made and ("policy", "en", "mini-wall-rules") in made
+    assert not [name for name in made if name[0] == "policy" and name[2] != "mini-wall-rules"]
+    assert ("glossary", "en") not in made
+    clean_build(project, tmp_path / "clean")
+    assert differences(tmp_path / "edited", tmp_path / "clean") == []
 
+    made.clear()
     template = project.templates / "site" / "policy.html"
     template.write_text(template.read_text(encoding="utf-8") + "<p>template-marker</p>\n", encoding="utf-8")
     build(project, tmp_path / "restyled")
     assert "template-marker" in (tmp_path / "restyled" / page).read_text(encoding="utf-8")
     assert "template-marker" not in (tmp_path / "edited" / page).read_text(encoding="utf-8")
+    assert ("glossary", "en") in made  # a template is read by every page: all of them are rendered again
 
 
 def preview_build(project, folder: Path) -> None:

@@ -1,5 +1,6 @@
 """Keeps what a site build made that does not depend on mkdocs (the generated pages, the reworked search index) in
-the cache folder the PDFs use, keyed by everything that decides it, so that a build with nothing changed reads it back.
+the cache folder the PDFs use, keyed by everything that decides it: a build with nothing changed reads it back, and a
+build after an edit renders again only the pages that read something that changed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from generator.project import Project
 from generator.site.render import Downloads, Heading, PlannedPage, SitePage
 from generator.site.search import Entry
 
-FORMAT = "rulebook-site 1"  # changes when what is stored changes
+FORMAT = "rulebook-site 2"  # changes when what is stored changes
 KEEP = 12  # entries of each kind kept (a few projects, checkouts, the preview's last saves); the oldest go first
 LIBRARIES = ("jinja2", "markupsafe", "jieba", "opencc", "pyyaml")  # what renders pages and cuts words
 
@@ -140,28 +141,46 @@ def pages_made_of(project: Project, handbook: Handbook, downloads: Downloads, to
 
 
 class RenderedPages:
-    """The pages the live preview's last rebuild rendered, by each page's own key (generator/site/page_reads.py says
-    what goes into it): a rebuild renders again only the pages that read something that changed (all of them when
-    what every page reads changed: a template, the handbook data, the day)."""
+    """The pages of a build (or of the live preview's last rebuild), in the order of their plan, by each page's own key
+    (generator/site/page_reads.py says what goes into it): the next build renders again only the pages that read
+    something that changed (all of them when what every page reads changed: a template, the handbook data, the day)."""
 
-    def __init__(self) -> None:
-        self.by_key: dict[str, SitePage] = {}
+    def __init__(self, by_key: dict[str, SitePage] | None = None) -> None:
+        self.by_key: dict[str, SitePage] = by_key or {}
 
     def render(self, planned: list[PlannedPage], made_of: PagesMadeOf) -> list[SitePage]:
         made = {}
         for page in planned:
             key = made_of.page_key(page)
             made[key] = self.by_key.get(key) or page.make()
-        self.by_key = made  # only this rebuild's pages are kept
-        return list(made.values())
+        self.by_key = made  # only this build's pages are kept
+        return self.pages()
 
-    def remember(self, planned: list[PlannedPage], pages: list[SitePage], made_of: PagesMadeOf) -> None:
-        """Pages read back whole from the cache, in the order of their plan (SiteRenderer.pages renders in it)."""
-        self.by_key = (
-            {made_of.page_key(p): page for p, page in zip(planned, pages, strict=True)}
-            if len(planned) == len(pages)
-            else {}
-        )
+    def pages(self) -> list[SitePage]:
+        return list(self.by_key.values())
+
+    def to_json(self) -> dict[str, dict]:
+        return dict(zip(self.by_key, pages_to_json(self.pages()), strict=True))
+
+    @classmethod
+    def from_json(cls, data: dict[str, dict]) -> RenderedPages:
+        return cls(dict(zip(data, pages_from_json(list(data.values())), strict=True)))
+
+
+def last_build(cache: SiteCache, project: Project) -> RenderedPages:
+    """The pages of the project's last build, wherever it built to (none when the cache no longer has them): a build
+    after an edit starts from them."""
+    key = cache.get("last", _project_key(project))
+    data = cache.get("pages", key) if isinstance(key, str) else None
+    return RenderedPages.from_json(data) if isinstance(data, dict) else RenderedPages()
+
+
+def note_last_build(cache: SiteCache, project: Project, pages_key: str) -> None:
+    cache.put("last", _project_key(project), pages_key)
+
+
+def _project_key(project: Project) -> str:
+    return pdf_cache.key(FORMAT, os.path.abspath(project.root))
 
 
 def _files(root: Path, where: Path, suffixes: tuple[str, ...] | None = None) -> list[tuple[str, str]]:

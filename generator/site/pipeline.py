@@ -67,7 +67,7 @@ class HandbookSite:
         rendered: page_cache.RenderedPages | None = None,
     ):
         """rendered: the live preview's pages of its last rebuild, of which those that read nothing that changed are
-        used again."""
+        used again (a build starts from the project's last build in the cache instead)."""
         self.project = project
         self.templates = project.templates / "site"
         self.cache = cache or project.root / ".cache" / "rulebook"
@@ -109,6 +109,8 @@ class HandbookSite:
         made_of = page_cache.pages_made_of(project, handbook, downloads, today) if self.reuse or rendered else None
         self.pages_key = made_of.key if self.reuse and made_of else None
         kept = self.reuse.get("pages", self.pages_key) if self.reuse and self.pages_key else None
+        if kept is None and rendered is None and self.reuse and self.pages_key:
+            rendered = page_cache.last_build(self.reuse, project)  # its pages that read nothing that changed are kept
         try:
             self.renderer = SiteRenderer(
                 handbook,
@@ -116,20 +118,22 @@ class HandbookSite:
                 self.localisers,
                 downloads,
                 today=today,
-                # Only the pages read the earlier versions, and reading them from git takes a while; the preview
-                # plans its pages (which name the versions) even when it reads them back.
-                earlier=versions.earlier_versions(project, handbook) if kept is None or rendered else {},
+                # Only the pages read the earlier versions, and reading them from git takes a while.
+                earlier=versions.earlier_versions(project, handbook) if kept is None else {},
             )
             if kept is not None:
-                pages = page_cache.pages_from_json(kept)
-                if rendered is not None and made_of is not None:
-                    rendered.remember(self.renderer.plan(), pages, made_of)
+                read_back = page_cache.RenderedPages.from_json(kept)
+                pages = read_back.pages()
+                if rendered is not None:
+                    rendered.by_key = read_back.by_key
             elif rendered is not None and made_of is not None:
                 pages = rendered.render(self.renderer.plan(), made_of)
             else:
                 pages = self.renderer.pages()
-            if kept is None and self.reuse and self.pages_key:
-                self.reuse.put("pages", self.pages_key, page_cache.pages_to_json(pages))
+            if self.reuse and self.pages_key:
+                if kept is None and rendered is not None:
+                    self.reuse.put("pages", self.pages_key, rendered.to_json())
+                page_cache.note_last_build(self.reuse, project, self.pages_key)
             self.reused_pages = kept is not None
             self.pages = {page.path: page for page in pages}
         except jinja2.TemplateError as exc:
