@@ -6,6 +6,7 @@ Exit status: 0 success, 1 problems found or the work failed, 2 wrong usage or no
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import sys
 from contextlib import contextmanager
@@ -768,8 +769,10 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> NoReturn:
     """The `rulebook` command: main(), then leave at once. A check or build ends holding millions of objects, and
     freeing them one by one on the way out is a tenth of a check of a large handbook (mypy leaves the same way).
-    Every command has closed, flushed or removed what it opened by the time main() returns."""
+    Every command has closed, flushed or removed what it opened by the time main() returns, and what the libraries
+    and the printers leave to the end of the process is done by the exit handlers, run here."""
     code = main()
+    atexit._run_exitfuncs()  # os._exit runs none
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

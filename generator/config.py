@@ -88,4 +88,16 @@ def load(project: Project) -> SiteConfig:
 
 def localisers(project: Project, handbook: Handbook) -> Localisers:
     """A Localiser for every language of the handbook, with the project's interface words."""
-    return Localisers(handbook.languages, Catalogue.load(project.templates))
+    words = f"{project.relative(project.templates)}/words.yaml"
+    try:
+        return Localisers(handbook.languages, Catalogue.load(project.templates))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{words} is missing: the interface words every page, poster and checklist shows are kept there; "
+            "restore it from git (git checkout -- templates/words.yaml)"
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        where = f":{exc.problem_mark.line + 1}:{exc.problem_mark.column + 1}" if exc.problem_mark else ""
+        raise ConfigError(f"{words}{where}: not valid YAML ({exc.problem or exc.context})") from None
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{words} cannot be read: {exc}") from None

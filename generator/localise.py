@@ -37,7 +37,7 @@ class Catalogue:
         stat = path.stat()
         data = _read(path, stat.st_size, stat.st_mtime_ns) or {}
         if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-            raise ValueError(f"{path}: each entry should be a mapping of words by language code")
+            raise ValueError("each entry should be a key with a mapping of words by language code under it")
         return cls({str(k): {str(code): str(w) for code, w in v.items()} for k, v in data.items()}, path)
 
     def keys(self) -> list[str]:

@@ -5,6 +5,7 @@ process pool, and putting the files in place whole.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import logging
 import mimetypes
@@ -12,11 +13,13 @@ import multiprocessing
 import os
 import shutil
 import signal
+import weakref
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from multiprocessing import util as multiprocessing_util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 from urllib.parse import urlsplit
@@ -212,6 +215,7 @@ class PrintJob:
             raise FontsMissing(exc) from None
         self.fetcher = AssetFetcher(templates.project.templates, made)
         self.font_config = FontConfiguration()
+        _font_configurations.append((os.getpid(), weakref.ref(self.font_config)))
         self.stylesheets = []
         if forms:
             face = f'@font-face {{ font-family: "{FORM_FONT}"; src: url("{FORM_FONT_URL}") format("truetype"); }}'
@@ -352,7 +356,7 @@ def each(work: Callable[[Item], Result], items: list[Item], jobs: int = 1) -> li
     _work = lambda i: work(items[i])  # noqa: E731 - read by the forked children
     context = multiprocessing.get_context("fork")
     try:
-        with ProcessPoolExecutor(min(jobs, len(items)), mp_context=context, initializer=end_with_parent) as pool:
+        with ProcessPoolExecutor(min(jobs, len(items)), mp_context=context, initializer=start_printing_process) as pool:
             outcomes = list(pool.map(_run, range(len(items))))
     except BrokenProcessPool:
         raise PrintError("a printing process died (out of memory?); run again with --jobs 1 to print in one") from None
@@ -413,6 +417,32 @@ def staged(target: Path, *, whole: bool = False) -> Iterator[Path]:
             raise PrintError(str(exc)) from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+# WeasyPrint writes a document's web fonts (the form font, 4.5 MB) into a temporary folder that it removes only when
+# its FontConfiguration is collected, which never happens in a process that leaves by os._exit: the `rulebook` command
+# (generator.cli.run) and every printing process. Each process removes the folders of the configurations it made.
+_font_configurations: list[tuple[int, weakref.ref]] = []
+
+
+def remove_font_folders() -> None:
+    """Remove the font folders of this process's printers (a forked process leaves its parent's alone)."""
+    for pid, made in _font_configurations:
+        config = made()
+        folder = getattr(config, "_folder", None)  # weasyprint.text.fonts.FontConfiguration (pinned in pyproject)
+        if pid == os.getpid() and folder:
+            shutil.rmtree(folder, ignore_errors=True)
+            config._folder = None  # type: ignore[union-attr]
+
+
+atexit.register(remove_font_folders)
+
+
+def start_printing_process() -> None:
+    """Set up a process that prints for a build: stopped with its parent, and leaving no font folder behind
+    (multiprocessing runs its finalizers as the process ends, as it does not run atexit's)."""
+    end_with_parent()
+    multiprocessing_util.Finalize(None, remove_font_folders, exitpriority=0)
 
 
 def end_with_parent() -> None:

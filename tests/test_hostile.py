@@ -241,6 +241,24 @@ def test_build_refuses_and_leaves_everything_as_it_was(case, mini_project, tmp_p
     assert not (project / "site").exists()
 
 
+@pytest.mark.parametrize("words", [None, "a: [unclosed\n", "- a list, not entries\n"], ids=["missing", "broken", "a-list"])
+def test_interface_words_that_cannot_be_read_are_named_by_every_command(words, mini_project, tmp_path, capsys):
+    project = tmp_path / "project"
+    shutil.copytree(mini_project, project, symlinks=True)
+    config = project / "mkdocs.yml"  # the printers refuse a placeholder address before reading any words
+    config.write_text(config.read_text(encoding="utf-8").replace("https://handbook.example.com/", "https://rules.test/"),
+                      encoding="utf-8")
+    catalogue = project / "templates" / "words.yaml"
+    catalogue.unlink()
+    if words is not None:
+        catalogue.write_text(words, encoding="utf-8")
+    for command in ("build", "poster", "checklist", "book", "acknowledgement"):
+        code = main(["-C", str(project), command, "--out", str(tmp_path / command)])
+        _, err = capsys.readouterr()
+        assert code == 1 and "words.yaml" in err and "Traceback" not in err, (command, err)
+        assert not (tmp_path / command).exists()
+
+
 def test_a_build_removes_what_killed_builds_left_and_nothing_else(mini_project, tmp_path, capsys):
     """A staging or retired folder of a process that no longer runs (or that had this very pid, as in containers)
     is removed when it carries the marker; a folder of the same name without it is somebody else's and stays."""

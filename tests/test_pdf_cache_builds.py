@@ -88,3 +88,25 @@ def test_the_form_font_is_made_once_kept_in_the_cache_folder_and_made_again_when
     monkeypatch.setattr(form_font, "font_files", lambda: {**real, fonts.FIELD_FONT: (*real[fonts.FIELD_FONT], stand_in)})
     with pytest.raises(MadeAgain):  # another version of the fonts it is made from
         form_font.form_font.__wrapped__()
+
+
+# What printing leaves behind -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_printing_leaves_no_temporary_font_folder(tmp_path, jobs):
+    """WeasyPrint writes the form font into a temporary folder of each process that prints; the command and its
+    printing processes leave by os._exit, which would leave those folders (4.5 MB each) in the temporary folder."""
+    from conftest import make_project
+
+    project = make_project(tmp_path / "project", policies=ROOT / "tests" / "fixtures" / "mini" / "policies", templates=True)
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(temporary), "RULEBOOK_NO_CACHE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "-C", str(project), "checklist", "--lang", "en", "--lang", "zh-Hant",
+         "--jobs", jobs, "--out", str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "printed 2 PDFs" in done.stdout + done.stderr
+    assert sorted(p.name for p in temporary.iterdir()) == []

@@ -228,7 +228,7 @@ def _print_in_child(root: str, folder: str, folders: list[str], send: Connection
     from generator.check import check
     from generator.project import Project
 
-    pdf.end_with_parent()
+    pdf.start_printing_process()
     try:
         project = Project(Path(root))
         started = time.monotonic()
