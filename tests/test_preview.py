@@ -327,9 +327,13 @@ def test_which_requests_name_a_printed_file(path, printed):
 
 
 @pytest.mark.slow
-def test_the_printing_process_places_each_printer_s_files_and_stops_when_stale(project, tmp_path):
+def test_the_printing_process_places_each_printer_s_files_and_stops_when_stale(project, tmp_path, monkeypatch):
     # The real printers in a spawned process, on the fixture (one poster, one checklist): what it places is what it
-    # printed, folder by folder; made stale after its first printer, it stops without printing the rest.
+    # printed, folder by folder; made stale after its first printer, it stops without printing the rest. Either way
+    # it leaves no temporary folder (WeasyPrint's, for the checklists' form font) behind.
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temporary))
     placed: list[str] = []
     folder = tmp_path / "printed"
     folder.mkdir()
@@ -343,11 +347,14 @@ def test_the_printing_process_places_each_printer_s_files_and_stops_when_stale(p
     folder = tmp_path / "stale"
     folder.mkdir()
     began = time.monotonic()
-    preview.print_in_child(
-        project.root, ["posters/", "checklists/"], preview.PrintJob(folder, placed.append, lambda: bool(placed))
-    )
+    # Made stale once the checklists' printer has written its font folder: stopped while it holds one. (Printed
+    # again, not read from the cache the first run filled.)
+    monkeypatch.setenv("RULEBOOK_NO_CACHE", "1")
+    stale = lambda: bool(placed) and any(temporary.iterdir())  # noqa: E731
+    preview.print_in_child(project.root, ["posters/", "checklists/"], preview.PrintJob(folder, placed.append, stale))
     assert placed == ["posters/"] and time.monotonic() - began < 60
     assert not (folder / "checklists").exists()
+    assert list(temporary.iterdir()) == []
 
 
 @pytest.mark.slow

@@ -10,6 +10,8 @@ import json
 import logging
 import multiprocessing
 import shutil
+import signal
+import sys
 import tempfile
 import threading
 import time
@@ -229,6 +231,9 @@ def _print_in_child(root: str, folder: str, folders: list[str], send: Connection
     from generator.project import Project
 
     pdf.start_printing_process()
+    # Stopped (a newer save, or the server gone): leave through multiprocessing's own ending, which runs what
+    # start_printing_process registered, rather than die where the signal finds it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
         project = Project(Path(root))
         started = time.monotonic()
