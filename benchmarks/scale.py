@@ -1,13 +1,14 @@
 """Measures how `rulebook check` and `rulebook build` grow with the handbook: handbooks of 5, 50 and 200 policies
 made from the real ones, each measurement in a fresh process; prints a Markdown table for benchmarks/README.md.
 
-    python benchmarks/scale.py [--check 5,50,200] [--build 5,50] [--plain 5,50] [--json FILE]
+    python benchmarks/scale.py [--check 5,50,200] [--build 5,50] [--plain 5,50] [--site 200] [--json FILE]
 
 A check is measured three times with a cache of its own: first (empty cache), again (nothing changed) and after a
 one-clause edit. A build is measured three times into the same folder with one PDF cache: cold (empty cache), no-op (nothing
 changed) and after a one-clause edit, with the share of time per stage and how many PDFs were printed and reused.
 The plain-mkdocs baseline builds the same pages, written out as Markdown, with mkdocs alone (the same theme, search
 and Markdown settings, no rulebook plugin), beside the site step of `rulebook build` (no printing, nothing cached).
+--site builds the same three times printing nothing: the site steps alone, quick to measure at any size.
 """
 
 from __future__ import annotations
@@ -244,10 +245,21 @@ def check_missed(row: dict) -> list[str]:
 # The table -------------------------------------------------------------------------------------------------------
 
 
-def run(check_sizes: list[int], build_sizes: list[int], plain_sizes: tuple[int, ...] | list[int] = ()) -> dict:
-    results: dict = {"cores": os.cpu_count(), "load": os.getloadavg()[0], "check": {}, "build": {}, "plain": {}}
+def three_builds(project: Path, out: Path, cache: Path) -> dict:
+    """Cold (an empty cache), no-op and after a one-clause edit, into out, each in a fresh process; edits project."""
+    env = {"XDG_CACHE_HOME": str(cache)}
+    row = {"cold": in_child("build", str(project), str(out), env=env), "noop": in_child("build", str(project), str(out), env=env)}
+    edit_one_clause(project)
+    row["edit"] = in_child("build", str(project), str(out), env=env)
+    return row
+
+
+def run(check_sizes: list[int], build_sizes: list[int], plain_sizes: tuple[int, ...] | list[int] = (),
+        site_sizes: tuple[int, ...] | list[int] = ()) -> dict:
+    results: dict = {"cores": os.cpu_count(), "load": os.getloadavg()[0], "check": {}, "build": {}, "plain": {},
+                     "site": {}}
     with tempfile.TemporaryDirectory() as tmp:
-        for size in sorted(set(check_sizes) | set(build_sizes) | set(plain_sizes)):
+        for size in sorted(set(check_sizes) | set(build_sizes) | set(plain_sizes) | set(site_sizes)):
             project = make_handbook(Path(tmp) / f"handbook-{size}", size)
             if size in check_sizes:
                 results["check"][size] = checks(project, Path(tmp) / f"check-{size}")
@@ -263,13 +275,14 @@ def run(check_sizes: list[int], build_sizes: list[int], plain_sizes: tuple[int, 
                 print(f"plain {size}: {results['plain'][size]}", file=sys.stderr)
                 shutil.rmtree(plain)
                 shutil.rmtree(site_only)
+            if size in site_sizes:
+                site_only = site_only_copy(project, Path(tmp) / f"site-only-{size}")
+                results["site"][size] = three_builds(site_only, Path(tmp) / f"site-only-out-{size}",
+                                                     Path(tmp) / f"site-only-cache-{size}")
+                print(f"site {size}: {results['site'][size]}", file=sys.stderr)
+                shutil.rmtree(site_only)
             if size in build_sizes:
-                env = {"XDG_CACHE_HOME": str(Path(tmp) / f"cache-{size}")}
-                out = Path(tmp) / f"site-{size}"
-                row = {"cold": in_child("build", str(project), str(out), env=env),
-                       "noop": in_child("build", str(project), str(out), env=env)}
-                edit_one_clause(project)
-                row["edit"] = in_child("build", str(project), str(out), env=env)
+                row = three_builds(project, Path(tmp) / f"site-{size}", Path(tmp) / f"cache-{size}")
                 row["edit_expected"] = sheets_with_the_clause(project)
                 results["build"][size] = row
                 print(f"build {size}: {row}", file=sys.stderr)
@@ -293,8 +306,12 @@ def table(results: dict) -> str:
         else:
             builds = ("–", "–", "–")
         lines.append(f"| {size} | {check} | {peak} | " + " | ".join(builds) + " |")
-    for size, b in sorted(results["build"].items(), key=lambda kv: int(kv[0])):
-        lines += ["", f"Share of time per stage, {size} policies:", "",
+    runs = [(f"{size} policies", b) for size, b in sorted(results["build"].items(), key=lambda kv: int(kv[0]))]
+    runs += [(f"{size} policies, the site alone (nothing printed)", b)
+             for size, b in sorted(results.get("site", {}).items(), key=lambda kv: int(kv[0]))]
+    for title, b in runs:
+        total = " / ".join(f"{b[run]['seconds']:.1f} s" for run in ("cold", "noop", "edit"))
+        lines += ["", f"Share of time per stage, {title} (cold / no-op / edit: {total}):", "",
                   "| stage | cold | no-op | one-clause edit |", "|---|---:|---:|---:|"]
         names = list(dict.fromkeys(n for run in ("cold", "noop", "edit") for n in b[run]["stages"]))
         for name in names:
@@ -316,6 +333,7 @@ def main() -> int:
     parser.add_argument("--check", default="5,50,200", help="sizes to check (default: 5,50,200)")
     parser.add_argument("--build", default="5,50", help="sizes to build (default: 5,50)")
     parser.add_argument("--plain", default="5", help="sizes for the plain-mkdocs baseline (default: 5)")
+    parser.add_argument("--site", default="", help="sizes to build printing nothing: the site steps alone (default: none)")
     parser.add_argument("--json", metavar="FILE", help="also write the measurements as JSON")
     parser.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -330,7 +348,7 @@ def main() -> int:
         print(json.dumps(result))
         return 0
     sizes = lambda text: [int(s) for s in text.split(",") if s.strip()]  # noqa: E731
-    results = run(sizes(args.check), sizes(args.build), sizes(args.plain))
+    results = run(sizes(args.check), sizes(args.build), sizes(args.plain), sizes(args.site))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(table(results))
