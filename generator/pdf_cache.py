@@ -38,6 +38,12 @@ def default_root() -> Path:
     return (Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache") / "rulebook"
 
 
+def size_limit() -> int:
+    """The cache's size limit in bytes: RULEBOOK_CACHE_MB, or LIMIT_MB."""
+    mb = os.environ.get("RULEBOOK_CACHE_MB", "")
+    return int(mb) * 2**20 if mb.isdigit() else LIMIT_MB * 2**20
+
+
 class PdfCache:
     """PDFs by key under root/pdf/. Any number of processes may read and write at once: a reader sees a whole entry
     or none, and an entry that fails its checksum (a disk error, an editor) counts as missing and is removed.
@@ -47,10 +53,7 @@ class PdfCache:
     def __init__(self, root: Path | None = None, limit_bytes: int | None = None, kind: str = "pdf"):
         self.root = Path(root) if root else default_root()
         self.folder = self.root / kind
-        if limit_bytes is None:
-            mb = os.environ.get("RULEBOOK_CACHE_MB", "")
-            limit_bytes = int(mb) * 2**20 if mb.isdigit() else LIMIT_MB * 2**20
-        self.limit = limit_bytes
+        self.limit = size_limit() if limit_bytes is None else limit_bytes
         self.started = time.time()  # what was used since then belongs to this build
         # What the last scan of the folder found, and what this cache stored since: the folder is scanned again only
         # when that may pass the limit, not at every store (a build stores a thousand entries).

@@ -158,6 +158,21 @@ def test_a_last_build_the_cache_no_longer_holds_renders_everything(project, tmp_
     assert len(made) == len(renderer(project).plan()) and pages == full_render(project)
 
 
+def test_the_site_cache_keeps_the_newest_entries_within_a_share_of_the_size_limit(tmp_path):
+    cache = page_cache.SiteCache(tmp_path, limit_bytes=4 * 10_000)  # a quarter: 10,000 bytes of each kind
+    for n in range(5):
+        cache.put("pages", f"{n:064}", "x" * 3_000)  # about 3 kB a document: three fit
+        cache.put("last", f"{n:064}", "a key")
+    assert [cache.get("pages", f"{n:064}") is not None for n in range(5)] == [False, False, True, True, True]
+    assert all(cache.get("last", f"{n:064}") == "a key" for n in range(5))  # small: kept by count
+    cache.put("pages", "big".ljust(64, "0"), "x" * 50_000)  # past the share alone: the newest stays
+    assert cache.get("pages", "big".ljust(64, "0")) is not None
+    assert [path.name[:10] for path in cache.folder.glob("pages-*")] == ["pages-big0"]
+    for n in range(page_cache.KEEP + 3):
+        cache.put("last", f"{n:064}", "a key")
+    assert len(list(cache.folder.glob("last-*"))) == page_cache.KEEP
+
+
 def test_handbook_data_renders_everything_again(project):
     roles = project.policies / "handbook" / "roles.yaml"
     made = rendered_after(

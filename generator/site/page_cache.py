@@ -26,6 +26,7 @@ from generator.site.search import Entry
 
 FORMAT = "rulebook-site 2"  # changes when what is stored changes
 KEEP = 12  # entries of each kind kept (a few projects, checkouts, the preview's last saves); the oldest go first
+SHARE = 4  # and the entries of a kind kept take at most a quarter of the cache's size limit (the newest always stays)
 LIBRARIES = ("jinja2", "markupsafe", "jieba", "opencc", "pyyaml")  # what renders pages and cuts words
 
 
@@ -33,8 +34,9 @@ class SiteCache:
     """JSON documents by kind and key under root/site/. A document is checked against its checksum when read; one
     that fails (half-written, edited) counts as missing. Any number of builds may read and write at once."""
 
-    def __init__(self, root: Path | None = None):
+    def __init__(self, root: Path | None = None, limit_bytes: int | None = None):
         self.folder = (Path(root) if root else pdf_cache.default_root()) / "site"
+        self.limit = pdf_cache.size_limit() if limit_bytes is None else limit_bytes
 
     def path(self, kind: str, key: str) -> Path:
         return self.folder / f"{kind}-{key}.json"
@@ -73,14 +75,20 @@ class SiteCache:
             return
 
     def _trim(self, kind: str) -> None:
+        """Keep the newest KEEP entries of kind that fit in their share of the limit (a handbook of 200 policies
+        makes pages of about 240 MB a build)."""
         entries = []
         for path in self.folder.glob(f"{kind}-*.json"):
             try:
-                entries.append((path.stat().st_mtime, path))
+                stat = path.stat()
             except OSError:
                 continue
-        for _, path in sorted(entries, reverse=True)[KEEP:]:
-            _unlink(path)
+            entries.append((stat.st_mtime, stat.st_size, path))
+        kept = 0
+        for n, (_, size, path) in enumerate(sorted(entries, key=lambda e: e[0], reverse=True)):
+            kept += size
+            if n and (n >= KEEP or kept > self.limit // SHARE):
+                _unlink(path)
 
 
 def _unlink(path: Path) -> None:
