@@ -22,8 +22,11 @@ NO_CACHE = "RULEBOOK_NO_CACHE"  # set: nothing is read from or written to the ca
 STALE_SECONDS = 3600  # a temporary file this old belongs to a writer that died
 # An entry used this recently may belong to a build still running: evicting it would make that build's next run print
 # it again (a handbook of 50 policies prints about 1.5 GB of PDFs, past the default limit), so it stays. So does every
-# entry used since this cache object was made: a build of 200 policies prints for an hour.
+# entry used since this process began (a build of 200 policies prints for over an hour), and every entry the last
+# complete build used (the next build of the same handbook reads them all back, however large and long that build).
 IN_USE_SECONDS = 3600
+PROCESS_STARTED = time.time()  # forked printing processes share their build's
+LAST_BUILD = "last-build-began"  # in the cache's root: when the last complete build began
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class PdfCache:
         self.root = Path(root) if root else default_root()
         self.folder = self.root / kind
         self.limit = size_limit() if limit_bytes is None else limit_bytes
-        self.started = time.time()  # what was used since then belongs to this build
+        self.started = PROCESS_STARTED  # what was used since then belongs to this build
         # What the last scan of the folder found, and what this cache stored since: the folder is scanned again only
         # when that may pass the limit, not at every store (a build stores a thousand entries).
         self._scanned: int | None = None
@@ -103,12 +106,30 @@ class PdfCache:
         if self._scanned is None or (self._scanned + self._stored > self.limit and self._stored > self.limit // 20):
             self.evict()
 
+    def built(self) -> None:
+        """Note that the build that began at self.started is complete: until another completes, what it used stays."""
+        try:
+            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=self.root)
+            with os.fdopen(handle, "w", encoding="ascii") as out:
+                out.write(repr(self.started))
+            os.replace(temporary, self.root / LAST_BUILD)
+        except OSError:
+            return
+
+    def kept_since(self) -> float:
+        """Entries used since then stay: this build's, and the last complete build's."""
+        try:
+            last = float((self.root / LAST_BUILD).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            return self.started
+        return min(self.started, last)
+
     def evict(self) -> None:
         """Remove the least recently used entries until the cache is within its limit (to 90% of it, so that the
-        next stores need no scan), and temporary files left by writers that died. An entry used in the last hour, or
-        since this cache was made, stays even past the limit: a cache smaller than one build would otherwise evict the
-        build's own sheets."""
-        entries, total, now = [], 0, time.time()
+        next stores need no scan), and temporary files left by writers that died. An entry used in the last hour,
+        since this build began or by the last complete build stays even past the limit: a cache smaller than one
+        build would otherwise evict the build's own sheets, or those its next run reads back."""
+        entries, total, now, kept_since = [], 0, time.time(), self.kept_since()
         try:
             scan = list(os.scandir(self.folder))
         except OSError:
@@ -123,7 +144,7 @@ class PdfCache:
                     _unlink(Path(item.path))
                 continue
             total += stat.st_size
-            if now - stat.st_mtime > IN_USE_SECONDS and stat.st_mtime < self.started:
+            if now - stat.st_mtime > IN_USE_SECONDS and stat.st_mtime < kept_since:
                 entries.append((stat.st_mtime, stat.st_size, item.path))
         if total > self.limit:
             for _, size, path in sorted(entries):

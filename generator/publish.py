@@ -130,6 +130,8 @@ def print_all(
             move_in(staging / str(i), out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if printing.cache is not None:
+        printing.cache.built()
     return printing
 
 

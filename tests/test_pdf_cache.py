@@ -99,6 +99,27 @@ def test_a_build_longer_than_an_hour_keeps_what_it_printed_at_its_start(tmp_path
     assert all(build.get(name) is not None for name in ("first", "a", "b"))
 
 
+def test_the_next_build_keeps_every_sheet_the_last_complete_build_used_however_long_ago(tmp_path):
+    # A cold build of 200 policies printed 5 GB over 80 minutes against the 1 GB limit; the no-op build after it
+    # stored a poster's verdict while checking, and its eviction removed the sheets of the cold build's first hour,
+    # which it then printed again.
+    earlier = PdfCache(tmp_path, limit_bytes=2500)
+    earlier.put("an-earlier-build", b"x" * 1000)
+    os.utime(earlier.path("an-earlier-build"), (1000, 1000))
+    cold = PdfCache(tmp_path, limit_bytes=10**9)
+    cold.started = time.time() - 2 * IN_USE_SECONDS  # began two hours ago
+    for name in ("first", "last"):
+        cold.put(name, b"x" * 1000)
+    os.utime(cold.path("first"), (cold.started + 60,) * 2)  # printed in its first minute
+    cold.built()
+    noop = PdfCache(tmp_path, limit_bytes=2500)
+    noop.started = time.time()
+    noop.put("verdict", b"")
+    noop.evict()
+    assert noop.get("an-earlier-build") is None
+    assert all(noop.get(name) is not None for name in ("first", "last", "verdict"))
+
+
 def test_stores_far_below_the_limit_scan_the_folder_once_not_at_every_store(tmp_path, monkeypatch):
     # A build stores a thousand entries; scanning the whole folder at each store made storing quadratic.
     cache = PdfCache(tmp_path, limit_bytes=10**9)

@@ -48,6 +48,8 @@ def test_two_builds_at_once_into_different_folders_share_the_cache(tmp_path):
     cache = PdfCache(tmp_path / "xdg" / "rulebook")
     entries = [pdf_cache._parse(p.read_bytes()) for p in sorted(cache.folder.iterdir())]
     assert all(entries)  # whole, though written by two builds at once
+    # Complete builds note when they began: what they used stays for the next build (tests/test_pdf_cache.py).
+    assert float((cache.root / pdf_cache.LAST_BUILD).read_text(encoding="ascii")) > 0
     # The PDFs, beside what the cache keeps of the posters' fit (an entry with no PDF).
     assert len([e for e in entries if e and e.data]) == 7
     third = start("three")
