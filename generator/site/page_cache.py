@@ -76,7 +76,7 @@ class SiteCache:
 
     def _trim(self, kind: str) -> None:
         """Keep the newest KEEP entries of kind that fit in their share of the limit (a handbook of 200 policies
-        makes pages of about 240 MB a build)."""
+        makes pages of about 200 MB a build)."""
         entries = []
         for path in self.folder.glob(f"{kind}-*.json"):
             try:
