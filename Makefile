@@ -37,7 +37,7 @@ python: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q --no-compile -e '.[test]'  # modules are compiled as they are first imported
 	touch $@
 
 # The quick benchmarks (a few minutes); bench-scale adds handbooks of 5 and 50 policies (about twenty minutes).
