@@ -140,21 +140,25 @@ def test_a_build_starts_from_the_pages_its_last_build_left_in_the_cache(project,
     preview_render(project, first)
     made_of = page_cache.pages_made_of(project, renderer(project).handbook, Downloads(), TODAY)
     cache.put("pages", made_of.key, first.to_json())
-    page_cache.note_last_build(cache, project, made_of.key)
+    page_cache.note_last_build(cache, project, made_of)
+    # Pages whose shared part (a template, the handbook data, the day) changed since are not even read.
+    assert page_cache.last_build(cache, project, made_of).by_key
+    assert page_cache.last_build(cache, project, page_cache.PagesMadeOf("another", made_of.policies)).by_key == {}
 
     save(project, "mini-finance-rules", "量入为出，", "量入为出，精打细算，")
-    pages, made = preview_render(project, page_cache.last_build(cache, project))
+    made_of = page_cache.pages_made_of(project, renderer(project).handbook, Downloads(), TODAY)
+    pages, made = preview_render(project, page_cache.last_build(cache, project, made_of))
     assert made and {n[2] for n in made if n[0] == "policy"} == {"mini-finance-rules"}
     assert pages == full_render(project)
 
 
 def test_a_last_build_the_cache_no_longer_holds_renders_everything(project, tmp_path):
     cache = page_cache.SiteCache(tmp_path / "cache")
-    page_cache.note_last_build(cache, project, "0" * 64)  # trimmed away since
-    assert page_cache.last_build(cache, project).by_key == {}
-    cache.put("pages", "1" * 64, [{"path": "index.html"}])  # not pages by their keys
-    page_cache.note_last_build(cache, project, "1" * 64)
-    pages, made = preview_render(project, page_cache.last_build(cache, project))
+    made_of = page_cache.pages_made_of(project, renderer(project).handbook, Downloads(), TODAY)
+    page_cache.note_last_build(cache, project, made_of)  # its pages trimmed away since
+    assert page_cache.last_build(cache, project, made_of).by_key == {}
+    cache.put("pages", made_of.key, [{"path": "index.html"}])  # not pages by their keys
+    pages, made = preview_render(project, page_cache.last_build(cache, project, made_of))
     assert len(made) == len(renderer(project).plan()) and pages == full_render(project)
 
 

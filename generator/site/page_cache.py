@@ -175,16 +175,18 @@ class RenderedPages:
         return cls(dict(zip(data, pages_from_json(list(data.values())), strict=True)))
 
 
-def last_build(cache: SiteCache, project: Project) -> RenderedPages:
-    """The pages of the project's last build, wherever it built to (none when the cache no longer has them): a build
-    after an edit starts from them."""
-    key = cache.get("last", _project_key(project))
-    data = cache.get("pages", key) if isinstance(key, str) else None
+def last_build(cache: SiteCache, project: Project, made_of: PagesMadeOf) -> RenderedPages:
+    """The pages of the project's last build, wherever it built to: a build after an edit starts from them. None when
+    the cache no longer has them, or when what every page reads changed since (no page of it could be used again)."""
+    last = cache.get("last", _project_key(project))
+    if not (isinstance(last, list) and len(last) == 2 and last[1] == made_of.shared):
+        return RenderedPages()
+    data = cache.get("pages", last[0]) if isinstance(last[0], str) else None
     return RenderedPages.from_json(data) if isinstance(data, dict) else RenderedPages()
 
 
-def note_last_build(cache: SiteCache, project: Project, pages_key: str) -> None:
-    cache.put("last", _project_key(project), pages_key)
+def note_last_build(cache: SiteCache, project: Project, made_of: PagesMadeOf) -> None:
+    cache.put("last", _project_key(project), [made_of.key, made_of.shared])
 
 
 def _project_key(project: Project) -> str:

@@ -109,8 +109,10 @@ class HandbookSite:
         made_of = page_cache.pages_made_of(project, handbook, downloads, today) if self.reuse or rendered else None
         self.pages_key = made_of.key if self.reuse and made_of else None
         kept = self.reuse.get("pages", self.pages_key) if self.reuse and self.pages_key else None
-        if kept is None and rendered is None and self.reuse and self.pages_key:
-            rendered = page_cache.last_build(self.reuse, project)  # its pages that read nothing that changed are kept
+        if kept is None and rendered is None and self.reuse and made_of:
+            rendered = page_cache.last_build(
+                self.reuse, project, made_of
+            )  # its pages that read nothing that changed are kept
         try:
             self.renderer = SiteRenderer(
                 handbook,
@@ -130,10 +132,10 @@ class HandbookSite:
                 pages = rendered.render(self.renderer.plan(), made_of)
             else:
                 pages = self.renderer.pages()
-            if self.reuse and self.pages_key:
+            if self.reuse and self.pages_key and made_of:
                 if kept is None and rendered is not None:
                     self.reuse.put("pages", self.pages_key, rendered.to_json())
-                page_cache.note_last_build(self.reuse, project, self.pages_key)
+                page_cache.note_last_build(self.reuse, project, made_of)
             self.reused_pages = kept is not None
             self.pages = {page.path: page for page in pages}
         except jinja2.TemplateError as exc:
