@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import repeat
 from pathlib import Path
 
-from generator.pdf_cache import default_root
+from generator.pdf_cache import default_root, write_atomically
 
 FORMAT = 2  # of the stored tables; a change of what they hold changes it
 
@@ -168,10 +166,6 @@ def _write(store: Path, tables: tuple[dict, dict, list, float]) -> None:
     regular, bold, em, widest = tables
     text = json.dumps({"regular": regular, "bold": bold, "em": em, "widest": widest}, ensure_ascii=False)
     try:
-        store.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=store.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, store)
+        write_atomically(store, text.encode("utf-8"))
     except OSError:
         pass

@@ -91,15 +91,7 @@ class PdfCache:
             sort_keys=True,
         ).encode("utf-8")
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    out.write(FORMAT + header + b"\n" + pdf)
-                os.replace(temporary, self.path(key))
-            except BaseException:
-                _unlink(Path(temporary))
-                raise
+            write_atomically(self.path(key), FORMAT + header + b"\n" + pdf)
         except OSError:
             return
         self._stored += len(header) + len(pdf)
@@ -109,10 +101,7 @@ class PdfCache:
     def built(self) -> None:
         """Note that the build that began at self.started is complete: until another completes, what it used stays."""
         try:
-            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=self.root)
-            with os.fdopen(handle, "w", encoding="ascii") as out:
-                out.write(repr(self.started))
-            os.replace(temporary, self.root / LAST_BUILD)
+            write_atomically(self.root / LAST_BUILD, repr(self.started).encode("ascii"))
         except OSError:
             return
 
@@ -170,6 +159,20 @@ def _parse(data: bytes) -> Entry | None:
     ):
         return None
     return Entry(pdf, info.get("meta") or {})
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write data to path so that no reader, in this process or another build's, ever sees part of it: a temporary
+    file in the same folder, then a rename. Raises OSError; the temporary file is never left behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        _unlink(Path(temporary))
+        raise
 
 
 def _unlink(path: Path) -> None:

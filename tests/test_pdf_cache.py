@@ -151,6 +151,21 @@ def test_a_stale_temporary_file_is_swept_and_a_fresh_one_is_left_to_its_writer(t
     assert not stale.exists() and fresh.exists()
 
 
+def test_a_write_that_fails_leaves_the_old_file_and_no_temporary_file(tmp_path, monkeypatch):
+    target = tmp_path / "cache" / "entry"
+    pdf_cache.write_atomically(target, b"old")
+    assert target.read_bytes() == b"old"
+
+    def refuse(source, destination):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pdf_cache.os, "replace", refuse)
+    with pytest.raises(OSError):
+        pdf_cache.write_atomically(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["entry"]
+
+
 def test_the_cache_lives_under_xdg_cache_home_or_home(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert PdfCache().root == tmp_path / "xdg" / "rulebook"

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import date
 from importlib import metadata
@@ -61,15 +60,9 @@ class SiteCache:
         """Store value; a cache that cannot be written only costs the next build its time, so that is swallowed."""
         body = json.dumps(value, ensure_ascii=False).encode("utf-8")  # key order kept: the files are written in it
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    out.write(hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body)
-                os.replace(temporary, self.path(kind, key))
-            except BaseException:
-                _unlink(Path(temporary))
-                raise
+            pdf_cache.write_atomically(
+                self.path(kind, key), hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body
+            )
             self._trim(kind)
         except OSError:
             return

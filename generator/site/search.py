@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import opencc
 from markupsafe import escape
 
 from generator import model as m
+from generator.pdf_cache import write_atomically
 from generator.scripts import forms
 
 try:
@@ -32,13 +32,6 @@ HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 TAG = re.compile(r"<[^>]+>")
 CUT = "\u200b"  # what mkdocs-material joins jieba's words with; the search separator must contain it
 WORDS_FIELD = "words"
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
 
 
 def dictionary(cache: Path) -> Path | None:
@@ -58,7 +51,7 @@ def dictionary(cache: Path) -> Path | None:
         for line, word in zip(lines, converted, strict=True):  # OpenCC keeps the lines
             if word not in entries:
                 entries[word] = word + " " + line.split(" ", 1)[1]
-    _write_atomically(target, "\n".join(entries.values()) + "\n")
+    write_atomically(target, ("\n".join(entries.values()) + "\n").encode("utf-8"))
     return target
 
 
@@ -79,7 +72,7 @@ def user_dictionary(handbook: m.Handbook, cache: Path) -> Path | None:
     text = "".join(f"{word}\n" for word in user_words(handbook))
     target = cache / f"jieba-user-{hashlib.sha256(text.encode()).hexdigest()[:16]}.txt"
     if not target.exists():
-        _write_atomically(target, text)
+        write_atomically(target, text.encode("utf-8"))
     return target
 
 
