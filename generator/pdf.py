@@ -215,6 +215,8 @@ class PrintJob:
             raise FontsMissing(exc) from None
         self.fetcher = AssetFetcher(templates.project.templates, made)
         self.font_config = FontConfiguration()
+        # Forget the collected ones (WeasyPrint removed their folders): `rulebook serve` makes printers for hours.
+        _font_configurations[:] = [(pid, ref) for pid, ref in _font_configurations if ref() is not None]
         _font_configurations.append((os.getpid(), weakref.ref(self.font_config)))
         self.stylesheets = []
         if forms:
