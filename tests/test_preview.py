@@ -19,7 +19,7 @@ from mkdocs.config import load_config
 from test_site import ROOT, assemble_project
 
 from generator import locations, output_folders
-from generator.site import preview
+from generator.site import preview, search
 from generator.site.build import build, build_or_show_errors
 from generator.site.render import PlannedPage, SiteRenderer
 
@@ -122,6 +122,32 @@ def test_a_changed_policy_or_template_is_rendered_again(project, tmp_path, monke
     assert "template-marker" in (tmp_path / "restyled" / page).read_text(encoding="utf-8")
     assert "template-marker" not in (tmp_path / "edited" / page).read_text(encoding="utf-8")
     assert ("glossary", "en") in made  # a template is read by every page: all of them are rendered again
+
+
+@pytest.mark.slow
+def test_a_build_after_an_edit_cuts_the_words_of_the_edited_clause_only(project, tmp_path, monkeypatch):
+    search._made.clear()
+    # Another checkout of the same handbook built first, in the same process: this project's first build reads its
+    # search index back from the cache and cuts nothing, and the next build still finds every clause's words.
+    build(assemble_project(tmp_path / "twin", FIXTURE), tmp_path / "twin-site")
+    build(project, tmp_path / "first")
+    search._made.clear()  # as the next build's process starts: only the cache remembers
+    edit(project)
+    cut: list[search.Entry] = []
+    original = search.entry_document
+    monkeypatch.setattr(search, "entry_document", lambda entry, glossary: cut.append(entry) or original(entry, glossary))
+    build(project, tmp_path / "edited")
+    # The edited clause, once in each reading language; every other clause's words come from the last build.
+    assert len({(e.page, e.anchor) for e in cut if e.lang == "en"}) == 1
+    assert sorted(e.lang for e in cut) == sorted(project_languages(tmp_path / "edited"))
+    assert "實習生" in next(e.chinese for e in cut if e.lang == "zh-Hant")
+    clean_build(project, tmp_path / "clean")
+    assert differences(tmp_path / "edited", tmp_path / "clean") == []
+
+
+def project_languages(site: Path) -> list[str]:
+    """The reading languages of a built site: one search index each."""
+    return [p.stem for p in (site / "search").glob("*.json") if p.name != "search_index.json"]
 
 
 def preview_build(project, folder: Path) -> None:

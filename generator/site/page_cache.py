@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass
 from datetime import date
 from importlib import metadata
 from pathlib import Path
@@ -180,6 +180,22 @@ def last_build(cache: SiteCache, project: Project, made_of: PagesMadeOf) -> Rend
 
 def note_last_build(cache: SiteCache, project: Project, made_of: PagesMadeOf) -> None:
     cache.put("last", _project_key(project), [made_of.key, made_of.shared])
+
+
+def last_documents(cache: SiteCache, shared: str) -> dict[Entry, dict]:
+    """The search documents of the clauses (words cut, glossary words added) of the last build, of any checkout, in
+    which what every page reads was the same: a build after an edit cuts only the clauses the edit changed."""
+    last = cache.get("documents", shared)
+    if not isinstance(last, list):
+        return {}
+    try:
+        return {Entry(*fields): doc for fields, doc in last}
+    except (TypeError, ValueError):  # a document of an earlier layout: cut everything again
+        return {}
+
+
+def note_documents(cache: SiteCache, shared: str, documents: dict[Entry, dict]) -> None:
+    cache.put("documents", shared, [[list(astuple(e)), doc] for e, doc in documents.items()])
 
 
 def _project_key(project: Project) -> str:

@@ -108,6 +108,7 @@ class HandbookSite:
         today = date.today()
         made_of = page_cache.pages_made_of(project, handbook, downloads, today) if self.reuse or rendered else None
         self.pages_key = made_of.key if self.reuse and made_of else None
+        self.shared = made_of.shared if self.reuse and made_of else None
         kept = self.reuse.get("pages", self.pages_key) if self.reuse and self.pages_key else None
         if kept is None and rendered is None and self.reuse and made_of:
             rendered = page_cache.last_build(
@@ -269,9 +270,20 @@ class HandbookSite:
         replaced = {page.path for page in self.pages.values() if page.searchable}
         entries = [entry for page in self.pages.values() if page.searchable for entry in page.search_entries]
         ignore = {code: self.localisers[code].word("search.ignore").split() for code in self.registry.codes}
+        glossary = search.glossary_words(self.handbook)
+        documents = search.documents(glossary)
+        from_note = False
+        if self.reuse and self.shared and not documents:  # a new process: the last build's are all it has
+            documents.update(page_cache.last_documents(self.reuse, self.shared))
+            from_note = True
+        known = len(documents)
         indexes = search.language_indexes(
-            index, entries, replaced, lambda loc: self.language_of(loc)[0], search.glossary_words(self.handbook), ignore
+            index, entries, replaced, lambda loc: self.language_of(loc)[0], glossary, ignore
         )
+        # The note is left as it is only when it held every document this build used (a long-lived process may have
+        # cut them before the note was written, or while it was another's).
+        if self.reuse and self.shared and not (from_note and len(documents) == known):
+            page_cache.note_documents(self.reuse, self.shared, {e: documents[e] for e in entries})
         files = {self.search_file(code): {"config": index.get("config", {}), **made} for code, made in indexes.items()}
         files["search/search_index.json"] = {**index, "docs": []}
         return files

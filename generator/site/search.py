@@ -222,7 +222,7 @@ def language_indexes(
         lang = language_of(doc.get("location", ""))
         if lang in out:
             out[lang]["docs"].append(doc)
-    made = _documents(glossary)
+    made = documents(glossary)
     for entry in entries:
         if entry not in made:
             made[entry] = entry_document(entry, glossary)
@@ -233,10 +233,14 @@ def language_indexes(
 _made: dict[str, dict[Entry, dict]] = {}
 
 
-def _documents(glossary) -> dict[Entry, dict]:
+def documents(glossary) -> dict[Entry, dict]:
     """The documents already made for entries with this glossary: the live preview cuts only the clauses a save
-    changed (cutting every clause's words took seconds a rebuild). One glossary's are kept."""
-    # jieba's dictionaries cut the words too: a changed user dictionary changes its word count and total.
+    changed (cutting every clause's words took seconds a rebuild), and a build adds the last build's to them
+    (generator/site/page_cache.py). One glossary's are kept."""
+    # jieba's dictionaries cut the words too: a changed user dictionary changes its word count and total (counted
+    # once loaded, so that the key is the same before a build's first cut and after).
+    if jieba is not None:
+        jieba.dt.check_initialized()
     cutter = [getattr(jieba.dt, "total", None), len(getattr(jieba.dt, "FREQ", {}))] if jieba is not None else []
     key = json.dumps([[sorted(t), x, w] for t, x, w in glossary] + cutter, ensure_ascii=False)
     if key not in _made:
