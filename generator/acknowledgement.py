@@ -194,7 +194,7 @@ def write_acknowledgements(
     printing: pdf.Printing | None = None,
 ) -> list[Path]:
     """Print the forms of the policies ids name (default all in force), in langs (default every language of the
-    registry), into out_dir at locations.acknowledgement_file. Every form is printed in memory first: a failure
+    registry), into out_dir at locations.acknowledgement_file. Every form is printed into a staging folder first: a failure
     raises and leaves the earlier files as they were. Writing them all replaces the whole acknowledgements/ folder,
     so the form of a superseded version does not linger."""
     ids = list(ids)
@@ -209,22 +209,25 @@ def write_acknowledgements(
     printing = printing or pdf.Printing()
     tasks = [(policy, lang) for policy in select(handbook, ids) for lang in langs]
 
-    def print_one(task: tuple[Policy, str]) -> tuple[AcknowledgementContent, bytes, bool, float]:
-        started = time.perf_counter()
-        made = acknowledgement_pdf(handbook, task[0], project, task[1], base_url, localisers, printing)
-        return (*made, time.perf_counter() - started)
-
-    printed = pdf.each(print_one, tasks, printing.jobs)
     target = Path(out_dir) / locations.ACKNOWLEDGEMENTS
     written: list[Written] = []
     whole = not ids and len(langs) == len(handbook.languages.codes)
     with pdf.staged(target, whole=whole) as staging:
-        for content, data, reused, seconds in printed:
-            printing.count(reused)
+
+        def print_one(task: tuple[Policy, str]) -> Written:
+            """Print one form into staging (each process writes its own: see poster.write_posters)."""
+            started = time.perf_counter()
+            content, data, reused = acknowledgement_pdf(
+                handbook, task[0], project, task[1], base_url, localisers, printing
+            )
             name = Path(content.file_name).relative_to(locations.ACKNOWLEDGEMENTS)
             (staging / name).parent.mkdir(parents=True, exist_ok=True)
             (staging / name).write_bytes(data)
-            written.append(Written(target / name, content, len(data), seconds, reused))
+            return Written(target / name, content, len(data), time.perf_counter() - started, reused)
+
+        for made in pdf.each(print_one, tasks, printing.jobs):
+            printing.count(made.reused)
+            written.append(made)
     if progress:
         for made in written:
             progress(

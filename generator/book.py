@@ -200,6 +200,7 @@ class PrintedBook:
     pages: int
     seconds: float
     reused: bool = False
+    size: int = 0  # bytes, once written by pdf.written (pdf is then empty)
 
 
 def qr_code(url: str) -> str:
@@ -274,7 +275,7 @@ def write_books(
     """Print each chosen policy (policies: all in force, or those ids name) and, with whole, the whole handbook, in
     each of langs (default: every language of the registry) into out_dir at locations.book_file/handbook_file.
 
-    Every PDF is printed in memory first; one that fails raises BooksFailed (listing every failure) before any file
+    Every PDF is printed into a staging folder first; one that fails raises BooksFailed (listing every failure) before any file
     is written."""
     chosen = select(handbook, ids) if policies else []
     settings = config.load(project)
@@ -288,32 +289,30 @@ def write_books(
     if not tasks:
         return []
 
-    def attempt(task: tuple[Policy | None, str]) -> PrintedBook | str:
-        policy, lang = task
-        try:
-            if policy is None:
-                content, file_name = typesetter.whole(lang), locations.handbook_file(lang)
-            else:
-                content, file_name = typesetter.policy(policy, lang), locations.book_file(policy.id, lang)
-            return print_book(content, file_name, project, handbook, localisers, printing)
-        except BookError as exc:
-            return str(exc)
-
-    books, failures = [], []
-    for outcome in pdf.each(attempt, tasks, printing.jobs):
-        if isinstance(outcome, str):
-            failures.append(outcome)
-        else:
-            books.append(outcome)
-            printing.count(outcome.reused)
-    if failures:
-        raise BooksFailed(failures)
     out_dir = Path(out_dir)
-    with pdf.staged(out_dir / locations.BOOKS) as folder:
-        for book in books:
-            place = folder / Path(book.file_name).relative_to(locations.BOOKS)
-            place.parent.mkdir(parents=True, exist_ok=True)
-            place.write_bytes(book.pdf)
+    books, failures = [], []
+    with pdf.staged(out_dir / locations.BOOKS) as folder:  # each process writes its books (see write_posters)
+
+        def attempt(task: tuple[Policy | None, str]) -> PrintedBook | str:
+            policy, lang = task
+            try:
+                if policy is None:
+                    content, file_name = typesetter.whole(lang), locations.handbook_file(lang)
+                else:
+                    content, file_name = typesetter.policy(policy, lang), locations.book_file(policy.id, lang)
+                book = print_book(content, file_name, project, handbook, localisers, printing)
+            except BookError as exc:
+                return str(exc)
+            return pdf.written(book, folder, Path(book.file_name).relative_to(locations.BOOKS))
+
+        for outcome in pdf.each(attempt, tasks, printing.jobs):
+            if isinstance(outcome, str):
+                failures.append(outcome)
+            else:
+                books.append(outcome)
+                printing.count(outcome.reused)
+        if failures:
+            raise BooksFailed(failures)  # nothing is written: the staging folder goes
     written = []
     for book in books:
         written.append(out_dir / book.file_name)
@@ -327,5 +326,5 @@ def write_books(
 def describe(project: Project, path: Path, book: PrintedBook) -> str:
     return (
         f"wrote {project.relative(path)}  ({book.pages} page{'s' * (book.pages != 1)}, "
-        f"{len(book.pdf) / 1024:.0f} KB, {book.seconds:.1f} s{', from the cache' if book.reused else ''})"
+        f"{book.size / 1024:.0f} KB, {book.seconds:.1f} s{', from the cache' if book.reused else ''})"
     )

@@ -569,42 +569,49 @@ def write_checklists(
     printing = printing or pdf.Printing()
     sheets = [(policy, checklist, lang) for policy, checklist, _ in tables for lang in langs]
 
-    def print_one(sheet: tuple[Policy, Checklist, str]) -> tuple[bytes, bool, float]:
-        started = time.perf_counter()
-        return (
-            *checklist_pdf(handbook, sheet[0], sheet[1], sheet[2], localisers, printing),
-            time.perf_counter() - started,
-        )
-
-    printed = {}
-    if "pdf" in formats:
-        made_pdfs = pdf.each(print_one, sheets, printing.jobs)
-        printed = {(p.id, c.id, lang): result for (p, c, lang), result in zip(sheets, made_pdfs, strict=True)}
     target, made = Path(out_dir) / locations.CHECKLISTS, []
     with pdf.staged(
         target, whole=not ids and len(formats) == len(FORMATS) and langs == list(choices(handbook))
     ) as staging:
+
+        def print_one(sheet: tuple[Policy, Checklist, str]) -> tuple[int, bool, float]:
+            """Print one sheet into staging (each process writes its own: see poster.write_posters); its size."""
+            started = time.perf_counter()
+            data, reused = checklist_pdf(handbook, sheet[0], sheet[1], sheet[2], localisers, printing)
+            place = staging / Path(locations.checklist_pdf(sheet[0].id, sheet[1].id, sheet[2])).relative_to(
+                locations.CHECKLISTS
+            )
+            place.parent.mkdir(parents=True, exist_ok=True)
+            place.write_bytes(data)
+            return len(data), reused, time.perf_counter() - started
+
+        printed = {}
+        if "pdf" in formats:
+            made_pdfs = pdf.each(print_one, sheets, printing.jobs)
+            printed = {(p.id, c.id, lang): result for (p, c, lang), result in zip(sheets, made_pdfs, strict=True)}
         for policy, checklist, exported in tables:
-            files: list[tuple[str, bytes, bool, float | None]] = []
+            files: list[tuple[str, bytes | int, bool, float | None]] = []  # the data, or the size of a written PDF
             for fmt in formats:
                 if fmt == "pdf":
                     for lang in langs:
-                        sheet, reused, took = printed[(policy.id, checklist.id, lang)]
+                        length, reused, took = printed[(policy.id, checklist.id, lang)]
                         printing.count(reused)
-                        files.append((locations.checklist_pdf(policy.id, checklist.id, lang), sheet, reused, took))
+                        files.append((locations.checklist_pdf(policy.id, checklist.id, lang), length, reused, took))
                 else:
                     data = to_csv(records(exported), handbook.languages) if fmt == "csv" else to_json(exported)
                     files.append((locations.checklist_file(policy.id, checklist.id, fmt), data, False, None))
-            for path, data, reused, seconds in files:
+            for path, data_or_size, reused, seconds in files:
                 name = str(Path(path).relative_to(locations.CHECKLISTS))
-                (staging / name).parent.mkdir(parents=True, exist_ok=True)
-                (staging / name).write_bytes(data)
+                if isinstance(data_or_size, bytes):
+                    (staging / name).parent.mkdir(parents=True, exist_ok=True)
+                    (staging / name).write_bytes(data_or_size)
+                length = len(data_or_size) if isinstance(data_or_size, bytes) else data_or_size
                 made.append(name)
                 if progress:
-                    size = f"{len(data) / 1024:.0f} KB" if len(data) >= 1024 else f"{len(data)} B"
+                    shown = f"{length / 1024:.0f} KB" if length >= 1024 else f"{length} B"
                     timing = f", {seconds:.1f} s" if seconds is not None else ""
                     progress(
-                        f"made {name}  ({len(exported.rows)} items, {size}{timing}"
+                        f"made {name}  ({len(exported.rows)} items, {shown}{timing}"
                         f"{', from the cache' if reused else ''})"
                     )
     if progress:

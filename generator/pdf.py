@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import dataclasses
 import logging
 import mimetypes
 import multiprocessing
@@ -367,6 +368,19 @@ def each(work: Callable[[Item], Result], items: list[Item], jobs: int = 1) -> li
     return [work(items[i]) if failed else result for i, (failed, result) in enumerate(outcomes)]
 
 
+Sheet = TypeVar("Sheet")
+
+
+def written(printed: Sheet, folder: Path, name: Path | str) -> Sheet:
+    """printed (a dataclass holding its PDF in `pdf`) with the PDF written to folder/name and dropped, its `size`
+    kept: a printing process writes what it printed, and hands back to the build only what to report."""
+    place = folder / name
+    place.parent.mkdir(parents=True, exist_ok=True)
+    data: bytes = printed.pdf  # type: ignore[attr-defined]
+    place.write_bytes(data)
+    return dataclasses.replace(printed, pdf=b"", size=len(data))  # type: ignore[type-var]
+
+
 def _run(index: int) -> tuple[bool, Any]:
     try:
         return False, _work(index)  # type: ignore[misc]
@@ -396,8 +410,10 @@ def staged(target: Path, *, whole: bool = False) -> Iterator[Path]:
         raise PrintError(str(exc)) from None
     except OSError as exc:
         raise PrintError(f"cannot write to {target}: {exc.strerror}") from None
+    new_parent = not target.parent.exists()  # removed again, if empty, when the block fails: nothing is left
     with output_folders.stopped_by_signals():
         staging = output_folders.staging_folder(target)
+        done = False
         try:
             yield staging
             # mkdtemp makes the folder private; what is printed is for anyone to read.
@@ -406,6 +422,7 @@ def staged(target: Path, *, whole: bool = False) -> Iterator[Path]:
                 os.chmod(path, 0o755 if path.is_dir() else 0o644)
             if whole:
                 output_folders.replace(staging, target)
+                done = True
                 return
             if not target.exists():
                 target.mkdir()
@@ -415,10 +432,16 @@ def staged(target: Path, *, whole: bool = False) -> Iterator[Path]:
                     place = target / path.relative_to(staging)
                     place.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(path, place)
+            done = True
         except output_folders.OutputRefused as exc:
             raise PrintError(str(exc)) from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+            if new_parent and not done:
+                try:
+                    target.parent.rmdir()
+                except OSError:  # not empty: something else was written there meanwhile
+                    pass
 
 
 # WeasyPrint writes a document's web fonts (the form font, 4.5 MB) into a temporary folder that it removes only when

@@ -275,6 +275,7 @@ class PrintedPoster:
     seconds: float
     notes: list[str] = field(default_factory=list)
     reused: bool = False  # read back from the cache, not printed
+    size: int = 0  # bytes, once written by pdf.written (pdf is then empty)
 
     @property
     def file_name(self) -> str:
@@ -634,7 +635,7 @@ def write_posters(
     into out_dir at locations.poster_file. progress hears of each file written, warn of the sheets' notes; printing
     says through which cache and over how many processes (by default: no cache, one process) and counts the PDFs.
 
-    Every sheet is printed in memory first. One that fails raises PostersFailed (listing every failure) before any
+    Every sheet is printed into a staging folder first. One that fails raises PostersFailed (listing every failure) before any
     file is written; with keep_going, the sheets that did print are written first. Returns [] when ids choose none.
     """
     from generator import pdf
@@ -647,28 +648,27 @@ def write_posters(
     printing = printing or pdf.Printing()
     tasks = [(policy, poster, lang) for policy, poster in chosen for lang in langs or handbook.languages.codes]
 
-    def attempt(task: tuple[Policy, Poster, str]) -> PrintedPoster | str:
-        try:
-            return print_poster(handbook, *task[:2], project, task[2], size, base_url, localisers, printing)
-        except PosterError as exc:
-            return str(exc)
-
-    sheets, failures = [], []
-    for outcome in pdf.each(attempt, tasks, printing.jobs):
-        if isinstance(outcome, str):
-            failures.append(outcome)
-        else:
-            sheets.append(outcome)
-            printing.count(outcome.reused)
-    if failures and not keep_going:
-        raise PostersFailed(failures)
     out_dir = Path(out_dir)
-    if sheets:
-        with pdf.staged(out_dir / locations.POSTERS) as folder:
-            for sheet in sheets:
-                place = folder / Path(sheet.file_name).relative_to(locations.POSTERS)
-                place.parent.mkdir(parents=True, exist_ok=True)
-                place.write_bytes(sheet.pdf)
+    sheets, failures = [], []
+    # Each process writes its sheets into the staging folder and hands back the rest: a handbook's posters are more
+    # bytes than a build should hold (two copies, the printing process's and this one's, at 200 policies: gigabytes).
+    with pdf.staged(out_dir / locations.POSTERS) as folder:
+
+        def attempt(task: tuple[Policy, Poster, str]) -> PrintedPoster | str:
+            try:
+                sheet = print_poster(handbook, *task[:2], project, task[2], size, base_url, localisers, printing)
+            except PosterError as exc:
+                return str(exc)
+            return pdf.written(sheet, folder, Path(sheet.file_name).relative_to(locations.POSTERS))
+
+        for outcome in pdf.each(attempt, tasks, printing.jobs):
+            if isinstance(outcome, str):
+                failures.append(outcome)
+            else:
+                sheets.append(outcome)
+                printing.count(outcome.reused)
+        if failures and (not keep_going or not sheets):
+            raise PostersFailed(failures)  # nothing is written: the staging folder goes
     written: list[Path] = []
     notes: dict[str, None] = {}
     for sheet in sheets:
@@ -690,5 +690,5 @@ def write_posters(
 def describe(project: Project, path: Path, sheet: PrintedPoster) -> str:
     return (
         f"wrote {project.relative(path)}  ({sheet.paper.name}, type {sheet.type_pt:.1f} pt, "
-        f"{len(sheet.pdf) / 1024:.0f} KB, {sheet.seconds:.1f} s{', from the cache' if sheet.reused else ''})"
+        f"{sheet.size / 1024:.0f} KB, {sheet.seconds:.1f} s{', from the cache' if sheet.reused else ''})"
     )

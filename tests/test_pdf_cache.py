@@ -8,6 +8,7 @@ The store itself is tested without printing; what needs real PDFs is marked slow
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -425,6 +426,28 @@ def test_printing_on_several_processes_gives_the_bytes_of_printing_on_one(printe
     serial = print_sheets(Project(project_folder), tmp_path / "serial", None, jobs=1, kinds=(locations.POSTERS,))
     assert (serial.printed, serial.reused) == (9, 0)
     assert pdfs(tmp_path / "serial") == {name: data for name, data in parallel.items() if name.startswith("posters/")}
+
+
+@pytest.mark.slow
+def test_a_printing_process_writes_its_sheets_and_hands_back_no_pdf(again, monkeypatch):
+    """At 200 policies the sheets are gigabytes: the build must not hold them all (nor a second, pickled copy)."""
+    from generator import pdf
+
+    project, cache, first, _ = again
+    handed_back: list = []
+    each = pdf.each
+
+    def recorded(work, items, jobs=1):
+        outcomes = each(work, items, jobs)
+        handed_back.extend(outcomes)
+        return outcomes
+
+    monkeypatch.setattr(pdf, "each", recorded)
+    printing = print_sheets(project, project.root.parent / "out-parallel", cache, jobs=2)
+    assert printing.printed + printing.reused == len(handed_back) == 17
+    smallest_sheet = min(len(data) for data in first.values())
+    assert max(len(pickle.dumps(outcome)) for outcome in handed_back) < smallest_sheet / 4
+    assert changed(first, pdfs(project.root.parent / "out-parallel")) == set()  # every sheet written, whole
 
 
 # The command line --------------------------------------------------------------------------------------------------
