@@ -221,9 +221,8 @@ def write_acknowledgements(
                 handbook, task[0], project, task[1], base_url, localisers, printing
             )
             name = Path(content.file_name).relative_to(locations.ACKNOWLEDGEMENTS)
-            (staging / name).parent.mkdir(parents=True, exist_ok=True)
-            (staging / name).write_bytes(data)
-            return Written(target / name, content, len(data), time.perf_counter() - started, reused)
+            size = pdf.write_into(staging, name, data)
+            return Written(target / name, content, size, time.perf_counter() - started, reused)
 
         for made in pdf.each(print_one, tasks, printing.jobs):
             printing.count(made.reused)

@@ -290,7 +290,6 @@ def write_books(
         return []
 
     out_dir = Path(out_dir)
-    books, failures = [], []
     with pdf.staged(out_dir / locations.BOOKS) as folder:  # each process writes its books (see write_posters)
 
         def attempt(task: tuple[Policy | None, str]) -> PrintedBook | str:
@@ -305,12 +304,7 @@ def write_books(
                 return str(exc)
             return pdf.written(book, folder, Path(book.file_name).relative_to(locations.BOOKS))
 
-        for outcome in pdf.each(attempt, tasks, printing.jobs):
-            if isinstance(outcome, str):
-                failures.append(outcome)
-            else:
-                books.append(outcome)
-                printing.count(outcome.reused)
+        books, failures = pdf.sorted_out(pdf.each(attempt, tasks, printing.jobs), printing)
         if failures:
             raise BooksFailed(failures)  # nothing is written: the staging folder goes
     written = []

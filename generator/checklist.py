@@ -578,19 +578,16 @@ def write_checklists(
             """Print one sheet into staging (each process writes its own: see poster.write_posters); its size."""
             started = time.perf_counter()
             data, reused = checklist_pdf(handbook, sheet[0], sheet[1], sheet[2], localisers, printing)
-            place = staging / Path(locations.checklist_pdf(sheet[0].id, sheet[1].id, sheet[2])).relative_to(
-                locations.CHECKLISTS
-            )
-            place.parent.mkdir(parents=True, exist_ok=True)
-            place.write_bytes(data)
-            return len(data), reused, time.perf_counter() - started
+            path = locations.checklist_pdf(sheet[0].id, sheet[1].id, sheet[2])
+            size = pdf.write_into(staging, Path(path).relative_to(locations.CHECKLISTS), data)
+            return size, reused, time.perf_counter() - started
 
         printed = {}
         if "pdf" in formats:
             made_pdfs = pdf.each(print_one, sheets, printing.jobs)
             printed = {(p.id, c.id, lang): result for (p, c, lang), result in zip(sheets, made_pdfs, strict=True)}
         for policy, checklist, exported in tables:
-            files: list[tuple[str, bytes | int, bool, float | None]] = []  # the data, or the size of a written PDF
+            files: list[tuple[str, int, bool, float | None]] = []  # each file written, with its size
             for fmt in formats:
                 if fmt == "pdf":
                     for lang in langs:
@@ -598,14 +595,12 @@ def write_checklists(
                         printing.count(reused)
                         files.append((locations.checklist_pdf(policy.id, checklist.id, lang), length, reused, took))
                 else:
+                    path = locations.checklist_file(policy.id, checklist.id, fmt)
                     data = to_csv(records(exported), handbook.languages) if fmt == "csv" else to_json(exported)
-                    files.append((locations.checklist_file(policy.id, checklist.id, fmt), data, False, None))
-            for path, data_or_size, reused, seconds in files:
+                    length = pdf.write_into(staging, Path(path).relative_to(locations.CHECKLISTS), data)
+                    files.append((path, length, False, None))
+            for path, length, reused, seconds in files:
                 name = str(Path(path).relative_to(locations.CHECKLISTS))
-                if isinstance(data_or_size, bytes):
-                    (staging / name).parent.mkdir(parents=True, exist_ok=True)
-                    (staging / name).write_bytes(data_or_size)
-                length = len(data_or_size) if isinstance(data_or_size, bytes) else data_or_size
                 made.append(name)
                 if progress:
                     shown = f"{length / 1024:.0f} KB" if length >= 1024 else f"{length} B"

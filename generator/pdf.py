@@ -368,17 +368,35 @@ def each(work: Callable[[Item], Result], items: list[Item], jobs: int = 1) -> li
     return [work(items[i]) if failed else result for i, (failed, result) in enumerate(outcomes)]
 
 
+def write_into(folder: Path, name: Path | str, data: bytes) -> int:
+    """Write one made file to folder/name (a staging folder, from whichever printing process made it); its size."""
+    place = folder / name
+    place.parent.mkdir(parents=True, exist_ok=True)
+    place.write_bytes(data)
+    return len(data)
+
+
 Sheet = TypeVar("Sheet")
 
 
 def written(printed: Sheet, folder: Path, name: Path | str) -> Sheet:
     """printed (a dataclass holding its PDF in `pdf`) with the PDF written to folder/name and dropped, its `size`
     kept: a printing process writes what it printed, and hands back to the build only what to report."""
-    place = folder / name
-    place.parent.mkdir(parents=True, exist_ok=True)
-    data: bytes = printed.pdf  # type: ignore[attr-defined]
-    place.write_bytes(data)
-    return dataclasses.replace(printed, pdf=b"", size=len(data))  # type: ignore[type-var]
+    size = write_into(folder, name, printed.pdf)  # type: ignore[attr-defined]
+    return dataclasses.replace(printed, pdf=b"", size=size)  # type: ignore[type-var]
+
+
+def sorted_out(outcomes: Iterable[Sheet | str], printing: Printing) -> tuple[list[Sheet], list[str]]:
+    """each()'s outcomes as (what printed, counted in printing as printed or reused; the failures' messages)."""
+    printed: list[Sheet] = []
+    failures: list[str] = []
+    for outcome in outcomes:
+        if isinstance(outcome, str):
+            failures.append(outcome)
+        else:
+            printed.append(outcome)
+            printing.count(outcome.reused)  # type: ignore[attr-defined]
+    return printed, failures
 
 
 def _run(index: int) -> tuple[bool, Any]:

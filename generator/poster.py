@@ -649,7 +649,6 @@ def write_posters(
     tasks = [(policy, poster, lang) for policy, poster in chosen for lang in langs or handbook.languages.codes]
 
     out_dir = Path(out_dir)
-    sheets, failures = [], []
     # Each process writes its sheets into the staging folder and hands back the rest: a handbook's posters are more
     # bytes than a build should hold (two copies, the printing process's and this one's, at 200 policies: gigabytes).
     with pdf.staged(out_dir / locations.POSTERS) as folder:
@@ -661,12 +660,7 @@ def write_posters(
                 return str(exc)
             return pdf.written(sheet, folder, Path(sheet.file_name).relative_to(locations.POSTERS))
 
-        for outcome in pdf.each(attempt, tasks, printing.jobs):
-            if isinstance(outcome, str):
-                failures.append(outcome)
-            else:
-                sheets.append(outcome)
-                printing.count(outcome.reused)
+        sheets, failures = pdf.sorted_out(pdf.each(attempt, tasks, printing.jobs), printing)
         if failures and (not keep_going or not sheets):
             raise PostersFailed(failures)  # nothing is written: the staging folder goes
     written: list[Path] = []
