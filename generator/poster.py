@@ -379,22 +379,28 @@ def _capped(excess: float) -> float:
 
 
 def _excess_of(document, searched: Callable[[], float]) -> float:
-    """How much longer than its sheet a laid-out poster is: the height it fills on its pages (the masthead, and the
-    rules down to the last one each page holds), over one page's. Where WeasyPrint's boxes cannot be read, searched()
-    finds it by the type size that would fit."""
-    pages = document.pages
-    if len(pages) == 1:
+    """How much longer than its sheet a laid-out poster is (see filled). Where WeasyPrint's boxes cannot be read,
+    searched() finds it by the type size that would fit."""
+    if len(document.pages) == 1:
         return 0.0
+    share = filled(document)
+    return share - 1 if share is not None else searched()
+
+
+def filled(document) -> float | None:
+    """The share of one page a laid-out poster fills (1.3 on two pages: 30 % too long): the height of the masthead and
+    the rules down to the last one each page holds, over one page's. None where WeasyPrint's boxes cannot be read."""
+    pages = document.pages
     try:
-        filled = 0.0
+        height = 0.0
         for page in pages:
             box = page._page_box
             main = next(b for b in _boxes(box) if getattr(b, "element_tag", None) == "main")
             # A block split over pages reaches to the foot of the page; what it holds ends at its lowest child.
-            filled += max(b.position_y + b.margin_height() for b in _boxes(main) if b is not main) - box.content_box_y()
-        return filled / pages[0]._page_box.height - 1
-    except (AttributeError, StopIteration, ZeroDivisionError):
-        return searched()
+            height += max(b.position_y + b.margin_height() for b in _boxes(main) if b is not main) - box.content_box_y()
+        return height / pages[0]._page_box.height
+    except (AttributeError, StopIteration, ValueError, ZeroDivisionError):
+        return None
 
 
 def _boxes(box):
@@ -571,7 +577,7 @@ def print_poster(
 
     def make() -> tuple[bytes, dict]:
         job = sheet.job()
-        fitted = fit(sheet.layouts(job), paper)
+        fitted = fit(sheet.layouts(job), paper, filled)
         printed = job.finish(fitted.layout)
         return printed.pdf, {"type_pt": fitted.type_pt, "layouts": fitted.layouts, "warnings": printed.warnings}
 

@@ -5,10 +5,13 @@ bounds on the height a poster needs where they decide and from a cached layout w
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import make_project
 from generator import config, font_widths, poster
@@ -16,7 +19,7 @@ from generator.cli import main
 from generator.loader import load
 from generator.poster_fit import PAPERS, estimate
 from generator.project import Project
-from test_poster import SITE, WORDS, policy_with, poster_project, rule
+from test_poster import FIXTURE_POLICY, SITE, WORDS, policy_with, poster_project, rule
 
 RULES_LINE = "- id: rules\n"  # policy_with's poster, as yaml.safe_dump writes it
 
@@ -222,3 +225,69 @@ def test_the_estimate_bounds_what_the_layout_needs(tmp_path, size):
                 assert not sure or filled <= need.upper + 1e-6, where
                 checked += 1
     assert checked == 4 * 4  # the fixture's three posters and bound_cases', in four languages
+
+
+# The type size search ------------------------------------------------------------------------------------------------
+
+
+class _Sheet:
+    """A stand-in for a laid-out poster: the content needs fixed + grows·size² of a page, and a whole rule goes onto a
+    second page as soon as it needs more than one (as WeasyPrint moves a block that does not fit)."""
+
+    def __init__(self, share: float):
+        self.share = share
+        self.pages = [None] * max(1, math.ceil(share))
+
+
+def _search(paper, fixed: float, grows: float, told):
+    from generator.poster_fit import fit
+
+    def layout(size: float) -> _Sheet:
+        return _Sheet(fixed + grows * size * size)
+
+    return fit(layout, paper, told), layout
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    paper=st.sampled_from(list(PAPERS.values())),
+    fixed=st.floats(0.0, 0.6),
+    full_at=st.floats(0.01, 1.0),  # where between the smallest and the largest type the page is exactly full
+    told=st.sampled_from(["truly", "never", "wrongly"]),
+)
+def test_the_type_search_finds_the_largest_size_that_fits_whatever_the_measure_says(paper, fixed, full_at, told):
+    """Within PRECISION_PT of the size where the page overflows, or the largest size when even that fits; aimed by the
+    share a layout fills, it takes fewer layouts than halving would, and a share that misleads costs layouts, never the
+    answer."""
+    from generator.poster_fit import PRECISION_PT
+
+    low, high = paper.min_type_pt, paper.max_type_pt
+    size_full = low + full_at * (high - low) * 1.2  # past the largest size, now and then: that one fits
+    grows = (1 - fixed) / size_full**2
+    measures = {"truly": lambda sheet: sheet.share, "never": lambda sheet: None, "wrongly": lambda sheet: 0.2}
+    found, layout = _search(paper, fixed, grows, measures[told])
+    assert len(layout(found.type_pt).pages) == 1
+    if found.type_pt < high:
+        assert len(layout(min(found.type_pt + PRECISION_PT, high)).pages) > 1
+    halving = 2 + math.ceil(math.log2((high - low) / PRECISION_PT))
+    assert found.layouts <= {"truly": 7, "never": halving, "wrongly": 8 + halving}[told], found
+
+
+@pytest.mark.slow
+def test_on_a_real_layout_the_measure_halves_the_layouts_and_the_answer_still_fits(tmp_path):
+    """The fixture's poster laid out by WeasyPrint on each sheet: the share of the page each layout fills leads the
+    search to a size that fits, with the next step up overflowing, in at most eight layouts, where halving the range
+    takes nine to eleven."""
+    from generator.poster_fit import PRECISION_PT, fit
+
+    project = poster_project(tmp_path)
+    handbook, _, _ = load(project)
+    localisers = config.localisers(project, handbook)
+    policy = handbook.policies[FIXTURE_POLICY]
+    content = poster.poster_content(handbook, policy, policy.posters[0], "zh-Hant", SITE, localisers)
+    for paper in PAPERS.values():
+        sheet = poster._Sheet(project, handbook, policy, content, paper, localisers)
+        layout = sheet.layouts(sheet.job())
+        aimed, halved = fit(layout, paper, poster.filled), fit(layout, paper)
+        assert aimed.layouts <= 8 < halved.layouts, (paper.name, aimed.layouts, halved.layouts)
+        assert len(layout(aimed.type_pt + PRECISION_PT).pages) > 1, paper.name
