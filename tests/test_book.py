@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pypdf
 import pytest
-import yaml
+from conftest import load_yaml, make_project
 
-from conftest import make_project
 from generator import config, locations, publish
 from generator.book import Typesetter, write_books
 from generator.cli import main
@@ -42,7 +41,7 @@ def project_at(folder: Path, mkdocs: str = MKDOCS) -> Project:
 
 def clauses_of(policy_id: str) -> list[dict]:
     """The fixture's clauses in reading order, each with its level (1 = top), read from the YAML itself."""
-    data = yaml.safe_load((MINI / f"{policy_id}.yaml").read_text(encoding="utf-8"))
+    data = load_yaml((MINI / f"{policy_id}.yaml").read_text(encoding="utf-8"))
     out: list[dict] = []
 
     def walk(items, level):
@@ -55,7 +54,7 @@ def clauses_of(policy_id: str) -> list[dict]:
 
 
 def script_of(policy_id: str) -> str:
-    return yaml.safe_load((MINI / f"{policy_id}.yaml").read_text(encoding="utf-8"))["script"]
+    return load_yaml((MINI / f"{policy_id}.yaml").read_text(encoding="utf-8"))["script"]
 
 
 def words(text: dict | None, lang: str, script: str) -> str:

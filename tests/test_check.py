@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import load_yaml, make_project
 
-from conftest import make_project
 from generator.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "check_cases"
 CLEAN = CASES / "clean-policy.yaml"
-CASE_DATA = yaml.safe_load((CASES / "cases.yaml").read_text(encoding="utf-8"))
+CASE_DATA = load_yaml((CASES / "cases.yaml").read_text(encoding="utf-8"))
 TODAY = "2026-06-01"
 
 
@@ -49,7 +49,7 @@ def case_text(name: str) -> str:
     """
     case = CASE_DATA[name]
     text = CLEAN.read_text(encoding="utf-8").replace("# expect: nothing\n", f"# expect: {case['expect']}\n", 1)
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     settings = {"id": name, **case.get("set", {})}
     spans = [(node.start_mark.index, node.end_mark.index, flow(value)) for path, value in settings.items()
              for node in [value_node(root, path, name)]]

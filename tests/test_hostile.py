@@ -14,12 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import yaml
+from conftest import load_yaml
 
 from generator.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = yaml.safe_load((ROOT / "tests" / "hostile" / "cases.yaml").read_text(encoding="utf-8"))
+CASES = load_yaml((ROOT / "tests" / "hostile" / "cases.yaml").read_text(encoding="utf-8"))
 CHECK_CASES = ROOT / "tests" / "check_cases"
 MINI = ROOT / "tests" / "fixtures" / "mini" / "policies"
 TODAY = "2026-06-01"
@@ -259,6 +259,7 @@ def test_interface_words_that_cannot_be_read_are_named_by_every_command(words, m
         assert not (tmp_path / command).exists()
 
 
+@pytest.mark.slow
 def test_a_build_removes_what_killed_builds_left_and_nothing_else(mini_project, tmp_path, capsys):
     """A staging or retired folder of a process that no longer runs (or that had this very pid, as in containers)
     is removed when it carries the marker; a folder of the same name without it is somebody else's and stays."""
@@ -282,6 +283,7 @@ def test_a_build_removes_what_killed_builds_left_and_nothing_else(mini_project, 
     assert (tmp_path / "site" / ".rulebook-output").is_file()
 
 
+@pytest.mark.slow
 def test_a_killed_build_leaves_nothing_behind(mini_project, tmp_path):
     """SIGTERM during a build: the staging folder is removed on the way out and the previous site stays."""
     project = tmp_path / "project"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import load_yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -70,7 +71,7 @@ def _get(data, at):
 @st.composite
 def mutated_policy(draw) -> tuple[Path, str]:
     source = draw(st.sampled_from(REAL))
-    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data = load_yaml(source.read_text(encoding="utf-8"))
     for _ in range(draw(st.integers(1, 3))):
         paths = list(_paths(data))
         at = draw(st.sampled_from(paths))
@@ -140,9 +141,9 @@ def test_no_command_raises_on_a_mutated_policy(case, corpus_copy, capsys):
     handbook, findings = check(project, [target])
     event(f"check: {'errors' if any(f.severity == 'error' for f in findings) else 'clean'}")
     if not any(f.severity == "error" for f in findings) and handbook.policies:
+        from generator import config
         from generator.checklist import table
         from generator.poster import poster_content
-        from generator import config
         from generator.site.render import SiteRenderer
 
         pages = SiteRenderer(handbook, project.templates / "site", config.localisers(project, handbook)).pages()

@@ -59,6 +59,7 @@ def test_the_bound_holds_where_it_is_tightest(text):
 pieces = st.sampled_from(["- ", "? ", ": ", "[", "]", "{", "}", ", ", "a", "b: ", "\n", " ", "  ", "&x ", "!!seq ", "!!map "])
 
 
+@pytest.mark.slow
 @settings(max_examples=3000, deadline=None)
 @given(st.lists(pieces, max_size=40))
 def test_the_bound_holds_for_any_syntax_libyaml_reads(parts):

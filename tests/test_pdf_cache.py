@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, make_project
+from conftest import ROOT, load_yaml, make_project
 
 from generator import fonts, locations, pdf_cache, publish
 from generator.cli import main
@@ -305,7 +305,7 @@ def again(printed_once, tmp_path, monkeypatch):
 
 def edit_policy(project: Project, policy_id: str, edit) -> None:
     path = project.policies / f"{policy_id}.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"))
     edit(data)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 

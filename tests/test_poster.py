@@ -13,15 +13,14 @@ from pathlib import Path
 
 import pypdf
 import pytest
-import yaml
+from conftest import load_yaml, make_project
 
-from conftest import make_project
+from generator import config, languages
 from generator.cli import main
+from generator.config import ConfigError
 from generator.loader import load
 from generator.model import PARAMETER
 from generator.pdf import AssetFetcher
-from generator import config, languages
-from generator.config import ConfigError
 from generator.poster import (
     NO_SITE_URL,
     PosterError,
@@ -142,7 +141,7 @@ def poster_project(tmp_path: Path, extra: dict[str, dict] | None = None, mkdocs:
 
 
 def fixture_data() -> dict:
-    return yaml.safe_load((FIXTURE / "policies" / f"{FIXTURE_POLICY}.yaml").read_text(encoding="utf-8"))
+    return load_yaml((FIXTURE / "policies" / f"{FIXTURE_POLICY}.yaml").read_text(encoding="utf-8"))
 
 
 def policy_with(rules: list[dict], policy_id: str = "extra-rules", poster_title: str = "守則") -> dict:
@@ -349,7 +348,6 @@ def _content(project: Project, lang: str = "zh-Hant", poster_id: str = "attendan
 
 
 def test_fingerprint_is_stable_and_follows_the_printed_words_and_the_version(project):
-    from dataclasses import replace
 
     from generator.model import Text
 

@@ -11,12 +11,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-import yaml
-
-from generator.loader import load
-from generator import config, languages
-from generator.poster import print_poster
-from generator.project import Project
+from conftest import load_yaml
 from test_poster import (
     FONT_FAMILY,
     SIZES_PT,
@@ -30,6 +25,11 @@ from test_poster import (
     text,
 )
 
+from generator import config, languages
+from generator.loader import load
+from generator.poster import print_poster
+from generator.project import Project
+
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = Project(ROOT)
 # The address the QR codes lead to: the project's own when mkdocs.yml names one, else a stand-in.
@@ -40,7 +40,7 @@ LANGS = languages.default().codes
 def _declared() -> list[tuple[str, str]]:
     found = []
     for path in sorted(PROJECT.policies.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
         found += [(data["id"], p["id"]) for p in data.get("posters", [])]
     return found
 
@@ -77,14 +77,14 @@ def printed(out: Path, policy_id: str, poster_id: str, lang: str, size: str = "A
 
 
 def policy_data(policy_id: str) -> dict:
-    return yaml.safe_load((PROJECT.policies / f"{policy_id}.yaml").read_text(encoding="utf-8"))
+    return load_yaml((PROJECT.policies / f"{policy_id}.yaml").read_text(encoding="utf-8"))
 
 
 def test_the_posters_issue_6_asks_for_are_declared():
     declared = set(POSTERS)
     assert {("operations-wall-rules", p) for p in ("attendance", "work-discipline", "conduct")} <= declared
     for path in sorted(PROJECT.policies.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
         if data["type"] == "regulation":
             assert (data["id"], "basic-principles") in declared, data["id"]
 

@@ -185,6 +185,7 @@ def test_handbook_data_renders_everything_again(project):
     assert {name[0] for name in made} >= {"policy", "glossary", "role", "coverage"}
 
 
+@pytest.mark.slow
 def test_on_the_corpus_a_clause_edit_leaves_no_page_stale(tmp_path):
     project = Project(make_project(tmp_path / "corpus", policies="corpus"))
     site = renderer(project)

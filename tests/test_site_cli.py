@@ -50,6 +50,7 @@ def test_build_writes_the_site_and_replaces_it_only_when_a_new_one_is_complete(p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "project"]
 
 
+@pytest.mark.slow
 def test_a_placeholder_site_url_is_a_loud_warning_and_strict_builds_refuse_it(project, tmp_path, capsys):
     assert "site_url: https://handbook.example.com/" in (project.root / "mkdocs.yml").read_text(encoding="utf-8")
     out = tmp_path / "out"
@@ -98,6 +99,7 @@ def test_build_refuses_an_output_folder_it_would_destroy(project, tmp_path, caps
     assert (web / "other.html").is_file()
 
 
+@pytest.mark.slow
 def test_a_site_built_before_output_markers_is_replaced(project, tmp_path, capsys):
     """Sites built before output folders carried a marker are recognised by rulebook's own page and script."""
     old = tmp_path / "site"

@@ -10,12 +10,13 @@ from pathlib import Path
 import cssselect2
 import pytest
 import tinyhtml5
+from conftest import load_yaml
 
+from generator import locations
 from generator.loader import load
+from generator.localise import Catalogue, Localisers
 from generator.model import Text
 from generator.project import Project
-from generator import locations
-from generator.localise import Catalogue, Localisers
 from generator.site.plugin import _toc
 from generator.site.render import Downloads, Heading, SitePage, SiteRenderer
 
@@ -180,15 +181,14 @@ def test_every_poster_download_and_the_clause_its_qr_code_opens_show_the_check_c
     import re
     import subprocess
 
-    import yaml
-
     from conftest import make_project
+
     from generator.poster import print_poster
 
     project = Project(make_project(tmp_path / "project", policies=FIXTURE / "policies", templates=True))
     handbook, _, _ = load(project)
     policy = handbook.policies["mini-wall-rules"]
-    raw = yaml.safe_load(policy.path.read_text(encoding="utf-8"))
+    raw = load_yaml(policy.path.read_text(encoding="utf-8"))
     poster = raw["posters"][0]
     # What each sheet itself prints after its "check code" label, read back from the PDF.
     printed = {}
