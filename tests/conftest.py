@@ -105,6 +105,13 @@ def share_search_cache(config: str) -> str:
     return config[: found.start()] + f"{found[1]}- rulebook:\n{option}" + config[found.end() :]
 
 
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto` (pyproject's addopts): one worker more than there are cores. A worker spends much of its time waiting
+    for a build in a subprocess, a browser, poppler or a sleep; on two cores a third worker ran the suite 20 s quicker
+    (527 -> 507 s, the same tree, one after the other), and more workers only share the same cores."""
+    return (os.cpu_count() or 1) + 1
+
+
 @pytest.fixture(scope="session", autouse=True)
 def search_cache(request, tmp_path_factory):
     """The shared folder of search dictionaries: in pytest's own cache (.pytest_cache), kept from run to run and named
