@@ -39,7 +39,8 @@ else:
 
 
 def safe_load(text: str) -> Any:
-    """yaml.safe_load with libyaml's parser when PyYAML has it: for the generator's own data files (words, languages)."""
+    """yaml.safe_load with libyaml's parser when PyYAML has it: for files read whole, without positions (the generator's
+    words and languages; the tests' own reading of policy files)."""
     return yaml.load(text, Loader=_SafeLoader)
 
 

@@ -89,12 +89,6 @@ def make_project(
     return folder
 
 
-def load_yaml(text: str):
-    """yaml.safe_load with libyaml's parser where PyYAML has it (its wheels do): the same data, ten times faster on the
-    corpus's policy files, which tests read at collection on every worker."""
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-
-
 def share_search_cache(config: str) -> str:
     """The mkdocs.yml text with the rulebook plugin's `cache_dir` set to the session's shared folder."""
     entry = re.compile(r"^( *)- rulebook(:?)[ \t]*$", re.M)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pypdf
 import pytest
 import yaml
-from conftest import load_yaml, make_project
+from conftest import make_project
 
 from generator import pdf
 from generator.acknowledgement import write_acknowledgements
@@ -23,6 +23,7 @@ from generator.history import version_fingerprint
 from generator.loader import load
 from generator.pdf_cache import PdfCache
 from generator.project import Project
+from generator.source import safe_load
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini"
 SITE = "https://handbook.intranet.test/"
@@ -43,7 +44,7 @@ def project_at(folder: Path, mkdocs: str = MKDOCS) -> Project:
 
 
 def raw(project: Project, policy_id: str) -> dict:
-    return load_yaml((project.policies / f"{policy_id}.yaml").read_text(encoding="utf-8"))
+    return safe_load((project.policies / f"{policy_id}.yaml").read_text(encoding="utf-8"))
 
 
 def text_of(path: Path) -> str:
@@ -72,7 +73,7 @@ def widgets(path: Path) -> list:
 def edit(project: Project, policy_id: str, change) -> str:
     """The fingerprint of the policy after change(data) is written to its file."""
     path = project.policies / f"{policy_id}.yaml"
-    data = load_yaml(path.read_text(encoding="utf-8"))
+    data = safe_load(path.read_text(encoding="utf-8"))
     change(data)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     handbook, _, broken = load(project)

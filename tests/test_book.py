@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import load_yaml, make_project
+from conftest import make_project
 
 from generator import config, locations, publish
 from generator.book import Typesetter, write_books
@@ -26,6 +26,7 @@ from generator.pdf_cache import PdfCache, Printing
 from generator.project import Project
 from generator.scripts import convert
 from generator.site.render import Downloads, SiteRenderer
+from generator.source import safe_load
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "fixtures" / "mini" / "policies"
@@ -41,7 +42,7 @@ def project_at(folder: Path, mkdocs: str = MKDOCS) -> Project:
 
 def clauses_of(policy_id: str) -> list[dict]:
     """The fixture's clauses in reading order, each with its level (1 = top), read from the YAML itself."""
-    data = load_yaml((MINI / f"{policy_id}.yaml").read_text(encoding="utf-8"))
+    data = safe_load((MINI / f"{policy_id}.yaml").read_text(encoding="utf-8"))
     out: list[dict] = []
 
     def walk(items, level):
@@ -54,7 +55,7 @@ def clauses_of(policy_id: str) -> list[dict]:
 
 
 def script_of(policy_id: str) -> str:
-    return load_yaml((MINI / f"{policy_id}.yaml").read_text(encoding="utf-8"))["script"]
+    return safe_load((MINI / f"{policy_id}.yaml").read_text(encoding="utf-8"))["script"]
 
 
 def words(text: dict | None, lang: str, script: str) -> str:

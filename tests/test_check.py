@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import load_yaml, make_project
+from conftest import make_project
 
 from generator.cli import main
+from generator.source import safe_load
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "check_cases"
 CLEAN = CASES / "clean-policy.yaml"
-CASE_DATA = load_yaml((CASES / "cases.yaml").read_text(encoding="utf-8"))
+CASE_DATA = safe_load((CASES / "cases.yaml").read_text(encoding="utf-8"))
 TODAY = "2026-06-01"
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import load_yaml, make_project
+from conftest import make_project
 from pypdf.generic import NameObject
 
 from generator import fonts, output_folders, pdf
@@ -24,12 +24,13 @@ from generator.checklist import checklist_page, write_checklists
 from generator.cli import main
 from generator.loader import load
 from generator.project import Project
+from generator.source import safe_load
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "checklists"
 MAX_BYTES = 3 * 1024 * 1024
 # The registry's languages, read from its file: a checklist is published in each, and bilingually.
-LANGS = [lang["code"] for lang in load_yaml((ROOT / "generator" / "languages.yaml").read_text(encoding="utf-8"))["languages"]]
+LANGS = [lang["code"] for lang in safe_load((ROOT / "generator" / "languages.yaml").read_text(encoding="utf-8"))["languages"]]
 # Each text once per language, named by language code, so a spreadsheet says which script a column is in.
 COLUMNS = ["policy", "version", "checklist", "item", "check", "clause_policy", "clause",
            "clause_number_zh-Hant", "clause_number_zh-Hans", "clause_number_en", "clause_path",
@@ -51,7 +52,7 @@ SAMPLE = {"handbook": "cases", "policies": sorted(FIXTURES.glob("*.yaml")), "tem
 
 
 def raw_policies(project: Path) -> dict[str, dict]:
-    return {p.stem: load_yaml(p.read_text(encoding="utf-8")) for p in sorted((project / "policies").glob("*.yaml"))}
+    return {p.stem: safe_load(p.read_text(encoding="utf-8")) for p in sorted((project / "policies").glob("*.yaml"))}
 
 
 def raw_checks(policy: dict) -> dict[str, tuple[dict, dict]]:
@@ -603,7 +604,7 @@ def test_the_form_font_has_what_people_type_chinese_digits_and_latin(real):
 def test_csv_and_json_have_one_row_per_item_with_the_yaml_values(real):
     project, out, _ = real
     policies = raw_policies(project)
-    roles = {r["id"]: r["name"] for r in load_yaml((project / "policies" / "handbook" / "roles.yaml").read_text())["roles"]}
+    roles = {r["id"]: r["name"] for r in safe_load((project / "policies" / "handbook" / "roles.yaml").read_text())["roles"]}
     for pid, cl in all_checklists(policies):
         raw = (out / pid / f"{cl['id']}.csv").read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf"), "Excel needs the byte-order mark to read UTF-8"

@@ -14,12 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import load_yaml
 
 from generator.cli import main
+from generator.source import safe_load
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = load_yaml((ROOT / "tests" / "hostile" / "cases.yaml").read_text(encoding="utf-8"))
+CASES = safe_load((ROOT / "tests" / "hostile" / "cases.yaml").read_text(encoding="utf-8"))
 CHECK_CASES = ROOT / "tests" / "check_cases"
 MINI = ROOT / "tests" / "fixtures" / "mini" / "policies"
 TODAY = "2026-06-01"

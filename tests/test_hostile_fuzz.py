@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import load_yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +18,7 @@ from generator.cli import main
 from generator.diff import Comparison, compare_policy, render
 from generator.loader import build_policy, load_valid
 from generator.project import Project
+from generator.source import safe_load
 
 pytestmark = pytest.mark.slow  # generated policies through every command
 
@@ -71,7 +71,7 @@ def _get(data, at):
 @st.composite
 def mutated_policy(draw) -> tuple[Path, str]:
     source = draw(st.sampled_from(REAL))
-    data = load_yaml(source.read_text(encoding="utf-8"))
+    data = safe_load(source.read_text(encoding="utf-8"))
     for _ in range(draw(st.integers(1, 3))):
         paths = list(_paths(data))
         at = draw(st.sampled_from(paths))

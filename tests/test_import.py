@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import load_yaml, make_project
+from conftest import make_project
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +22,7 @@ from generator.cli import main
 from generator.headings import explicit, opener_split, split_siblings
 from generator.importer import ImportFailed, import_text, read_source, slug
 from generator.policy_writer import dump_policy
+from generator.source import safe_load
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "sources"
@@ -355,7 +356,7 @@ def test_import_writes_the_policy_file(tmp_path, capsys):
     written = project / "policies" / "attendance-lines.yaml"
     text = written.read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=")
-    data = load_yaml(text)
+    data = safe_load(text)
     assert list(data)[:10] == ["id", "type", "title", "script", "version", "effective", "owner", "approver", "review", "provenance"]
     assert (data["id"], data["version"], data["owner"], data["approver"], data["review"]) == (
         "attendance-lines", "0.1.0", "operations-department", "management", {"interval_months": 12})
@@ -371,7 +372,7 @@ def test_import_id_and_output_options(tmp_path, capsys):
     project = make_project(tmp_path, handbook="corpus")
     out_file = tmp_path / "elsewhere" / "leave.yaml"
     assert main(["-C", str(project), "import", str(CASES / "leave-oneline.txt"), "--id", "leave-rules", "-o", str(out_file)]) == 0
-    assert load_yaml(out_file.read_text(encoding="utf-8"))["id"] == "leave-rules"
+    assert safe_load(out_file.read_text(encoding="utf-8"))["id"] == "leave-rules"
     assert main(["-C", str(project), "import", str(CASES / "leave-oneline.txt"), "--id", "Leave Rules"]) == 1
     assert "not a valid policy id" in capsys.readouterr().err
 
@@ -379,7 +380,7 @@ def test_import_id_and_output_options(tmp_path, capsys):
 def test_import_script_option(tmp_path):
     project = make_project(tmp_path, handbook="corpus")
     assert main(["-C", str(project), "import", str(CASES / "leave-oneline.txt"), "--script", "zh-Hant"]) == 0
-    data = load_yaml((project / "policies" / "leave-oneline.yaml").read_text(encoding="utf-8"))
+    data = safe_load((project / "policies" / "leave-oneline.yaml").read_text(encoding="utf-8"))
     assert (data["script"], data["title"]["zh"]) == ("zh-Hant", "請假管理辦法")
 
 
@@ -392,7 +393,7 @@ def test_import_refuses_to_overwrite(tmp_path, capsys):
     assert "already exists" in err and "--force" in err and len(err.strip().splitlines()) == 1
     assert target.read_text(encoding="utf-8") == "# my own work\n"
     assert main(["-C", str(project), "import", str(CASES / "numbering.txt"), "--force"]) == 0
-    assert load_yaml(target.read_text(encoding="utf-8"))["id"] == "numbering"
+    assert safe_load(target.read_text(encoding="utf-8"))["id"] == "numbering"
 
 
 @pytest.mark.parametrize(
@@ -449,7 +450,7 @@ def test_writer_style():
     assert lines.index("  # a note") == lines.index("  - id: c2") - 1
     assert lines[lines.index("  - id: c2") + 1:][:3] == ["    text:", "      zh: 提前{blank-1}天", "      en: ''"]  # braces: block style
     assert [line.strip() for line in lines if line.startswith("  - ") or line.startswith("    ")][:3] == ["- id: c1", "number: 1", "text:"]
-    assert load_yaml(text)["clauses"][1]["text"]["zh"] == "提前{blank-1}天"
+    assert safe_load(text)["clauses"][1]["text"]["zh"] == "提前{blank-1}天"
 
 
 def test_import_without_a_project_needs_output(tmp_path, capsys):
@@ -457,7 +458,7 @@ def test_import_without_a_project_needs_output(tmp_path, capsys):
     lonely.mkdir()
     out_file = lonely / "rules.yaml"
     assert main(["-C", str(lonely), "import", str(CASES / "numbering.txt"), "-o", str(out_file)]) == 0
-    assert load_yaml(out_file.read_text(encoding="utf-8"))["owner"] == "operations-department"
+    assert safe_load(out_file.read_text(encoding="utf-8"))["owner"] == "operations-department"
     assert main(["-C", str(lonely), "import", str(CASES / "numbering.txt")]) == 2
     assert "no Rulebook project" in capsys.readouterr().err
 
@@ -496,10 +497,10 @@ def test_provenance_names_the_source_inside_the_project(tmp_path):
     (project / "sources").mkdir()
     shutil.copy(CASES / "numbering.txt", project / "sources" / "numbering.txt")
     assert main(["-C", str(project), "import", str(project / "sources" / "numbering.txt")]) == 0
-    data = load_yaml((project / "policies" / "numbering.yaml").read_text(encoding="utf-8"))
+    data = safe_load((project / "policies" / "numbering.yaml").read_text(encoding="utf-8"))
     assert data["provenance"]["source"] == "sources/numbering.txt"
     assert main(["-C", str(project), "import", str(CASES / "numbering.txt"), "--id", "outside"]) == 0
-    assert load_yaml((project / "policies" / "outside.yaml").read_text(encoding="utf-8"))["provenance"]["source"] == "numbering.txt"
+    assert safe_load((project / "policies" / "outside.yaml").read_text(encoding="utf-8"))["provenance"]["source"] == "numbering.txt"
 
 
 # --------------------------------------------------------------------------------------------- real regulations
@@ -764,7 +765,7 @@ def test_encodings_are_detected(tmp_path, capsys, encoding):
     assert main(["-C", str(project), "import", str(source)]) == 0
     out = capsys.readouterr().out
     assert {"big5": "read as Big5", "utf-8-sig": "read as UTF-8 with BOM"}.get(encoding, "read as UTF-16") in out
-    assert load_yaml((project / "policies" / "leave.yaml").read_text(encoding="utf-8"))["clauses"][11]["text"]["zh"] == "雇主或勞工違反本規則之規定時，主管機關得依本法有關規定辦理。"
+    assert safe_load((project / "policies" / "leave.yaml").read_text(encoding="utf-8"))["clauses"][11]["text"]["zh"] == "雇主或勞工違反本規則之規定時，主管機關得依本法有關規定辦理。"
 
 
 def test_gb18030_is_detected():
@@ -856,7 +857,7 @@ def test_boilerplate_lines_are_each_reported(tmp_path, capsys):
     assert "tw-company-attendance-web.txt:3: page header: 時間:2023-03-31 02:42:12 制度 我要投稿" in out
     assert "tw-company-attendance-web.txt:11: repeat of the title: 公司考勤管理制度 篇1" in out
     assert "tw-company-attendance-web.txt:7: editor's filler:" in out
-    data = load_yaml((project / "policies" / "web.yaml").read_text(encoding="utf-8"))
+    data = safe_load((project / "policies" / "web.yaml").read_text(encoding="utf-8"))
     assert "小編" not in yaml.safe_dump(data, allow_unicode=True) and "我要投稿" not in yaml.safe_dump(data, allow_unicode=True)
 
 

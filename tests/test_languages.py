@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import load_yaml
 
 from generator import languages, locations, publish
 from generator.check import check
@@ -23,6 +22,7 @@ from generator.localise import Catalogue, Localiser, Localisers
 from generator.model import Text
 from generator.poster import poster_content
 from generator.project import Project
+from generator.source import safe_load
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "fixtures" / "mini"
@@ -47,7 +47,7 @@ def test_a_translation_of_only_spaces_falls_back_to_the_chinese_as_written():
 
 
 def test_a_fallback_chain_is_followed_in_order_then_the_source():
-    data = load_yaml(languages.DEFAULT_FILE.read_text(encoding="utf-8"))
+    data = safe_load(languages.DEFAULT_FILE.read_text(encoding="utf-8"))
     data["languages"].append({"code": "fr", "name": "Français", "text": "fr", "numbering": "dotted",
                               "date": "{day}/{month}/{year}", "fallback": ["en"]})
     registry = languages.from_data(data)
@@ -144,14 +144,14 @@ def french_project(tmp_path_factory) -> Path:
     # The repository's own site configuration, without its exclusions of folders this project does not have.
     config = re.sub(r"^exclude_docs: \|\n(  .*\n)+", "", (ROOT / "mkdocs.yml").read_text(encoding="utf-8"), flags=re.M)
     (project / "mkdocs.yml").write_text(config, encoding="utf-8")
-    registry = load_yaml(languages.DEFAULT_FILE.read_text(encoding="utf-8"))
+    registry = safe_load(languages.DEFAULT_FILE.read_text(encoding="utf-8"))
     registry["languages"].append(FRENCH)
     (project / "policies" / "handbook" / "languages.yaml").write_text(yaml.safe_dump(registry, allow_unicode=True), encoding="utf-8")
     for path in (project / "policies").glob("*.yaml"):
-        data = load_yaml(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
         _add_french(data)
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    words = load_yaml((project / "templates" / "words.yaml").read_text(encoding="utf-8"))
+    words = safe_load((project / "templates" / "words.yaml").read_text(encoding="utf-8"))
     for key, value in FRENCH_WORDS.items():
         words[key]["fr"] = value
     (project / "templates" / "words.yaml").write_text(yaml.safe_dump(words, allow_unicode=True), encoding="utf-8")

@@ -18,13 +18,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, load_yaml, make_project
+from conftest import ROOT, make_project
 
 from generator import fonts, locations, pdf_cache, publish
 from generator.cli import main
 from generator.loader import load
 from generator.pdf_cache import IN_USE_SECONDS, PdfCache, Printing
 from generator.project import Project
+from generator.source import safe_load
 
 POSTERS = ROOT / "tests" / "fixtures" / "posters" / "project"
 CHECKLISTS = ROOT / "tests" / "fixtures" / "checklists"
@@ -305,7 +306,7 @@ def again(printed_once, tmp_path, monkeypatch):
 
 def edit_policy(project: Project, policy_id: str, edit) -> None:
     path = project.policies / f"{policy_id}.yaml"
-    data = load_yaml(path.read_text(encoding="utf-8"))
+    data = safe_load(path.read_text(encoding="utf-8"))
     edit(data)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 

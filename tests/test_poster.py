@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import load_yaml, make_project
+from conftest import make_project
 
 from generator import config, languages
 from generator.cli import main
@@ -30,6 +30,7 @@ from generator.poster import (
 )
 from generator.project import Project
 from generator.scripts import convert
+from generator.source import safe_load
 
 LANGS = languages.default().codes
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,7 +142,7 @@ def poster_project(tmp_path: Path, extra: dict[str, dict] | None = None, mkdocs:
 
 
 def fixture_data() -> dict:
-    return load_yaml((FIXTURE / "policies" / f"{FIXTURE_POLICY}.yaml").read_text(encoding="utf-8"))
+    return safe_load((FIXTURE / "policies" / f"{FIXTURE_POLICY}.yaml").read_text(encoding="utf-8"))
 
 
 def policy_with(rules: list[dict], policy_id: str = "extra-rules", poster_title: str = "守則") -> dict:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import load_yaml
 from test_poster import (
     FONT_FAMILY,
     SIZES_PT,
@@ -29,6 +28,7 @@ from generator import config, languages
 from generator.loader import load
 from generator.poster import print_poster
 from generator.project import Project
+from generator.source import safe_load
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = Project(ROOT)
@@ -40,7 +40,7 @@ LANGS = languages.default().codes
 def _declared() -> list[tuple[str, str]]:
     found = []
     for path in sorted(PROJECT.policies.glob("*.yaml")):
-        data = load_yaml(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
         found += [(data["id"], p["id"]) for p in data.get("posters", [])]
     return found
 
@@ -77,14 +77,14 @@ def printed(out: Path, policy_id: str, poster_id: str, lang: str, size: str = "A
 
 
 def policy_data(policy_id: str) -> dict:
-    return load_yaml((PROJECT.policies / f"{policy_id}.yaml").read_text(encoding="utf-8"))
+    return safe_load((PROJECT.policies / f"{policy_id}.yaml").read_text(encoding="utf-8"))
 
 
 def test_the_posters_issue_6_asks_for_are_declared():
     declared = set(POSTERS)
     assert {("operations-wall-rules", p) for p in ("attendance", "work-discipline", "conduct")} <= declared
     for path in sorted(PROJECT.policies.glob("*.yaml")):
-        data = load_yaml(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
         if data["type"] == "regulation":
             assert (data["id"], "basic-principles") in declared, data["id"]
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import load_yaml
 
 from generator import scripts
 from generator.scripts import convert, unreviewed
+from generator.source import safe_load
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,13 +83,13 @@ def printed_texts():
     """Every Chinese text the handbook converts for a reader: policies, handbook data, pages, the site's and the
     posters' and checklists' own words."""
     for path in sorted([*ROOT.glob("policies/*.yaml"), *ROOT.glob("policies/handbook/*.yaml")]):
-        for script, text in _texts(load_yaml(path.read_text(encoding="utf-8")), "zh-Hant"):
+        for script, text in _texts(safe_load(path.read_text(encoding="utf-8")), "zh-Hant"):
             yield path.relative_to(ROOT), script, text
     for path in sorted(ROOT.glob("docs/*.md")):
         yield path.relative_to(ROOT), "zh-Hant", path.read_text(encoding="utf-8")
     # The interface words that are converted rather than written in Simplified.
     catalogue = ROOT / "templates" / "words.yaml"
-    for entry in load_yaml(catalogue.read_text(encoding="utf-8")).values():
+    for entry in safe_load(catalogue.read_text(encoding="utf-8")).values():
         if "zh-Hant" in entry and "zh-Hans" not in entry:
             yield catalogue.relative_to(ROOT), "zh-Hant", entry["zh-Hant"]
 

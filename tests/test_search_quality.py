@@ -12,16 +12,16 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from conftest import load_yaml
 from test_browser import browser, served  # noqa: F401 (fixtures: one site build and one browser for this module)
 
 from generator.loader import load
 from generator.project import Project
+from generator.source import safe_load
 
 pytestmark = pytest.mark.slow  # every query typed into the real search box of a built site
 
 ROOT = Path(__file__).resolve().parents[1]
-QUERIES = load_yaml((Path(__file__).with_name("search_queries.yaml")).read_text(encoding="utf-8"))
+QUERIES = safe_load((Path(__file__).with_name("search_queries.yaml")).read_text(encoding="utf-8"))
 FOLDERS = {"zh-Hant": "", "zh-Hans": "zh-Hans/", "en": "en/"}
 TOP = 3
 

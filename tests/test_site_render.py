@@ -10,7 +10,6 @@ from pathlib import Path
 import cssselect2
 import pytest
 import tinyhtml5
-from conftest import load_yaml
 
 from generator import locations
 from generator.loader import load
@@ -19,6 +18,7 @@ from generator.model import Text
 from generator.project import Project
 from generator.site.plugin import _toc
 from generator.site.render import Downloads, Heading, SitePage, SiteRenderer
+from generator.source import safe_load
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini"
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "site"
@@ -188,7 +188,7 @@ def test_every_poster_download_and_the_clause_its_qr_code_opens_show_the_check_c
     project = Project(make_project(tmp_path / "project", policies=FIXTURE / "policies", templates=True))
     handbook, _, _ = load(project)
     policy = handbook.policies["mini-wall-rules"]
-    raw = load_yaml(policy.path.read_text(encoding="utf-8"))
+    raw = safe_load(policy.path.read_text(encoding="utf-8"))
     poster = raw["posters"][0]
     # What each sheet itself prints after its "check code" label, read back from the PDF.
     printed = {}

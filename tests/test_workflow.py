@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import load_yaml
 
 from generator.cli import build_parser
+from generator.source import safe_load
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "review.yml"
@@ -22,7 +22,7 @@ CASE = ROOT / "tests" / "check_cases" / "clean-policy.yaml"
 
 
 def workflow() -> dict:
-    return load_yaml(WORKFLOW.read_text(encoding="utf-8"))
+    return safe_load(WORKFLOW.read_text(encoding="utf-8"))
 
 
 def steps() -> list[dict]:
@@ -212,7 +212,7 @@ def test_the_hook_manifest_and_config_are_valid(tmp_path):
     for command, path in (("validate-manifest", ".pre-commit-hooks.yaml"), ("validate-config", ".pre-commit-config.yaml")):
         done = subprocess.run([sys.executable, "-m", "pre_commit", command, str(ROOT / path)], capture_output=True, text=True, env=env)
         assert done.returncode == 0, done.stdout + done.stderr
-    hooks = {h["id"]: h for h in load_yaml((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
+    hooks = {h["id"]: h for h in safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
     assert re.search(hooks["rulebook-check"]["files"], "policies/attendance.yaml")
     assert not re.search(hooks["rulebook-check"]["files"], "policies/handbook/roles.yaml")  # not a policy: checked whole
     assert re.search(hooks["rulebook-check-handbook"]["files"], "policies/handbook/roles.yaml")
